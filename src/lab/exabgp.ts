@@ -41,6 +41,9 @@ with open(received, 'a', buffering=1) as out:
 
 export interface ExaMessage {
   type: string;
+  /** With `packets`: the raw message as "0xFFFF…" hex, split into header and body. */
+  header?: string;
+  body?: string;
   neighbor?: {
     address?: { peer?: string };
     state?: string;
@@ -51,9 +54,6 @@ export interface ExaMessage {
         attribute?: Record<string, unknown>;
       };
       eor?: { afi: string; safi: string };
-      notification?: { code: number; subcode: number; data?: string };
-      header?: string;
-      body?: string;
     };
     open?: unknown;
     notification?: unknown;
@@ -154,8 +154,8 @@ export class Exabgp implements Router {
   /** Raw received BGP messages (header+body hex) of one type: "open", "update", "notification", ... */
   rawMessages(type: string): Buffer[] {
     return this.messages()
-      .filter((m) => m.type === type && m.neighbor?.message?.header !== undefined)
-      .map((m) => Buffer.from(`${m.neighbor!.message!.header}${m.neighbor!.message!.body ?? ''}`, 'hex'));
+      .filter((m) => m.type === type && m.header !== undefined)
+      .map((m) => Buffer.from(`${m.header!.replace(/^0x/i, '')}${(m.body ?? '').replace(/^0x/i, '')}`, 'hex'));
   }
 
   /** Writes one ExaBGP API command (e.g. "neighbor 10.0.0.1 announce route 10.1.0.0/24 next-hop self"). */
