@@ -31,10 +31,13 @@ try {
   console.log(`\nhost-a BGP sessions (BIRD):`);
   for (const s of await bird.sessions()) console.log(`  ${s.peer} AS${s.peerAs} ${s.state} received=${s.received}`);
   console.log(`host-a kernel routes:`);
-  for (const r of await a.routes()) console.log(`  ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev} proto ${r.protocol ?? 'kernel'}`);
+  for (const r of await a.routes())
+    console.log(`  ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''} dev ${r.dev} proto ${r.protocol ?? 'kernel'}`);
   console.log(`host-b RIB (GoBGP):`);
   for (const r of await gobgp.routes())
-    console.log(`  ${r.prefix} next-hop ${r.nextHop} as-path [${r.asPath.join(' ')}] communities [${r.communities.join(' ')}]`);
+    console.log(
+      `  ${r.prefix} next-hop ${r.nextHop} as-path [${r.asPath.join(' ')}] communities [${r.communities.join(' ')}]`,
+    );
   console.log(`\n[${elapsed()}] demo passed: each host learned the other's block over BGP`);
 } catch (err) {
   console.error(`demo failed: ${(err as Error).message}`);

@@ -5,10 +5,13 @@ import test from 'ava';
 import { isAlive, Lab, run, sweepRun, waitFor } from '../../src/lab/index.js';
 
 async function netnsNames(): Promise<string[]> {
-  return (await run(['ip', 'netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+  return (await run(['ip', 'netns', 'list'])).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean);
 }
 
-test('destroy removes the lab\'s namespaces, links and processes', async (t) => {
+test("destroy removes the lab's namespaces, links and processes", async (t) => {
   const lab = await Lab.create('destroy');
   const a = await lab.namespace('a');
   const b = await lab.namespace('b');
@@ -31,7 +34,9 @@ test('SIGINT to a process holding a lab removes its namespaces and daemons', asy
     const d = ns.spawn('sleeper', ['sleep', '600']);
     console.log(JSON.stringify({ ns: ns.name, pid: d.pid }));
     setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const info = await new Promise<{ ns: string; pid: number }>((resolve) => {
     child.stdout.once('data', (d) => resolve(JSON.parse(String(d))));
   });

@@ -4,7 +4,7 @@ import test from 'ava';
 import { allEstablished, Exabgp, Gobgp, waitFor } from '../../src/lab/index.js';
 import { labFor } from '../helpers/lab.js';
 
-test('ExaBGP records GoBGP\'s UPDATEs raw and parsed, and announces what the test sends', async (t) => {
+test("ExaBGP records GoBGP's UPDATEs raw and parsed, and announces what the test sends", async (t) => {
   const lab = await labFor(t);
   const a = await lab.namespace('a');
   const b = await lab.namespace('b');

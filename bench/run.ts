@@ -1,0 +1,33 @@
+// `npm run bench`: every benchmark of the project, one after another, each printing its own figures
+// side by side with the reference daemons or tools measured in the same run.
+// A benchmark module exports one `run…Bench()` function; add it to the list below.
+const benches: { name: string; module: string; fn: string }[] = [
+  { name: 'BGP wire codec', module: './wire.js', fn: 'runWireBench' },
+  { name: 'IPAM against etcd', module: './ipam.js', fn: 'runIpamBench' },
+  { name: 'dataplane (kernel routes, endpoints)', module: './dataplane.js', fn: 'runDataplaneBench' },
+  { name: 'BGP speaker vs BIRD, GoBGP, FRR', module: './speaker.js', fn: 'runSpeakerBench' },
+];
+
+const only = process.argv.slice(2);
+let failed = 0;
+for (const bench of benches) {
+  if (only.length && !only.some((o) => bench.module.includes(o))) continue;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(bench.module);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      console.log(`\n== ${bench.name}: not written yet (${bench.module})`);
+      continue;
+    }
+    throw err;
+  }
+  console.log(`\n== ${bench.name}`);
+  try {
+    await (mod[bench.fn] as () => Promise<void>)();
+  } catch (err) {
+    failed += 1;
+    console.error(`${bench.name} failed: ${(err as Error).stack ?? err}`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
