@@ -37,4 +37,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-npx tsc -p tsconfig.json
+npm run --silent build
