@@ -34,7 +34,10 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the registry reachable here serves only Linux builds of packages with per-platform
+  # optional dependencies (biome, esbuild), and npm ci refuses a lock file that lacks the others.
+  # `npm install` still installs the versions pinned in package-lock.json.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 npm run --silent build
