@@ -1,0 +1,40 @@
+// What `tsroute node status` prints: the BIRD `show protocols` picture of a host, plus its blocks.
+import type { Status } from '../src/api/types.js';
+import { formatAge, renderTable } from './table.js';
+
+export function renderNodeStatus(s: Status, now = Date.now()): string {
+  const lines: string[] = [];
+  lines.push(`node ${s.node}  AS ${s.asNumber}  router-id ${s.routerId}  tsroute ${s.version}`);
+  lines.push(
+    `up ${formatAge(s.startedUnixMs, now)}  endpoints ${s.endpointCount}  kernel routes ${s.kernelRouteCount}  datastore ${s.datastoreConnected ? 'connected' : 'DISCONNECTED'}`,
+  );
+  lines.push('');
+  if (s.peers.length === 0) lines.push('no BGP peers');
+  else
+    lines.push(
+      renderTable(
+        ['PEER', 'AS', 'TYPE', 'STATE', 'SINCE', 'RECEIVED', 'ACCEPTED', 'ADVERTISED', 'INFO'],
+        s.peers.map((p) => [
+          p.address,
+          p.asNumber,
+          p.type,
+          p.state,
+          formatAge(p.sinceUnixMs, now),
+          p.routesReceived,
+          p.routesAccepted,
+          p.routesAdvertised,
+          p.info || '',
+        ]),
+      ),
+    );
+  lines.push('');
+  if (s.blocks.length === 0) lines.push('no address blocks');
+  else
+    lines.push(
+      renderTable(
+        ['BLOCK', 'IN USE', 'KIND'],
+        s.blocks.map((b) => [b.cidr, `${b.inUse}/${b.size}`, b.borrowed ? 'borrowed' : 'affine']),
+      ),
+    );
+  return lines.join('\n');
+}
