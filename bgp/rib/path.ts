@@ -1,0 +1,37 @@
+// One path to a prefix: who it came from and its (interned) attributes. Paths are small on purpose —
+// a full table holds one per prefix per peer.
+import type { AttrSet } from './attributes.js';
+
+export type SourceKind = 'local' | 'ebgp' | 'ibgp';
+
+/** Where paths come from: one per established session, plus one for locally originated routes. */
+export interface PathSource {
+  /** Unique per session incarnation (a re-established session gets a new one). */
+  readonly id: number;
+  readonly kind: SourceKind;
+  /** Peer address, or "local". */
+  readonly address: string;
+  /** The peer's BGP Identifier (our own for local routes). */
+  readonly routerId: string;
+  readonly asn: number;
+  readonly rrClient: boolean;
+}
+
+export interface Path {
+  readonly source: PathSource;
+  attrs: AttrSet;
+  /** RFC 4724: kept from a restarting peer, to be purged unless re-sent before End-of-RIB. */
+  stale?: boolean;
+}
+
+/** Compares IPv4 dotted quads (or any addresses) numerically: negative when a < b. */
+export function compareAddresses(a: string, b: string): number {
+  if (a === b) return 0;
+  const pa = a.includes(':') ? a.split(':').map((x) => Number.parseInt(x || '0', 16)) : a.split('.').map(Number);
+  const pb = b.includes(':') ? b.split(':').map((x) => Number.parseInt(x || '0', 16)) : b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}

@@ -1,0 +1,133 @@
+// The decision process (RFC 4271 §9.1.2.2, RFC 4456 §9) and ECMP, step by step, through the Loc-RIB.
+import test from 'ava';
+import { AS_SEQUENCE, AttrStore, type PathAttributes } from '../../../bgp/rib/attributes.js';
+import { LocRib } from '../../../bgp/rib/loc-rib.js';
+import type { PathSource, SourceKind } from '../../../bgp/rib/path.js';
+
+let nextId = 1;
+const src = (address: string, kind: SourceKind = 'ebgp', routerId = address, asn = 65000): PathSource => ({
+  id: nextId++,
+  kind,
+  address,
+  routerId,
+  asn,
+  rrClient: false,
+});
+const attrs = (over: Partial<PathAttributes> = {}): PathAttributes => ({
+  origin: 0,
+  asPath: [{ type: AS_SEQUENCE, asns: [65001] }],
+  nextHop: '10.0.0.1',
+  ...over,
+});
+
+function winner(...cands: [PathSource, PathAttributes][]): string {
+  const store = new AttrStore();
+  const rib = new LocRib(store);
+  for (const [s, a] of cands) rib.upsert('10.1.0.0/24', s, store.intern(a));
+  rib.settle();
+  return rib.get('10.1.0.0/24')!.best!.source.address;
+}
+
+test('higher LOCAL_PREF wins over a shorter AS path', (t) => {
+  t.is(
+    winner(
+      [src('10.0.0.1', 'ibgp'), attrs({ localPref: 200, asPath: [{ type: AS_SEQUENCE, asns: [1, 2, 3] }] })],
+      [src('10.0.0.2', 'ibgp'), attrs({ localPref: 100 })],
+    ),
+    '10.0.0.1',
+  );
+});
+
+test('shorter AS path, then lower ORIGIN', (t) => {
+  t.is(
+    winner([src('10.0.0.1'), attrs({ asPath: [{ type: AS_SEQUENCE, asns: [1, 2] }] })], [src('10.0.0.2'), attrs()]),
+    '10.0.0.2',
+  );
+  t.is(winner([src('10.0.0.1'), attrs({ origin: 2 })], [src('10.0.0.2'), attrs({ origin: 0 })]), '10.0.0.2');
+});
+
+test('MED compared only between paths from the same neighbour AS', (t) => {
+  t.is(winner([src('10.0.0.1'), attrs({ med: 50 })], [src('10.0.0.2'), attrs({ med: 10 })]), '10.0.0.2');
+  // Different neighbour AS: MED ignored, falls through to router ID (10.0.0.1 lower).
+  t.is(
+    winner(
+      [src('10.0.0.1'), attrs({ med: 50 })],
+      [src('10.0.0.2'), attrs({ med: 10, asPath: [{ type: AS_SEQUENCE, asns: [65009] }] })],
+    ),
+    '10.0.0.1',
+  );
+});
+
+test('eBGP over iBGP, then lowest router ID / ORIGINATOR_ID, then shorter CLUSTER_LIST, then peer address', (t) => {
+  t.is(winner([src('10.0.0.1', 'ibgp'), attrs()], [src('10.0.0.2', 'ebgp'), attrs()]), '10.0.0.2');
+  t.is(
+    winner([src('10.0.0.1', 'ibgp', '9.9.9.9'), attrs()], [src('10.0.0.2', 'ibgp', '1.1.1.1'), attrs()]),
+    '10.0.0.2',
+  );
+  t.is(
+    winner(
+      [src('10.0.0.1', 'ibgp', '1.1.1.1'), attrs({ originatorId: '5.5.5.5' })],
+      [src('10.0.0.2', 'ibgp', '9.9.9.9'), attrs({ originatorId: '5.5.5.5', clusterList: ['1.1.1.1'] })],
+    ),
+    '10.0.0.1',
+  );
+  t.is(
+    winner([src('10.0.0.9', 'ibgp', '1.1.1.1'), attrs()], [src('10.0.0.3', 'ibgp', '1.1.1.1'), attrs()]),
+    '10.0.0.3',
+  );
+});
+
+test('ECMP: equal paths with distinct next hops are all used, up to the limit', (t) => {
+  const store = new AttrStore();
+  const rib = new LocRib(store, 2);
+  rib.upsert('10.1.0.0/24', src('10.0.0.1'), store.intern(attrs({ nextHop: '10.0.0.1' })));
+  rib.upsert('10.1.0.0/24', src('10.0.0.2'), store.intern(attrs({ nextHop: '10.0.0.2' })));
+  rib.upsert('10.1.0.0/24', src('10.0.0.3'), store.intern(attrs({ nextHop: '10.0.0.3' })));
+  rib.upsert('10.1.0.0/24', src('10.0.0.4'), store.intern(attrs({ nextHop: '10.0.0.4', origin: 2 })));
+  const [change] = rib.settle();
+  t.deepEqual(
+    change!.multipath.map((p) => p.attrs.nextHop),
+    ['10.0.0.1', '10.0.0.2'],
+  );
+  rib.remove('10.1.0.0/24', '10.0.0.1');
+  const [after] = rib.settle();
+  t.deepEqual(
+    after!.multipath.map((p) => p.attrs.nextHop),
+    ['10.0.0.2', '10.0.0.3'],
+  );
+});
+
+test('withdrawing the last path removes the prefix and reports it gone', (t) => {
+  const store = new AttrStore();
+  const rib = new LocRib(store);
+  rib.upsert('10.1.0.0/24', src('10.0.0.1'), store.intern(attrs()));
+  rib.settle();
+  rib.remove('10.1.0.0/24', '10.0.0.1');
+  const [change] = rib.settle();
+  t.is(change!.best, undefined);
+  t.is(rib.size, 0);
+  t.is(store.size, 0, 'the attribute set is freed with its last path');
+});
+
+test('graceful restart: stale paths survive until purged, re-sent ones are kept', (t) => {
+  const store = new AttrStore();
+  const rib = new LocRib(store);
+  const before = src('10.0.0.1');
+  for (const p of ['10.1.0.0/24', '10.2.0.0/24']) rib.upsert(p, before, store.intern(attrs()));
+  rib.settle();
+  t.is(rib.markStale('10.0.0.1'), 2);
+  rib.upsert('10.1.0.0/24', src('10.0.0.1'), store.intern(attrs()));
+  t.is(rib.purgeStale('10.0.0.1'), 1);
+  rib.settle();
+  t.truthy(rib.get('10.1.0.0/24'));
+  t.falsy(rib.get('10.2.0.0/24'));
+});
+
+test('attribute sets are interned: equal content gives the same object, whatever the order of communities', (t) => {
+  const store = new AttrStore();
+  const a = store.intern(attrs({ communities: [2, 1] }));
+  const b = store.intern(attrs({ communities: [1, 2, 2] }));
+  t.is(a, b);
+  t.true(Object.isFrozen(a));
+  t.is(store.size, 1);
+});

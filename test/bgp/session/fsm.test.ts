@@ -1,0 +1,119 @@
+// The RFC 4271 §8 state machine, driven event by event: the actions it asks for are the contract.
+import test from 'ava';
+import { DEFAULT_FSM_CONFIG, type FsmAction, SessionFsm } from '../../../bgp/session/fsm.js';
+
+const fsm = (over: Partial<typeof DEFAULT_FSM_CONFIG> = {}) =>
+  new SessionFsm({ ...DEFAULT_FSM_CONFIG, connectRetry: 1, holdTime: 9, ...over });
+const types = (a: FsmAction[]) => a.map((x) => (x.type === 'timer' ? `timer:${x.timer}=${x.seconds}` : x.type));
+
+test('active peer: start connects, OPEN exchange, KEEPALIVE → Established with negotiated timers', (t) => {
+  const f = fsm();
+  t.deepEqual(types(f.handle({ type: 'ManualStart' })), ['timer:idleHold=null', 'timer:connectRetry=1', 'connect']);
+  t.is(f.state, 'Connect');
+  t.deepEqual(types(f.handle({ type: 'TcpConnected' })), ['timer:connectRetry=null', 'send-open', 'timer:hold=240']);
+  t.is(f.state, 'OpenSent');
+  // The peer proposes 6 s: the smaller hold time wins and keepalives go every 2 s (§4.2, §10).
+  t.deepEqual(types(f.handle({ type: 'OpenReceived', holdTime: 6 })), [
+    'send-keepalive',
+    'timer:hold=6',
+    'timer:keepalive=2',
+  ]);
+  t.is(f.state, 'OpenConfirm');
+  const est = f.handle({ type: 'KeepaliveReceived' });
+  t.is(f.state, 'Established');
+  t.deepEqual(
+    est.find((a) => a.type === 'established'),
+    { type: 'established', holdTime: 6, keepalive: 2 },
+  );
+});
+
+test('passive peer waits in Active and never connects', (t) => {
+  const f = fsm({ passive: true });
+  t.false(types(f.handle({ type: 'ManualStart' })).includes('connect'));
+  t.is(f.state, 'Active');
+  t.false(types(f.handle({ type: 'ConnectRetryTimerExpires' })).includes('connect'));
+  f.handle({ type: 'TcpConnected' });
+  t.is(f.state, 'OpenSent');
+});
+
+test('hold timer expiry sends NOTIFICATION 4/0, drops the session and schedules a restart', (t) => {
+  const f = fsm();
+  f.handle({ type: 'ManualStart' });
+  f.handle({ type: 'TcpConnected' });
+  f.handle({ type: 'OpenReceived', holdTime: 9 });
+  f.handle({ type: 'KeepaliveReceived' });
+  const a = f.handle({ type: 'HoldTimerExpires' });
+  t.deepEqual(a[0], { type: 'send-notification', code: 4, subcode: 0 });
+  t.true(a.some((x) => x.type === 'down' && x.wasEstablished));
+  t.true(a.some((x) => x.type === 'timer' && x.timer === 'idleHold' && x.seconds === 1));
+  t.is(f.state, 'Idle');
+  t.true(types(f.handle({ type: 'IdleHoldTimerExpires' })).includes('connect'));
+});
+
+test('idle hold doubles with consecutive errors and resets once Established', (t) => {
+  const f = fsm();
+  f.handle({ type: 'ManualStart' });
+  const holds: (number | null)[] = [];
+  for (let i = 0; i < 3; i++) {
+    f.handle({ type: 'TcpConnected' });
+    const a = f.handle({ type: 'NotificationReceived', code: 6, subcode: 2 });
+    holds.push((a.find((x) => x.type === 'timer' && x.timer === 'idleHold') as { seconds: number }).seconds);
+    f.handle({ type: 'IdleHoldTimerExpires' });
+  }
+  t.deepEqual(holds, [1, 2, 4]);
+  f.handle({ type: 'TcpConnected' });
+  f.handle({ type: 'OpenReceived', holdTime: 9 });
+  f.handle({ type: 'KeepaliveReceived' });
+  const a = f.handle({ type: 'TcpFails' });
+  t.true(a.some((x) => x.type === 'timer' && x.timer === 'idleHold' && x.seconds === 1));
+});
+
+test('hold time 0 on either side means no keepalives and no hold timer', (t) => {
+  const f = fsm();
+  f.handle({ type: 'ManualStart' });
+  f.handle({ type: 'TcpConnected' });
+  t.deepEqual(types(f.handle({ type: 'OpenReceived', holdTime: 0 })), [
+    'send-keepalive',
+    'timer:hold=null',
+    'timer:keepalive=null',
+  ]);
+});
+
+test('manual stop in Established sends Cease/admin shutdown and stays down', (t) => {
+  const f = fsm();
+  f.handle({ type: 'ManualStart' });
+  f.handle({ type: 'TcpConnected' });
+  f.handle({ type: 'OpenReceived', holdTime: 9 });
+  f.handle({ type: 'KeepaliveReceived' });
+  const a = f.handle({ type: 'ManualStop' });
+  t.like(a[0], { type: 'send-notification', code: 6, subcode: 2 });
+  t.false(types(a).some((x) => x.startsWith('timer:idleHold=') && !x.endsWith('null')));
+  t.is(f.state, 'Idle');
+});
+
+test('an UPDATE before Established is an FSM error with the state as subcode (RFC 6608)', (t) => {
+  const f = fsm();
+  f.handle({ type: 'ManualStart' });
+  f.handle({ type: 'TcpConnected' });
+  const a = f.handle({ type: 'UpdateReceived' });
+  t.like(a[0], { type: 'send-notification', code: 5, subcode: 1 });
+  t.is(f.state, 'Idle');
+});
+
+test('DelayOpen: the peer OPEN arriving first is answered with OPEN and KEEPALIVE', (t) => {
+  const f = fsm({ delayOpen: 2 });
+  f.handle({ type: 'ManualStart' });
+  t.deepEqual(types(f.handle({ type: 'TcpConnected' })), ['timer:connectRetry=null', 'timer:delayOpen=2']);
+  const a = types(f.handle({ type: 'OpenReceived', holdTime: 9 }));
+  t.deepEqual(a.slice(0, 3), ['timer:delayOpen=null', 'send-open', 'send-keepalive']);
+  t.is(f.state, 'OpenConfirm');
+});
+
+test('a failed connection attempt retries on the ConnectRetry rhythm', (t) => {
+  const f = fsm();
+  f.handle({ type: 'ManualStart' });
+  t.deepEqual(types(f.handle({ type: 'TcpFails' })), ['disconnect', 'timer:delayOpen=null', 'timer:connectRetry=1']);
+  t.is(f.state, 'Active');
+  t.true(types(f.handle({ type: 'ConnectRetryTimerExpires' })).includes('connect'));
+  t.is(f.state, 'Connect');
+});
