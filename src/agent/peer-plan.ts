@@ -1,0 +1,185 @@
+// Which BGP sessions this node should have, from the cluster's state in etcd: the node-to-node mesh,
+// global peers, peers scoped to this node or to a node selector, peers chosen by a peer selector
+// (other tsroute nodes by label), and route reflectors by cluster ID. A pure function: the agent
+// re-runs it on every change it sees by watch and hands the difference to the speaker.
+
+export interface PlanNode {
+  name: string;
+  labels: Record<string, string>;
+  ipv4Address?: string;
+  ipv6Address?: string;
+  asNumber?: number;
+  /** Set on route reflectors: nodes with a cluster ID reflect to those without one. */
+  routeReflectorClusterId?: string;
+}
+
+export interface PlanPeerResource {
+  name: string;
+  peerIP?: string;
+  asNumber?: number;
+  /** Only this node has the session. */
+  node?: string;
+  /** Only nodes matching this selector have the session. */
+  nodeSelector?: string;
+  /** The peers are the tsroute nodes matching this selector (instead of peerIP). */
+  peerSelector?: string;
+  sourceAddress?: string;
+  nextHopMode?: 'auto' | 'self' | 'keep';
+  maxPrefix?: number;
+  maxRestartTime?: number;
+  filters?: string[];
+  password?: string;
+  port?: number;
+  keepOriginalNextHop?: boolean;
+}
+
+export interface PlanConfig {
+  asNumber: number;
+  nodeToNodeMeshEnabled: boolean;
+  keepaliveTime?: number;
+  holdTime?: number;
+  gracefulRestartTime?: number;
+}
+
+export type PlannedPeerType = 'mesh' | 'global' | 'node' | 'reflector' | 'client';
+
+export interface PlannedPeer {
+  address: string;
+  asNumber: number;
+  type: PlannedPeerType;
+  /** The BGPPeer resource (or "node-mesh") this session comes from, for `node status`. */
+  source: string;
+  /** The other node's name, when the peer is a tsroute node. */
+  peerNode?: string;
+  /** We reflect routes to this peer (we are a reflector, it is not). */
+  routeReflectorClient: boolean;
+  /** Routes from this peer are checked against the pools (it is another node of this cluster). */
+  clusterPeer: boolean;
+  localAddress?: string;
+  nextHopMode: 'auto' | 'self' | 'keep';
+  maxPrefix?: number;
+  gracefulRestartTime?: number;
+  filters: string[];
+  password?: string;
+  port?: number;
+}
+
+export type SelectorMatcher = (selector: string, labels: Record<string, string>) => boolean;
+
+function nodeAddress(node: PlanNode, family: 4 | 6): string | undefined {
+  return family === 4 ? node.ipv4Address : node.ipv6Address;
+}
+
+/**
+ * The sessions `self` should run. One session per peer address: when several sources name the
+ * same address, an explicit BGPPeer wins over the mesh, and the first resource by name wins among
+ * BGPPeers (the order is made deterministic so every node agrees).
+ */
+export function planPeers(
+  self: PlanNode,
+  nodes: PlanNode[],
+  peers: PlanPeerResource[],
+  config: PlanConfig,
+  matches: SelectorMatcher,
+): PlannedPeer[] {
+  const selfAs = self.asNumber ?? config.asNumber;
+  const byAddress = new Map<string, PlannedPeer>();
+  const others = nodes.filter((n) => n.name !== self.name).sort((a, b) => a.name.localeCompare(b.name));
+  const selfIsReflector = !!self.routeReflectorClusterId;
+
+  const nodePeer = (
+    other: PlanNode,
+    family: 4 | 6,
+    base: Omit<PlannedPeer, 'address' | 'asNumber' | 'type' | 'routeReflectorClient' | 'clusterPeer' | 'peerNode'>,
+    scopeType: PlannedPeerType,
+    reflect: boolean,
+  ): PlannedPeer | undefined => {
+    const address = nodeAddress(other, family);
+    if (!address || !nodeAddress(self, family)) return undefined;
+    const otherIsReflector = !!other.routeReflectorClusterId;
+    const asNumber = other.asNumber ?? config.asNumber;
+    const ibgp = asNumber === selfAs;
+    // In a full mesh every node hears every other directly: reflecting as well would only add copies.
+    const client = reflect && ibgp && selfIsReflector && !otherIsReflector;
+    let type = scopeType;
+    if (reflect && ibgp && otherIsReflector && !selfIsReflector) type = 'reflector';
+    else if (client) type = 'client';
+    return { ...base, address, asNumber, type, routeReflectorClient: client, clusterPeer: true, peerNode: other.name };
+  };
+
+  const add = (p: PlannedPeer | undefined) => {
+    if (p && !byAddress.has(p.address)) byAddress.set(p.address, p);
+  };
+
+  // Explicit peers first: they win over the mesh for the same address.
+  for (const r of [...peers].sort((a, b) => a.name.localeCompare(b.name))) {
+    let scope: PlannedPeerType = 'global';
+    if (r.node !== undefined) {
+      if (r.node !== self.name) continue;
+      scope = 'node';
+    } else if (r.nodeSelector !== undefined) {
+      if (!matches(r.nodeSelector, self.labels)) continue;
+      scope = 'node';
+    }
+    const base = {
+      source: r.name,
+      localAddress: r.sourceAddress,
+      nextHopMode: r.nextHopMode ?? 'auto',
+      maxPrefix: r.maxPrefix,
+      gracefulRestartTime: r.maxRestartTime ?? config.gracefulRestartTime,
+      filters: r.filters ?? [],
+      password: r.password,
+      port: r.port,
+    };
+    if (r.peerSelector !== undefined) {
+      for (const other of others) {
+        if (!matches(r.peerSelector, other.labels)) continue;
+        add(nodePeer(other, 4, base, scope, true));
+        add(nodePeer(other, 6, base, scope, true));
+      }
+      continue;
+    }
+    if (!r.peerIP) continue;
+    // A BGPPeer that names one of our own addresses would be a session with ourselves.
+    if (r.peerIP === self.ipv4Address || r.peerIP === self.ipv6Address) continue;
+    const other = others.find((n) => n.ipv4Address === r.peerIP || n.ipv6Address === r.peerIP);
+    add({
+      ...base,
+      address: r.peerIP,
+      asNumber: r.asNumber ?? config.asNumber,
+      type: scope,
+      routeReflectorClient: false,
+      clusterPeer: other !== undefined,
+      peerNode: other?.name,
+    });
+  }
+
+  if (config.nodeToNodeMeshEnabled) {
+    const base = {
+      source: 'node-mesh',
+      nextHopMode: 'auto' as const,
+      gracefulRestartTime: config.gracefulRestartTime,
+      filters: [],
+    };
+    for (const other of others) {
+      add(nodePeer(other, 4, base, 'mesh', false));
+      add(nodePeer(other, 6, base, 'mesh', false));
+    }
+  } else {
+    // Without the mesh, route reflectors still peer with each other and with their clients in
+    // their cluster, as Calico does when reflectors are marked by cluster ID.
+    const base = {
+      source: 'route-reflection',
+      nextHopMode: 'auto' as const,
+      gracefulRestartTime: config.gracefulRestartTime,
+      filters: [],
+    };
+    for (const other of others) {
+      const otherIsReflector = !!other.routeReflectorClusterId;
+      if (!selfIsReflector && !otherIsReflector) continue;
+      add(nodePeer(other, 4, base, 'mesh', true));
+      add(nodePeer(other, 6, base, 'mesh', true));
+    }
+  }
+  return [...byAddress.values()].sort((a, b) => a.address.localeCompare(b.address));
+}
