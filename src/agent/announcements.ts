@@ -1,0 +1,120 @@
+// What this node tells its peers, and which learned routes it takes: pure functions over the
+// cluster's pools and this node's blocks, re-run whenever either changes.
+import { aggregate, type Cidr, cidrContains, formatCidr, hostPrefix, parseCidr } from './prefixes.js';
+
+export interface AnnouncePool {
+  name: string;
+  cidr: string;
+  disabled?: boolean;
+  disableBGPExport?: boolean;
+}
+
+export interface Advertisement {
+  /** Routes inside this prefix get the communities below. */
+  cidr: string;
+  communities: string[];
+}
+
+export interface Announcement {
+  prefix: string;
+  communities: string[];
+  med?: number;
+  /** Why we announce it: "block", "borrowed", "api" — shown by `rib` and in logs. */
+  origin: 'block' | 'borrowed' | 'api';
+}
+
+export interface AnnouncementInput {
+  pools: AnnouncePool[];
+  /** Blocks whose affinity to this node is confirmed. */
+  ownBlocks: string[];
+  /** Addresses this node's endpoints hold inside other nodes' blocks: announced as /32 or /128. */
+  borrowed: string[];
+  /** Extra prefixes added through the API (AddPath), such as a service address. */
+  extraPaths: { prefix: string; communities?: string[]; med?: number }[];
+  /** BGPConfiguration prefix advertisements (communities per prefix range). */
+  advertisements: Advertisement[];
+}
+
+function exportable(pools: AnnouncePool[]): Cidr[] {
+  return pools
+    .filter((p) => !p.disabled && !p.disableBGPExport)
+    .map((p) => parseCidr(p.cidr))
+    .filter((c): c is Cidr => c !== undefined);
+}
+
+function communitiesFor(prefix: Cidr, advertisements: Advertisement[]): string[] {
+  const out = new Set<string>();
+  for (const a of advertisements) {
+    const c = parseCidr(a.cidr);
+    if (c && cidrContains(c, prefix)) for (const x of a.communities) out.add(x);
+  }
+  return [...out].sort();
+}
+
+/** The prefixes to announce, keyed by prefix text. Blocks are aggregated within their pool. */
+export function desiredAnnouncements(input: AnnouncementInput): Map<string, Announcement> {
+  const pools = exportable(input.pools);
+  const result = new Map<string, Announcement>();
+  const blocks = input.ownBlocks
+    .map((b) => parseCidr(b))
+    .filter((c): c is Cidr => c !== undefined && pools.some((p) => cidrContains(p, c)));
+  for (const c of aggregate(blocks, pools)) {
+    result.set(formatCidr(c), {
+      prefix: formatCidr(c),
+      communities: communitiesFor(c, input.advertisements),
+      origin: 'block',
+    });
+  }
+  for (const addr of input.borrowed) {
+    const c = parseCidr(hostPrefix(addr));
+    if (!c || !pools.some((p) => cidrContains(p, c))) continue;
+    if (blocks.some((b) => cidrContains(b, c))) continue; // inside our own block after all
+    const prefix = formatCidr(c);
+    result.set(prefix, { prefix, communities: communitiesFor(c, input.advertisements), origin: 'borrowed' });
+  }
+  for (const x of input.extraPaths) {
+    const c = parseCidr(x.prefix);
+    if (!c) continue;
+    const prefix = formatCidr(c);
+    const communities = [...new Set([...(x.communities ?? []), ...communitiesFor(c, input.advertisements)])].sort();
+    result.set(prefix, { prefix, communities, med: x.med, origin: 'api' });
+  }
+  return result;
+}
+
+/**
+ * Import rule for sessions with other nodes of this cluster: they may only send addresses of our
+ * pools (their blocks and borrowed /32s). Anything else from a node is a misconfiguration or a leak.
+ */
+export function acceptFromClusterPeer(prefix: string, pools: AnnouncePool[]): boolean {
+  const c = parseCidr(prefix);
+  if (!c) return false;
+  return pools.some((p) => {
+    const pc = parseCidr(p.cidr);
+    return pc !== undefined && cidrContains(pc, c);
+  });
+}
+
+export interface LearnedRoute {
+  prefix: string;
+  nextHops: string[];
+}
+
+/**
+ * Best paths to put in the kernel: everything learned except what we announce ourselves (our
+ * blocks have a blackhole and our endpoints their /32s; a peer's copy must not replace them) and
+ * next hops that are our own addresses.
+ */
+export function routesToInstall(
+  best: Iterable<LearnedRoute>,
+  announced: Set<string>,
+  selfAddresses: Set<string>,
+): LearnedRoute[] {
+  const out: LearnedRoute[] = [];
+  for (const r of best) {
+    if (announced.has(r.prefix)) continue;
+    const nextHops = r.nextHops.filter((nh) => !selfAddresses.has(nh));
+    if (nextHops.length > 0) out.push({ prefix: r.prefix, nextHops: [...nextHops].sort() });
+  }
+  return out;
+}

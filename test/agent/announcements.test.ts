@@ -1,0 +1,87 @@
+import test from 'ava';
+import { acceptFromClusterPeer, desiredAnnouncements, routesToInstall } from '../../src/agent/announcements.js';
+import { aggregate, formatCidr, parseCidr } from '../../src/agent/prefixes.js';
+
+const pools = [
+  { name: 'v4', cidr: '10.65.0.0/16' },
+  { name: 'v6', cidr: 'fd00:65::/64' },
+  { name: 'quiet', cidr: '10.66.0.0/16', disableBGPExport: true },
+  { name: 'off', cidr: '10.67.0.0/16', disabled: true },
+];
+const none = { borrowed: [], extraPaths: [], advertisements: [] };
+
+test('sibling blocks aggregate, never past their pool', (t) => {
+  const a = desiredAnnouncements({
+    pools,
+    ownBlocks: ['10.65.0.0/26', '10.65.0.64/26', '10.65.0.128/26', '10.65.1.0/26', 'fd00:65::/122', 'fd00:65::40/122'],
+    ...none,
+  });
+  t.deepEqual([...a.keys()], ['10.65.0.0/25', '10.65.0.128/26', '10.65.1.0/26', 'fd00:65::/121']);
+  const whole = aggregate(
+    ['10.0.0.0/17', '10.0.128.0/17'].map((x) => parseCidr(x)!),
+    [parseCidr('10.0.0.0/16')!],
+  );
+  t.deepEqual(whole.map(formatCidr), ['10.0.0.0/16']);
+  const capped = aggregate(
+    ['10.0.0.0/17', '10.0.128.0/17'].map((x) => parseCidr(x)!),
+    [parseCidr('10.0.0.0/17')!, parseCidr('10.0.128.0/17')!],
+  );
+  t.deepEqual(capped.map(formatCidr), ['10.0.0.0/17', '10.0.128.0/17']);
+});
+
+test('nothing from disabled pools or pools with disableBGPExport', (t) => {
+  const a = desiredAnnouncements({
+    pools,
+    ownBlocks: ['10.66.0.0/26', '10.67.0.0/26'],
+    ...none,
+    borrowed: ['10.66.1.5'],
+  });
+  t.is(a.size, 0);
+});
+
+test('borrowed addresses become host routes, with prefix-advertisement communities', (t) => {
+  const a = desiredAnnouncements({
+    pools,
+    ownBlocks: ['10.65.0.0/26'],
+    borrowed: ['10.65.9.7', '10.65.0.5', 'fd00:65::99'],
+    extraPaths: [{ prefix: '10.65.200.1/32', communities: ['65000:1'] }],
+    advertisements: [{ cidr: '10.65.0.0/16', communities: ['64512:100'] }],
+  });
+  t.deepEqual(
+    [...a.values()].map((x) => [x.prefix, x.origin, x.communities.join(' ')]),
+    [
+      ['10.65.0.0/26', 'block', '64512:100'],
+      ['10.65.9.7/32', 'borrowed', '64512:100'],
+      ['fd00:65::99/128', 'borrowed', ''],
+      ['10.65.200.1/32', 'api', '64512:100 65000:1'],
+    ],
+  );
+});
+
+test('cluster peers may only send pool addresses', (t) => {
+  t.true(acceptFromClusterPeer('10.65.3.0/26', pools));
+  t.true(acceptFromClusterPeer('10.65.3.7/32', pools));
+  t.false(acceptFromClusterPeer('0.0.0.0/0', pools));
+  t.false(acceptFromClusterPeer('10.0.0.0/8', pools));
+  t.false(acceptFromClusterPeer('not a prefix', pools));
+});
+
+test('what we announce ourselves and self next hops never reach the kernel', (t) => {
+  const routes = routesToInstall(
+    [
+      { prefix: '10.65.0.0/26', nextHops: ['10.0.0.2'] },
+      { prefix: '10.65.1.0/26', nextHops: ['10.0.0.3', '10.0.0.2'] },
+      { prefix: '10.65.2.0/26', nextHops: ['10.0.0.1'] },
+    ],
+    new Set(['10.65.0.0/26']),
+    new Set(['10.0.0.1']),
+  );
+  t.deepEqual(routes, [{ prefix: '10.65.1.0/26', nextHops: ['10.0.0.2', '10.0.0.3'] }]);
+});
+
+test('prefix text round-trips and bad prefixes are refused', (t) => {
+  for (const p of ['0.0.0.0/0', '10.65.3.64/26', '::/0', 'fd00:65::40/122', '2001:db8:0:1::/64', '::ffff:0:0/96'])
+    t.is(formatCidr(parseCidr(p)!), p);
+  for (const p of ['10.65.3.1/26', '10.0.0.0/33', 'x/8', '10.0.0.0', '10.0.0.0/8/9', 'fd00::1/64'])
+    t.is(parseCidr(p), undefined, p);
+});
