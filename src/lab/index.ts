@@ -1,7 +1,9 @@
 // The test/lab harness: real namespaces, links and daemons for tests, benchmarks and `tsroute lab`.
 export { Bird, birdConfig, parseBirdRoutes } from './bird.js';
+export { BUSYBOX, busyboxRootfsTar, isStaticElf } from './busybox-image.js';
 export { type Capture, startCapture } from './capture.js';
 export { Daemon, isAlive, stopPid } from './daemon.js';
+export { DOCKER_CLIENT, DOCKERD, Dockerd } from './dockerd.js';
 export { type Etcd, startEtcd } from './etcd.js';
 export { Exabgp, type ExaMessage, exabgpConfig } from './exabgp.js';
 export { CommandError, requireBinary, run } from './exec.js';
