@@ -172,7 +172,10 @@ export class AttrStore {
 
   retain(set: AttrSet): void {
     const e = this.entryOf.get(set);
-    if (e) e.refs++;
+    if (!e) return;
+    // A set whose references all went may come back (from a cache): make it findable again.
+    if (e.refs <= 0 && !this.byKey.has(e.key)) this.byKey.set(e.key, e);
+    e.refs++;
   }
 
   release(set: AttrSet): void {

@@ -47,6 +47,9 @@ export function bytesToIpv4(b: Uint8Array): string {
 
 /** RFC 5952 text: lower case, longest run of zero groups compressed. */
 export function bytesToIpv6(b: Uint8Array): string {
+  // RFC 5952 §5: IPv4-mapped addresses keep their dotted quad.
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff)
+    return `::ffff:${bytesToIpv4(b.subarray(12))}`;
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((b[i] ?? 0) << 8) | (b[i + 1] ?? 0));
   let bestStart = -1;

@@ -1,0 +1,35 @@
+// What the session layer needs from a message codec. `wire-codec.ts` provides it on top of bgp/wire;
+// keeping the interface here means the FSM, peer and speaker never see the codec's own types.
+import type { AddressFamily } from '../config.js';
+import type { AttrSet } from '../rib/attributes.js';
+import type { DecodeError, DecodeResult, OpenCapabilities, SessionCodecContext } from './messages.js';
+
+export interface Framer {
+  /** Adds bytes from the socket; returns the whole messages now complete, or a header error. */
+  push(chunk: Buffer): Buffer[] | DecodeError;
+}
+
+export interface OpenToSend {
+  asn: number;
+  holdTime: number;
+  routerId: string;
+  capabilities: OpenCapabilities;
+}
+
+export interface UpdateBatch {
+  family: AddressFamily;
+  withdraw: string[];
+  announce: { attrs: AttrSet; prefixes: string[] }[];
+}
+
+export interface Codec {
+  framer(): Framer;
+  decode(message: Buffer, ctx: SessionCodecContext): DecodeResult;
+  encodeOpen(open: OpenToSend): Buffer;
+  encodeKeepalive(): Buffer;
+  encodeNotification(code: number, subcode: number, data?: Uint8Array): Buffer;
+  encodeRouteRefresh(family: AddressFamily, subtype?: number): Buffer;
+  /** As few UPDATEs as fit the batch (4096-byte messages). */
+  encodeUpdates(batch: UpdateBatch, ctx: SessionCodecContext): Buffer[];
+  encodeEndOfRib(family: AddressFamily): Buffer;
+}

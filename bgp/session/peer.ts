@@ -1,0 +1,511 @@
+// One BGP neighbour: drives the pure FSM with a real TCP connection and real timers, checks the OPEN,
+// negotiates capabilities, resolves connection collisions (RFC 4271 §6.8) and hands decoded UPDATEs,
+// End-of-RIB and ROUTE-REFRESH to the speaker through events.
+import { EventEmitter } from 'node:events';
+import { isIPv6, type Socket, connect as tcpConnect } from 'node:net';
+import type { AddressFamily, Logger, NegotiatedCapabilities, PeerStateName } from '../config.js';
+import { compareAddresses } from '../rib/path.js';
+import type { Codec, Framer } from './codec.js';
+import {
+  CEASE_COLLISION,
+  ERR_CEASE,
+  ERR_OPEN,
+  type FsmAction,
+  type FsmConfig,
+  type FsmEvent,
+  SessionFsm,
+  type TimerName,
+} from './fsm.js';
+import type { BgpMessage, OpenCapabilities, OpenMessage, SessionCodecContext, UpdateMessage } from './messages.js';
+
+/** RFC 4271 §6.2 OPEN error subcodes. */
+const OPEN_UNSUPPORTED_VERSION = 1;
+const OPEN_BAD_PEER_AS = 2;
+const OPEN_BAD_BGP_ID = 3;
+const OPEN_UNACCEPTABLE_HOLD = 6;
+
+export interface PeerSettings {
+  address: string;
+  port: number;
+  asn: number;
+  localAddress?: string;
+  families: AddressFamily[];
+  fsm: FsmConfig;
+  /** Our graceful-restart capability for this peer, if any. */
+  gracefulRestart?: { restartTime: number; restarting: boolean };
+}
+
+export interface LocalSettings {
+  asn: number;
+  routerId: string;
+}
+
+export interface PeerDown {
+  reason: string;
+  wasEstablished: boolean;
+  /** RFC 4724 §4.2: keep the peer's routes as stale (it has GR and the session ended without a NOTIFICATION). */
+  keepStale: boolean;
+}
+
+interface Conn {
+  socket: Socket;
+  framer: Framer;
+  inbound: boolean;
+  /** Collision candidate: its OPEN, once received. */
+  open?: OpenMessage;
+}
+
+export const normalizeAddress = (a: string | undefined): string => (a ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+
+export class Peer extends EventEmitter {
+  readonly fsm: SessionFsm;
+  private conn: Conn | undefined;
+  /** A second connection during OpenSent/OpenConfirm, kept until its OPEN decides the collision. */
+  private candidate: Conn | undefined;
+  private readonly timers = new Map<TimerName, NodeJS.Timeout>();
+  remoteOpen: OpenMessage | undefined;
+  negotiated: NegotiatedCapabilities | undefined;
+  localAddressInUse: string | undefined;
+  codecCtx: SessionCodecContext;
+  counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0, flaps: 0 };
+  lastError: string | undefined;
+  establishedAt: Date | undefined;
+  private stopped = true;
+
+  constructor(
+    public settings: PeerSettings,
+    private readonly local: LocalSettings,
+    private readonly codec: Codec,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.fsm = new SessionFsm(settings.fsm);
+    this.codecCtx = { fourOctetAs: true, ebgp: settings.asn !== local.asn };
+  }
+
+  get state(): PeerStateName {
+    return this.fsm.state;
+  }
+
+  get ebgp(): boolean {
+    return this.settings.asn !== this.local.asn;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.feed({ type: 'ManualStart' });
+  }
+
+  /** Ends the session with Cease (admin shutdown by default, RFC 8203 message) and stays down. */
+  stop(subcode?: number, message?: string): void {
+    this.stopped = true;
+    const data = message ? shutdownData(message) : undefined;
+    this.feed({ type: 'ManualStop', subcode, data });
+    this.dropCandidate();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Ends the session with a Cease the speaker decided (max-prefix...); `restart` re-arms the idle-hold timer. */
+  cease(subcode: number, restart: boolean): void {
+    this.feed({ type: 'Cease', subcode, restart });
+  }
+
+  /** A connection the listener accepted from this peer's address. */
+  acceptIncoming(socket: Socket): void {
+    const s = this.fsm.state;
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    if (s === 'Idle') {
+      // Waiting out the idle-hold: the peer is back, so start now instead of refusing it.
+      this.feed({ type: 'IdleHoldTimerExpires' });
+    }
+    const now = this.fsm.state;
+    if ((now === 'Connect' || now === 'Active') && !this.conn) {
+      this.conn = this.wire(socket, true);
+      this.feed({ type: 'TcpConnected' });
+      return;
+    }
+    // Our own connection attempt is under way (both sides connect at once, the usual case): keep this
+    // one aside; whichever fails or loses the §6.8 comparison goes.
+    if (now === 'Connect' || now === 'Active' || now === 'OpenSent' || now === 'OpenConfirm') {
+      this.dropCandidate();
+      this.candidate = this.wire(socket, true);
+      return;
+    }
+    if (now === 'Established' && this.negotiated?.gracefulRestart) {
+      // RFC 4724 §4.2: a new connection from an Established GR peer means it restarted: keep its routes
+      // stale, drop the old session, take the new connection.
+      this.log.info(
+        { peer: this.settings.address },
+        'peer reconnected while Established: treating as graceful restart',
+      );
+      this.teardownForRestart(socket);
+      return;
+    }
+    // §6.8: an Established session wins over any new connection.
+    socket.end(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+  }
+
+  private teardownForRestart(socket: Socket): void {
+    const old = this.conn;
+    this.conn = undefined;
+    old?.socket.destroy();
+    this.feed({ type: 'TcpFails' });
+    // Now Idle with an idle-hold pending; start at once with the new connection.
+    this.acceptIncoming(socket);
+  }
+
+  /** Sends raw messages (already encoded). Returns false when the socket buffer is full. */
+  send(buffers: Buffer | Buffer[]): boolean {
+    const socket = this.conn?.socket;
+    if (!socket || socket.destroyed) return false;
+    let ok = true;
+    for (const b of [buffers].flat()) {
+      ok = socket.write(b);
+      this.counters.messagesOut++;
+    }
+    return ok;
+  }
+
+  sendUpdates(buffers: Buffer[]): boolean {
+    this.counters.updatesOut += buffers.length;
+    return this.send(buffers);
+  }
+
+  /** Resolves when the socket can take more (or is gone). */
+  drained(): Promise<void> {
+    const socket = this.conn?.socket;
+    if (!socket || socket.destroyed || !socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.once('drain', done);
+      socket.once('close', done);
+    });
+  }
+
+  /** Stops reading from the peer (TCP flow control) while the speaker catches up. */
+  pauseInput(paused: boolean): void {
+    const socket = this.conn?.socket;
+    if (!socket) return;
+    if (paused) socket.pause();
+    else socket.resume();
+  }
+
+  private feed(event: FsmEvent): void {
+    const before = this.fsm.state;
+    const actions = this.fsm.handle(event);
+    this.run(actions, before);
+  }
+
+  private run(actions: FsmAction[], before: PeerStateName): void {
+    let downInfo: PeerDown | undefined;
+    for (const a of actions) {
+      switch (a.type) {
+        case 'connect':
+          this.connect();
+          break;
+        case 'disconnect':
+          if (this.conn) {
+            const socket = this.conn.socket;
+            this.conn = undefined;
+            // Let a NOTIFICATION written just before reach the peer.
+            socket.end();
+            setTimeout(() => socket.destroy(), 1000).unref();
+          }
+          break;
+        case 'send-open':
+          this.sendOpen(this.conn);
+          break;
+        case 'send-keepalive':
+          this.send(this.codec.encodeKeepalive());
+          break;
+        case 'send-notification':
+          this.send(this.codec.encodeNotification(a.code, a.subcode, a.data));
+          this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
+          break;
+        case 'timer':
+          this.setTimer(a.timer, a.seconds);
+          break;
+        case 'established':
+          this.establishedAt = new Date();
+          if (this.negotiated) {
+            this.negotiated.holdTime = a.holdTime;
+            this.negotiated.keepalive = a.keepalive;
+          }
+          break;
+        case 'down': {
+          const gr = this.negotiated?.gracefulRestart;
+          downInfo = {
+            reason: a.reason,
+            wasEstablished: a.wasEstablished,
+            keepStale: a.wasEstablished && gr !== undefined && a.notification === undefined,
+          };
+          if (a.notification) this.lastError = a.reason;
+          if (a.wasEstablished) this.counters.flaps++;
+          break;
+        }
+      }
+    }
+    const after = this.fsm.state;
+    if (after !== before) {
+      this.emit('state', before, after, downInfo?.reason);
+      if (after === 'Established') this.emit('established');
+    }
+    if (downInfo) {
+      this.establishedAt = undefined;
+      if (downInfo.wasEstablished) this.emit('down', downInfo);
+      this.negotiated = undefined;
+      this.remoteOpen = undefined;
+    }
+  }
+
+  private setTimer(name: TimerName, seconds: number | null): void {
+    const old = this.timers.get(name);
+    if (old) clearTimeout(old);
+    this.timers.delete(name);
+    if (seconds === null) return;
+    const event: FsmEvent['type'] = (
+      {
+        connectRetry: 'ConnectRetryTimerExpires',
+        hold: 'HoldTimerExpires',
+        keepalive: 'KeepaliveTimerExpires',
+        delayOpen: 'DelayOpenTimerExpires',
+        idleHold: 'IdleHoldTimerExpires',
+      } as const
+    )[name];
+    const t = setTimeout(() => {
+      this.timers.delete(name);
+      this.feed({ type: event } as FsmEvent);
+    }, seconds * 1000);
+    this.timers.set(name, t);
+  }
+
+  private connect(): void {
+    const { address, port, localAddress } = this.settings;
+    const socket = tcpConnect({ host: address, port, localAddress, noDelay: true });
+    const conn = this.wire(socket, false);
+    this.conn = conn;
+    socket.once('connect', () => {
+      if (this.conn !== conn) return;
+      this.feed({ type: 'TcpConnected' });
+      const c = this.candidate;
+      if (c?.open) this.onCandidateMessage(c, { type: 'open', open: c.open });
+    });
+  }
+
+  /** Hooks a socket's bytes to the framer and the message handler. */
+  private wire(socket: Socket, inbound: boolean): Conn {
+    socket.setNoDelay(true);
+    const conn: Conn = { socket, framer: this.codec.framer(), inbound };
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('error', (err) => {
+      this.log.debug({ peer: this.settings.address, err: err.message }, 'socket error');
+    });
+    socket.on('close', () => {
+      if (this.candidate === conn) {
+        this.candidate = undefined;
+        return;
+      }
+      if (this.conn === conn) {
+        this.conn = undefined;
+        const c = this.candidate;
+        if (c && (this.fsm.state === 'Connect' || this.fsm.state === 'Active')) {
+          // Our attempt failed but the peer's connection is here: carry on with it.
+          this.candidate = undefined;
+          this.conn = c;
+          this.feed({ type: 'TcpConnected' });
+          if (c.open) this.onMessage({ type: 'open', open: c.open });
+          return;
+        }
+        this.feed({ type: 'TcpFails' });
+      }
+    });
+    return conn;
+  }
+
+  private dropCandidate(): void {
+    if (!this.candidate) return;
+    const c = this.candidate;
+    this.candidate = undefined;
+    c.socket.destroy();
+  }
+
+  private onData(conn: Conn, chunk: Buffer): void {
+    const frames = conn.framer.push(chunk);
+    if (!Array.isArray(frames)) {
+      if (conn === this.conn)
+        this.feed({ type: 'MessageError', code: frames.code, subcode: frames.subcode, data: frames.data });
+      else conn.socket.destroy();
+      return;
+    }
+    for (const frame of frames) {
+      if (conn !== this.conn && conn !== this.candidate) return;
+      const msg = this.codec.decode(frame, this.codecCtx);
+      if (conn === this.candidate) {
+        this.onCandidateMessage(conn, msg);
+        continue;
+      }
+      this.counters.messagesIn++;
+      if (msg.type === 'error') {
+        this.log.warn({ peer: this.settings.address, reason: msg.reason }, 'bad message from peer');
+        this.feed({ type: 'MessageError', code: msg.code, subcode: msg.subcode, data: msg.data });
+        this.lastError = `${this.lastError}: ${msg.reason}`;
+        return;
+      }
+      if (msg.type === 'ignore') continue;
+      this.onMessage(msg);
+    }
+  }
+
+  private onMessage(msg: BgpMessage): void {
+    switch (msg.type) {
+      case 'open': {
+        const problem = this.checkOpen(msg.open);
+        if (problem) {
+          this.feed({ type: 'MessageError', code: ERR_OPEN, subcode: problem.subcode });
+          this.lastError = `${this.lastError}: ${problem.reason}`;
+          return;
+        }
+        this.remoteOpen = msg.open;
+        this.negotiate(msg.open);
+        this.feed({ type: 'OpenReceived', holdTime: msg.open.holdTime });
+        return;
+      }
+      case 'keepalive':
+        this.feed({ type: 'KeepaliveReceived' });
+        return;
+      case 'notification':
+        this.lastError = `received NOTIFICATION ${msg.notification.code}/${msg.notification.subcode}`;
+        this.feed({ type: 'NotificationReceived', code: msg.notification.code, subcode: msg.notification.subcode });
+        return;
+      case 'update':
+        this.counters.updatesIn++;
+        this.feed({ type: 'UpdateReceived' });
+        if (this.fsm.state === 'Established') this.emit('update', msg.update satisfies UpdateMessage);
+        return;
+      case 'route-refresh':
+        if (this.fsm.state === 'Established') this.emit('refresh', msg.family, msg.subtype);
+        return;
+    }
+  }
+
+  /** §6.8: the connection opened by the side with the higher BGP Identifier survives. */
+  private onCandidateMessage(conn: Conn, msg: ReturnType<Codec['decode']>): void {
+    if (msg.type !== 'open') {
+      this.dropCandidate();
+      return;
+    }
+    conn.open = msg.open;
+    // Still connecting ourselves: decide once our attempt connects or fails.
+    if (this.fsm.state === 'Connect' || this.fsm.state === 'Active') return;
+    const remoteWins = compareAddresses(this.local.routerId, msg.open.routerId) < 0;
+    if (!remoteWins) {
+      conn.socket.end(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+      this.candidate = undefined;
+      return;
+    }
+    // The peer's connection (inbound) wins: close ours with Cease/collision and restart on theirs.
+    this.candidate = undefined;
+    this.send(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+    const old = this.conn;
+    this.conn = undefined;
+    old?.socket.end();
+    const before = this.fsm.state;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.fsm.state = 'Active';
+    this.conn = conn;
+    this.run(this.fsm.handle({ type: 'TcpConnected' }), before);
+    this.onMessage({ type: 'open', open: msg.open });
+  }
+
+  private checkOpen(open: OpenMessage): { subcode: number; reason: string } | undefined {
+    if (open.version !== 4) return { subcode: OPEN_UNSUPPORTED_VERSION, reason: `BGP version ${open.version}` };
+    if (open.asn !== this.settings.asn)
+      return { subcode: OPEN_BAD_PEER_AS, reason: `peer AS ${open.asn}, expected ${this.settings.asn}` };
+    // §6.2: hold time 1 or 2 seconds is unacceptable.
+    if (open.holdTime === 1 || open.holdTime === 2)
+      return { subcode: OPEN_UNACCEPTABLE_HOLD, reason: `hold time ${open.holdTime}` };
+    if (open.routerId === '0.0.0.0' || (!this.ebgp && open.routerId === this.local.routerId))
+      return { subcode: OPEN_BAD_BGP_ID, reason: `BGP identifier ${open.routerId}` };
+    return undefined;
+  }
+
+  /** Our capabilities for this peer (what the OPEN announces). */
+  localCapabilities(): OpenCapabilities {
+    const gr = this.settings.gracefulRestart;
+    return {
+      families: this.settings.families,
+      routeRefresh: true,
+      enhancedRouteRefresh: true,
+      fourOctetAs: this.local.asn,
+      gracefulRestart: gr
+        ? {
+            restarting: gr.restarting,
+            restartTime: gr.restartTime,
+            // F bit: our forwarding state (the kernel routes the agent programmed) survives our restart.
+            families: this.settings.families.map((family) => ({ family, forwarding: gr.restarting })),
+          }
+        : undefined,
+    };
+  }
+
+  private negotiate(open: OpenMessage): void {
+    const mine = this.localCapabilities();
+    const theirs = open.capabilities;
+    // RFC 4760 §8: without any multiprotocol capability the peer speaks IPv4 unicast only.
+    const families = mine.families.filter((f) => theirs.families.includes(f));
+    const gr =
+      mine.gracefulRestart && theirs.gracefulRestart
+        ? {
+            restartTime: theirs.gracefulRestart.restartTime,
+            restarting: theirs.gracefulRestart.restarting,
+            forwarding: theirs.gracefulRestart.families.filter((f) => f.forwarding).map((f) => f.family),
+          }
+        : undefined;
+    this.negotiated = {
+      fourOctetAs: theirs.fourOctetAs !== undefined,
+      families,
+      routeRefresh: theirs.routeRefresh,
+      enhancedRouteRefresh: theirs.enhancedRouteRefresh,
+      gracefulRestart: gr,
+      holdTime: 0,
+      keepalive: 0,
+    };
+    this.codecCtx = { fourOctetAs: theirs.fourOctetAs !== undefined, ebgp: this.ebgp };
+  }
+
+  private sendOpen(conn: Conn | undefined): void {
+    if (!conn) return;
+    this.localAddressInUse = normalizeAddress(conn.socket.localAddress);
+    const buf = this.codec.encodeOpen({
+      asn: this.local.asn,
+      holdTime: this.settings.fsm.holdTime,
+      routerId: this.local.routerId,
+      capabilities: this.localCapabilities(),
+    });
+    conn.socket.write(buf);
+    this.counters.messagesOut++;
+  }
+
+  /** Our address on the session for next hop self (IPv4 and IPv6). */
+  selfAddresses(localAddress6?: string): { ipv4?: string; ipv6?: string } {
+    const local = this.localAddressInUse ?? this.settings.localAddress;
+    if (!local) return {};
+    if (isIPv6(local)) return { ipv6: local, ipv4: undefined };
+    return { ipv4: local, ipv6: localAddress6 ?? `::ffff:${local}` };
+  }
+}
+
+/** RFC 8203: the shutdown communication is a length byte and up to 255 bytes of UTF-8. */
+function shutdownData(message: string): Uint8Array {
+  const text = Buffer.from(message, 'utf8').subarray(0, 255);
+  return Buffer.concat([Buffer.from([text.length]), text]);
+}

@@ -1,0 +1,448 @@
+// BgpSpeaker: the public face. Peers are added, changed and removed at run time; local routes are
+// announced and withdrawn; RIBs are readable as data; peer state and best-path changes come as events.
+import { EventEmitter } from 'node:events';
+import { createServer, isIPv4, type Server, type Socket } from 'node:net';
+import type {
+  AddressFamily,
+  BestPathEvent,
+  LocalRouteAttributes,
+  Logger,
+  MaxPrefix,
+  PeerOptions,
+  PeerStateEvent,
+  PeerStateName,
+  PeerStatus,
+  RouteView,
+  SpeakerOptions,
+} from './config.js';
+import { compilePolicy } from './policy/evaluate.js';
+import { AdjRibOut } from './rib/adj-rib-out.js';
+import type { PathSource } from './rib/path.js';
+import { canonicalPrefix, familyOfPrefix } from './rib/prefix.js';
+import { RouteEngine, type SessionPort } from './route-engine.js';
+import type { Codec } from './session/codec.js';
+import { CEASE_MAX_PREFIX, CEASE_PEER_DECONFIGURED, DEFAULT_FSM_CONFIG } from './session/fsm.js';
+import type { UpdateMessage } from './session/messages.js';
+import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
+import { wireCodec } from './session/wire-codec.js';
+import { attrsView, localAttributes, pathView } from './views.js';
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** RFC 4271 §10 suggested defaults, except connect retry (5 s rather than 120 s, as BIRD does). */
+const DEFAULTS = { holdTime: 90, connectRetry: 5, port: 179 };
+
+interface PeerEntry {
+  options: PeerOptions;
+  peer: Peer;
+  port?: SessionPort;
+  /** RFC 4724 helper: timer that purges stale paths if the peer does not come back. */
+  restartTimer?: NodeJS.Timeout;
+  /** Families whose End-of-RIB we still wait for before purging stale paths. */
+  awaitingEor?: Set<AddressFamily>;
+  staleHeld: boolean;
+  maxPrefixTimer?: NodeJS.Timeout;
+}
+
+export interface BgpSpeakerEvents {
+  'peer-state': [PeerStateEvent];
+  'best-path-changed': [BestPathEvent];
+}
+
+export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
+  private readonly engine: RouteEngine;
+  private readonly peersByAddress = new Map<string, PeerEntry>();
+  private readonly servers: Server[] = [];
+  private readonly log: Logger;
+  private readonly localSource: PathSource;
+  private readonly localRoutes = new Map<string, LocalRouteAttributes>();
+  private nextSourceId = 1;
+  private running = false;
+
+  constructor(
+    readonly options: SpeakerOptions,
+    private readonly codec: Codec = wireCodec,
+  ) {
+    super();
+    if (!isIPv4(options.routerId)) throw new Error(`routerId must be a dotted quad, got "${options.routerId}"`);
+    if (!Number.isInteger(options.asn) || options.asn < 1 || options.asn > 0xffffffff)
+      throw new Error(`asn must be 1..4294967295, got ${options.asn}`);
+    this.log = options.logger ?? silentLogger;
+    const maxPaths = options.multipath === true ? 16 : typeof options.multipath === 'number' ? options.multipath : 1;
+    this.engine = new RouteEngine(
+      { asn: options.asn, routerId: options.routerId, clusterId: options.clusterId ?? options.routerId },
+      maxPaths,
+      this.log,
+    );
+    this.engine.on('best-path-changed', (e: BestPathEvent) => this.emit('best-path-changed', e));
+    this.localSource = {
+      id: 0,
+      kind: 'local',
+      address: 'local',
+      routerId: options.routerId,
+      asn: options.asn,
+      rrClient: false,
+    };
+  }
+
+  /** Starts listening (unless `listen: false`) and starts every configured peer. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const listen = this.options.listen;
+    if (listen !== false) {
+      const port = listen?.port ?? DEFAULTS.port;
+      const addresses = listen?.address ? [listen.address] : ['::'];
+      for (const address of addresses) {
+        const server = createServer({ noDelay: true }, (socket) => this.onIncoming(socket));
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ host: address, port }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        this.servers.push(server);
+      }
+    }
+    for (const entry of this.peersByAddress.values()) entry.peer.start();
+  }
+
+  /** Sends Cease/admin-shutdown to every peer and closes the listeners. */
+  async stop(message = 'speaker stopping'): Promise<void> {
+    this.running = false;
+    for (const entry of this.peersByAddress.values()) this.shutdownEntry(entry, undefined, message);
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    this.servers.length = 0;
+  }
+
+  /** The port actually listened on (useful with port 0). */
+  get listenPort(): number | undefined {
+    const addr = this.servers[0]?.address();
+    return addr && typeof addr === 'object' ? addr.port : undefined;
+  }
+
+  addPeer(options: PeerOptions): void {
+    const address = normalizeAddress(options.address);
+    if (this.peersByAddress.has(address)) throw new Error(`peer ${address} already exists`);
+    const entry = this.makeEntry({ ...options, address });
+    this.peersByAddress.set(address, entry);
+    if (this.running) entry.peer.start();
+  }
+
+  /** Removes a peer: Cease/peer de-configured (RFC 4486), its routes are withdrawn. */
+  removePeer(address: string): void {
+    const entry = this.peersByAddress.get(normalizeAddress(address));
+    if (!entry) return;
+    this.shutdownEntry(entry, CEASE_PEER_DECONFIGURED, 'peer de-configured');
+    this.peersByAddress.delete(normalizeAddress(address));
+    void this.engine.dropPathsFrom(entry.options.address, 'remove');
+  }
+
+  /**
+   * Changes a peer. Policy and max-prefix changes apply without a reset (import policy through
+   * ROUTE-REFRESH when the peer supports it); anything that changes the session itself resets it.
+   */
+  updatePeer(address: string, change: Partial<PeerOptions>): void {
+    const key = normalizeAddress(address);
+    const entry = this.peersByAddress.get(key);
+    if (!entry) throw new Error(`no peer ${address}`);
+    const next: PeerOptions = { ...entry.options, ...change, address: key };
+    const soft = new Set(['importPolicy', 'exportPolicy', 'maxPrefix', 'description']);
+    const hard = Object.keys(change).some((k) => !soft.has(k));
+    if (hard) {
+      this.removePeer(key);
+      this.addPeer(next);
+      return;
+    }
+    entry.options = next;
+    const port = entry.port;
+    if (!port) return;
+    if ('exportPolicy' in change) {
+      port.exportPolicy = compilePolicy(next.exportPolicy);
+      void this.engine.sendTable(port);
+    }
+    if ('importPolicy' in change) {
+      port.importPolicy = compilePolicy(next.importPolicy);
+      if (entry.peer.negotiated?.routeRefresh) {
+        for (const family of port.families) entry.peer.send(this.codec.encodeRouteRefresh(family));
+      } else {
+        entry.peer.cease(6 /* other configuration change, RFC 4486 */, true);
+      }
+    }
+  }
+
+  /** Asks the peer to send its table again (RFC 2918), e.g. after an import policy change. */
+  refresh(address: string): void {
+    const entry = this.peersByAddress.get(normalizeAddress(address));
+    if (!entry?.port || !entry.peer.negotiated?.routeRefresh) return;
+    for (const family of entry.port.families) entry.peer.send(this.codec.encodeRouteRefresh(family));
+  }
+
+  /** Originates `prefix` (text, e.g. "10.65.3.0/26") with optional attributes; announcing again replaces them. */
+  announce(prefix: string, attrs: LocalRouteAttributes = {}): void {
+    const key = canonicalPrefix(prefix);
+    this.localRoutes.set(key, attrs);
+    this.engine.setLocal(this.localSource, key, localAttributes(attrs));
+  }
+
+  withdraw(prefix: string): void {
+    const key = canonicalPrefix(prefix);
+    if (!this.localRoutes.delete(key)) return;
+    this.engine.setLocal(this.localSource, key, undefined);
+  }
+
+  /** Locally originated prefixes and their attributes. */
+  localRoutesView(): { prefix: string; attrs: LocalRouteAttributes }[] {
+    return [...this.localRoutes].map(([prefix, attrs]) => ({ prefix, attrs }));
+  }
+
+  peers(): PeerStatus[] {
+    return [...this.peersByAddress.values()].map((e) => this.status(e));
+  }
+
+  peer(address: string): PeerStatus | undefined {
+    const e = this.peersByAddress.get(normalizeAddress(address));
+    return e ? this.status(e) : undefined;
+  }
+
+  /** Every path in the Loc-RIB (best and others), optionally only for prefixes inside/equal to `prefix`. */
+  locRib(filter: { prefix?: string; family?: AddressFamily; bestOnly?: boolean } = {}): RouteView[] {
+    const want = filter.prefix ? canonicalPrefix(filter.prefix) : undefined;
+    const out: RouteView[] = [];
+    for (const [prefix, dest] of this.engine.rib.entries()) {
+      if (want && prefix !== want) continue;
+      if (filter.family && familyOfPrefix(prefix) !== filter.family) continue;
+      for (const p of dest.paths) {
+        if (filter.bestOnly && p !== dest.best) continue;
+        out.push(pathView(prefix, p, p === dest.best));
+      }
+    }
+    return out;
+  }
+
+  /** What `address` sent us and import policy accepted. */
+  adjRibIn(address: string, filter: { prefix?: string } = {}): RouteView[] {
+    const from = normalizeAddress(address);
+    return this.locRib(filter).filter((r) => r.from === from);
+  }
+
+  /** What we have sent to `address`, as it was sent. */
+  adjRibOut(address: string, filter: { prefix?: string } = {}): RouteView[] {
+    const entry = this.peersByAddress.get(normalizeAddress(address));
+    if (!entry?.port) return [];
+    const want = filter.prefix ? canonicalPrefix(filter.prefix) : undefined;
+    const out: RouteView[] = [];
+    for (const [prefix, attrs] of entry.port.out.entries())
+      if (!want || want === prefix) out.push(attrsView(prefix, 'local', attrs));
+    return out;
+  }
+
+  /** Statistics: table size, distinct attribute sets. */
+  stats(): { prefixes: number; attributeSets: number; peers: number; established: number } {
+    return {
+      prefixes: this.engine.rib.size,
+      attributeSets: this.engine.store.size,
+      peers: this.peersByAddress.size,
+      established: [...this.peersByAddress.values()].filter((e) => e.peer.state === 'Established').length,
+    };
+  }
+
+  private status(e: PeerEntry): PeerStatus {
+    const p = e.peer;
+    return {
+      address: e.options.address,
+      asn: e.options.asn,
+      type: p.ebgp ? 'ebgp' : 'ibgp',
+      state: p.state,
+      uptime: p.establishedAt ? Math.floor((Date.now() - p.establishedAt.getTime()) / 1000) : 0,
+      establishedAt: p.establishedAt,
+      routerId: p.remoteOpen?.routerId,
+      localAddress: p.localAddressInUse,
+      capabilities: p.negotiated ? { ...p.negotiated } : undefined,
+      counters: {
+        ...p.counters,
+        prefixesReceived: e.port?.received ?? 0,
+        prefixesAccepted: this.engine.rib.countFrom(e.options.address),
+        prefixesAdvertised: e.port?.out.size ?? 0,
+      },
+      lastError: p.lastError,
+      routeReflectorClient: e.options.routeReflectorClient ?? false,
+      description: e.options.description,
+    };
+  }
+
+  private makeEntry(options: PeerOptions): PeerEntry {
+    const grSpeaker = this.options.gracefulRestart;
+    const grPeer = options.gracefulRestart;
+    const gr =
+      grPeer === false
+        ? undefined
+        : typeof grPeer === 'object'
+          ? { restartTime: grPeer.restartTime, restarting: grSpeaker?.restarting ?? false }
+          : grSpeaker || grPeer === true
+            ? { restartTime: grSpeaker?.restartTime ?? 120, restarting: grSpeaker?.restarting ?? false }
+            : undefined;
+    const peer = new Peer(
+      {
+        address: options.address,
+        port: options.port ?? DEFAULTS.port,
+        asn: options.asn,
+        localAddress: options.localAddress,
+        families: options.families ?? ['ipv4', 'ipv6'],
+        gracefulRestart: gr,
+        fsm: {
+          ...DEFAULT_FSM_CONFIG,
+          passive: options.passive ?? false,
+          connectRetry: options.connectRetry ?? DEFAULTS.connectRetry,
+          holdTime: options.holdTime ?? DEFAULTS.holdTime,
+          keepalive: options.keepalive,
+          delayOpen: options.delayOpen ?? 0,
+        },
+      },
+      { asn: this.options.asn, routerId: this.options.routerId },
+      this.codec,
+      this.log,
+    );
+    const entry: PeerEntry = { options, peer, staleHeld: false };
+    peer.on('state', (from: PeerStateName, to: PeerStateName, reason?: string) => {
+      this.log.info({ peer: options.address, from, to, reason }, 'peer state');
+      this.emit('peer-state', { address: options.address, from, to, reason });
+    });
+    peer.on('established', () => this.onEstablished(entry));
+    peer.on('down', (down: PeerDown) => this.onDown(entry, down));
+    peer.on('update', (u: UpdateMessage) => this.onUpdate(entry, u));
+    peer.on('refresh', () => {
+      if (entry.port) void this.engine.sendTable(entry.port, { resend: true });
+    });
+    return entry;
+  }
+
+  private onIncoming(socket: Socket): void {
+    const entry = this.peersByAddress.get(normalizeAddress(socket.remoteAddress));
+    if (!entry) {
+      this.log.debug({ from: socket.remoteAddress }, 'connection from an unknown address refused');
+      socket.destroy();
+      return;
+    }
+    entry.peer.acceptIncoming(socket);
+  }
+
+  private onEstablished(entry: PeerEntry): void {
+    const { peer, options } = entry;
+    const neg = peer.negotiated!;
+    const self = peer.selfAddresses(options.localAddress6);
+    const rrClient = options.routeReflectorClient ?? false;
+    const source: PathSource = {
+      id: this.nextSourceId++,
+      kind: peer.ebgp ? 'ebgp' : 'ibgp',
+      address: options.address,
+      routerId: peer.remoteOpen!.routerId,
+      asn: options.asn,
+      rrClient,
+    };
+    const families = new Set(neg.families);
+    const port: SessionPort = {
+      source,
+      target: {
+        kind: peer.ebgp ? 'ebgp' : 'ibgp',
+        address: options.address,
+        routerId: source.routerId,
+        rrClient,
+        nextHop: options.nextHop,
+        selfIpv4: self.ipv4,
+        selfIpv6: self.ipv6,
+      },
+      families,
+      importPolicy: compilePolicy(options.importPolicy),
+      exportPolicy: compilePolicy(options.exportPolicy),
+      out: new AdjRibOut(this.engine.store),
+      sendBatch: (batch) => peer.sendUpdates(this.codec.encodeUpdates(batch, peer.codecCtx)),
+      sendEndOfRib: (family) => peer.send(this.codec.encodeEndOfRib(family)),
+      drained: () => peer.drained(),
+      pauseInput: (paused) => peer.pauseInput(paused),
+      initialSent: false,
+      received: 0,
+      closed: false,
+      exportCache: new Map(),
+    };
+    entry.port = port;
+    if (entry.staleHeld) {
+      clearTimeout(entry.restartTimer);
+      entry.restartTimer = undefined;
+      const gr = neg.gracefulRestart;
+      // RFC 4724 §4.2: keep stale paths of families the peer kept forwarding for, until its End-of-RIB;
+      // for the others (or if it no longer does GR) they go now.
+      entry.awaitingEor = new Set(gr ? [...families].filter((f) => gr.forwarding.includes(f)) : []);
+      if (entry.awaitingEor.size === 0) this.purgeStale(entry);
+      else entry.restartTimer = setTimeout(() => this.purgeStale(entry), (gr?.restartTime ?? 120) * 1000).unref();
+    }
+    this.engine.addSession(port);
+  }
+
+  private onDown(entry: PeerEntry, down: PeerDown): void {
+    const port = entry.port;
+    entry.port = undefined;
+    if (port) this.engine.removeSession(port);
+    const gr = entry.peer.negotiated?.gracefulRestart;
+    if (down.keepStale && gr && this.running) {
+      entry.staleHeld = true;
+      void this.engine.dropPathsFrom(entry.options.address, 'stale');
+      clearTimeout(entry.restartTimer);
+      // RFC 4724 §4.2: the peer has its restart time to come back; then its paths go.
+      entry.restartTimer = setTimeout(() => this.purgeStale(entry), gr.restartTime * 1000).unref();
+      this.log.info({ peer: entry.options.address, restartTime: gr.restartTime }, 'peer restarting: paths kept stale');
+    } else {
+      entry.staleHeld = false;
+      void this.engine.dropPathsFrom(entry.options.address, 'remove');
+    }
+  }
+
+  private purgeStale(entry: PeerEntry): void {
+    clearTimeout(entry.restartTimer);
+    entry.restartTimer = undefined;
+    entry.awaitingEor = undefined;
+    if (!entry.staleHeld) return;
+    entry.staleHeld = false;
+    void this.engine.dropPathsFrom(entry.options.address, 'purge-stale');
+  }
+
+  private onUpdate(entry: PeerEntry, update: UpdateMessage): void {
+    const port = entry.port;
+    if (!port) return;
+    if (update.endOfRib) {
+      entry.awaitingEor?.delete(update.endOfRib);
+      if (entry.staleHeld && entry.awaitingEor?.size === 0) this.purgeStale(entry);
+      return;
+    }
+    this.engine.importUpdate(port, update);
+    this.checkMaxPrefix(entry);
+  }
+
+  private checkMaxPrefix(entry: PeerEntry): void {
+    const mp = entry.options.maxPrefix;
+    if (mp === undefined) return;
+    const conf: MaxPrefix = typeof mp === 'number' ? { limit: mp } : mp;
+    const count = this.engine.rib.countFrom(entry.options.address);
+    if (count <= conf.limit) return;
+    if (conf.action === 'warn') {
+      this.log.warn({ peer: entry.options.address, count, limit: conf.limit }, 'max-prefix exceeded');
+      return;
+    }
+    this.log.warn({ peer: entry.options.address, count, limit: conf.limit }, 'max-prefix exceeded: closing session');
+    // RFC 4486 §4: Cease/max-prefix; the session comes back by itself only after restartAfter.
+    entry.peer.cease(CEASE_MAX_PREFIX, false);
+    if (conf.restartAfter !== undefined) {
+      clearTimeout(entry.maxPrefixTimer);
+      entry.maxPrefixTimer = setTimeout(() => {
+        if (this.peersByAddress.get(entry.options.address) === entry && this.running) entry.peer.start();
+      }, conf.restartAfter * 1000).unref();
+    }
+  }
+
+  private shutdownEntry(entry: PeerEntry, subcode: number | undefined, message: string): void {
+    clearTimeout(entry.restartTimer);
+    clearTimeout(entry.maxPrefixTimer);
+    entry.peer.stop(subcode, message);
+  }
+}

@@ -1,0 +1,51 @@
+// Paths as plain data for the public face: text communities, flat AS paths, origin by name.
+import type { LocalRouteAttributes, RouteView } from './config.js';
+import {
+  AS_SEQUENCE,
+  type AttrSet,
+  communityText,
+  type Origin,
+  type PathAttributes,
+  parseCommunity,
+  parseLargeCommunity,
+} from './rib/attributes.js';
+import type { Path } from './rib/path.js';
+
+const ORIGIN_NAMES = ['igp', 'egp', 'incomplete'] as const;
+
+export function attrsView(prefix: string, from: string, a: AttrSet | PathAttributes): RouteView {
+  const view: RouteView = {
+    prefix,
+    from,
+    asPath: a.asPath.flatMap((s) => [...s.asns]),
+    origin: ORIGIN_NAMES[a.origin] ?? 'incomplete',
+    communities: (a.communities ?? []).map(communityText),
+    largeCommunities: [...(a.largeCommunities ?? [])],
+  };
+  if (a.nextHop !== undefined) view.nextHop = a.nextHop;
+  if (a.med !== undefined) view.med = a.med;
+  if (a.localPref !== undefined) view.localPref = a.localPref;
+  if (a.originatorId !== undefined) view.originatorId = a.originatorId;
+  if (a.clusterList) view.clusterList = [...a.clusterList];
+  return view;
+}
+
+export function pathView(prefix: string, p: Path, best: boolean): RouteView {
+  const view = attrsView(prefix, p.source.address, p.attrs);
+  view.best = best;
+  if (p.stale) view.stale = true;
+  return view;
+}
+
+/** The attributes of a route `announce()` originates. */
+export function localAttributes(a: LocalRouteAttributes = {}): PathAttributes {
+  return {
+    origin: (a.origin ? ORIGIN_NAMES.indexOf(a.origin) : 0) as Origin,
+    asPath: a.asPath?.length ? [{ type: AS_SEQUENCE, asns: a.asPath }] : [],
+    nextHop: a.nextHop,
+    med: a.med,
+    localPref: a.localPref,
+    communities: a.communities?.map(parseCommunity),
+    largeCommunities: a.largeCommunities?.map(parseLargeCommunity),
+  };
+}
