@@ -35,6 +35,8 @@ test('docker network create -d tsroute + docker run get an agent address; docker
   const dockerd = await Dockerd.start(lab, host);
   const image = await dockerd.importBusybox();
 
+  const withoutIpam = await dockerd.docker('network', 'create', '-d', name, 'wrong').catch((err: Error) => err);
+  t.regex(String(withoutIpam), new RegExp(`needs the ${name} IPAM driver`), 'a network without our IPAM is refused');
   await dockerd.docker('network', 'create', '-d', name, '--ipam-driver', name, 'tsrnet');
   const { stdout: id } = await dockerd.docker(
     'run',
