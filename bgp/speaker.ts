@@ -180,8 +180,9 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   }
 
   /** Originates `prefix` (text, e.g. "10.65.3.0/26") with optional attributes; announcing again replaces them. */
-  announce(prefix: string, attrs: LocalRouteAttributes = {}): void {
+  announce(prefix: string, attrs?: LocalRouteAttributes | null): void {
     const key = canonicalPrefix(prefix);
+    attrs ??= {};
     this.localRoutes.set(key, attrs);
     this.engine.setLocal(this.localSource, key, localAttributes(attrs));
   }

@@ -76,7 +76,7 @@ export class TsrouteNode {
     return this.call('addPeer', p);
   }
   announce(prefix: string, attrs?: Record<string, unknown>): Promise<void> {
-    return this.call('announce', prefix, attrs);
+    return attrs ? this.call('announce', prefix, attrs) : this.call('announce', prefix);
   }
   withdraw(prefix: string): Promise<void> {
     return this.call('withdraw', prefix);
