@@ -214,7 +214,11 @@ export class SessionFsm {
       case 'HoldTimerExpires':
         if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established') {
           a.push({ type: 'send-notification', code: ERR_HOLD_TIMER, subcode: 0 });
-          this.toIdle(a, 'hold timer expired', true, { code: ERR_HOLD_TIMER, subcode: 0, sent: true });
+          this.toIdle(a, 'hold timer expired (sent NOTIFICATION 4/0)', true, {
+            code: ERR_HOLD_TIMER,
+            subcode: 0,
+            sent: true,
+          });
         }
         return a;
       case 'MessageError':
