@@ -45,6 +45,11 @@ export interface Invocation {
   conf: NetConf;
 }
 
+/** The VERSION answer (CNI spec 1.1, "VERSION": the versions this plugin speaks). */
+export function versionResult(conf: Pick<NetConf, 'cniVersion'>) {
+  return { cniVersion: conf.cniVersion || PLUGIN_VERSION, supportedVersions: [...SUPPORTED_VERSIONS] };
+}
+
 const COMMANDS: CniCommand[] = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'];
 
 export function parseCniArgs(raw: string | undefined): Record<string, string> {

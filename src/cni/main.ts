@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The `tsroute` CNI plugin executable: reads the invocation, runs it against the local agent,
 // prints the result or the CNI error JSON, and exits 0 or 1 as the spec asks.
-import { AgentClient, DEFAULT_API_SOCKET } from '../api/index.js';
-import { type Invocation, PLUGIN_VERSION, parseInvocation } from './config.js';
+import type { AgentClient } from '../api/client.js';
+import { DEFAULT_API_SOCKET } from '../api/types.js';
+import { type Invocation, PLUGIN_VERSION, parseInvocation, versionResult } from './config.js';
 import { CNI_ERR, CniError } from './errors.js';
-import { runCni } from './plugin.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -17,11 +17,18 @@ let inv: Invocation | undefined;
 let client: AgentClient | undefined;
 try {
   inv = parseInvocation(process.env, await readStdin());
-  const socket = process.env.TSROUTE_API_SOCKET || inv.conf.agentSocket || DEFAULT_API_SOCKET;
-  const out = await runCni(inv, () => {
-    client = new AgentClient(socket, 60_000);
-    return client;
-  });
+  let out: object | undefined;
+  if (inv.command === 'VERSION') {
+    // Runtimes ask VERSION before every ADD: answered without loading gRPC (~100 ms per start).
+    out = versionResult(inv.conf);
+  } else {
+    const [{ AgentClient }, { runCni }] = await Promise.all([import('../api/client.js'), import('./plugin.js')]);
+    const socket = process.env.TSROUTE_API_SOCKET || inv.conf.agentSocket || DEFAULT_API_SOCKET;
+    out = await runCni(inv, () => {
+      client = new AgentClient(socket, 60_000);
+      return client;
+    });
+  }
   if (out) process.stdout.write(`${JSON.stringify(out)}\n`);
 } catch (err) {
   const cniErr =

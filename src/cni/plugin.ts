@@ -1,8 +1,10 @@
 // The tsroute CNI plugin's verbs, each a thin translation onto the agent's gRPC API: the agent does
 // the wiring and IPAM; the plugin turns CNI's environment and JSON into calls and back.
 import { existsSync } from 'node:fs';
-import { AgentCallError, type AgentClient, AgentUnavailableError, type Endpoint } from '../api/index.js';
-import { type CniResult, compareVersions, type Invocation, PLUGIN_VERSION, SUPPORTED_VERSIONS } from './config.js';
+// client.js, not the API's index: the plugin never needs the server side (and its reflection).
+import { AgentCallError, type AgentClient, AgentUnavailableError } from '../api/client.js';
+import type { Endpoint } from '../api/types.js';
+import { type CniResult, compareVersions, type Invocation, versionResult } from './config.js';
 import { CNI_ERR, CniError } from './errors.js';
 
 /** The IPAM handle of one attachment: CNI keys state by (network name, container ID, interface). */
@@ -150,7 +152,7 @@ async function gc(inv: Invocation, agent: AgentClient): Promise<void> {
 export async function runCni(inv: Invocation, agent: () => AgentClient): Promise<object | undefined> {
   switch (inv.command) {
     case 'VERSION':
-      return { cniVersion: inv.conf.cniVersion || PLUGIN_VERSION, supportedVersions: [...SUPPORTED_VERSIONS] };
+      return versionResult(inv.conf);
     case 'ADD':
       return add(inv, agent());
     case 'DEL':

@@ -26,6 +26,8 @@ export class AgentDouble implements AgentService {
   private readonly endpoints = new Map<string, Endpoint & { preallocated: boolean }>();
   /** Every call by method name, for tests that check what the runtime asked for. */
   readonly calls: { method: string; request: unknown }[] = [];
+  /** How long each addEndpoint took (ms): the double's own share of a container start. */
+  readonly addEndpointMs: number[] = [];
 
   constructor(
     /** The namespace that plays the host: the host ends of veths and their routes go here. */
@@ -82,6 +84,13 @@ export class AgentDouble implements AgentService {
   private key = (containerId: string, ifname: string) => `${containerId}/${ifname}`;
 
   async addEndpoint(req: AddEndpointRequest): Promise<Endpoint> {
+    const started = performance.now();
+    const ep = await this.wire(req);
+    this.addEndpointMs.push(performance.now() - started);
+    return ep;
+  }
+
+  private async wire(req: AddEndpointRequest): Promise<Endpoint> {
     this.calls.push({ method: 'addEndpoint', request: req });
     const ifname = req.interface || 'eth0';
     const existing = this.endpoints.get(this.key(req.containerId, ifname));
