@@ -1,0 +1,252 @@
+// The agent's hold on the BGP speaker: it turns the planned sessions and the desired announcements
+// into speaker calls (only the difference, so a watch event never flaps an unrelated session), and
+// reports peers and routes in the API's shapes.
+import {
+  type BestPathEvent,
+  BgpSpeaker,
+  type PeerOptions,
+  type PeerStatus,
+  type Policy,
+  type RouteView,
+  type SpeakerOptions,
+} from '../../bgp/index.js';
+import type { Peer, Route } from '../api/types.js';
+import type { Announcement, AnnouncePool } from './announcements.js';
+import type { Logger } from './logger.js';
+import type { PlannedPeer, PlannedPeerType } from './peer-plan.js';
+import { cidrContains, parseCidr } from './prefixes.js';
+
+export interface BgpControllerOptions {
+  asn: number;
+  routerId: string;
+  listenPort: number;
+  /** Our own session addresses: next hop "self" for what we originate. */
+  address4?: string;
+  address6?: string;
+  gracefulRestartTime: number;
+  /** True when this agent restarted with routes still in the kernel (RFC 4724 R bit). */
+  restarting: boolean;
+  holdTime?: number;
+  keepaliveTime?: number;
+  logger: Logger;
+}
+
+interface ActivePeer {
+  planned: PlannedPeer;
+  options: PeerOptions;
+  /** JSON of the options, to tell a changed peer from an unchanged one. */
+  fingerprint: string;
+}
+
+/** Cluster peers may only send addresses of our pools (see announcements.acceptFromClusterPeer). */
+export function poolImportPolicy(pools: AnnouncePool[]): Policy {
+  return {
+    rules: pools.map((p) => ({
+      name: `pool ${p.name}`,
+      match: { prefixes: [{ prefix: p.cidr, le: p.cidr.includes(':') ? 128 : 32 }] },
+      action: 'accept' as const,
+    })),
+    default: 'reject',
+  };
+}
+
+export class BgpController {
+  readonly speaker: BgpSpeaker;
+  private readonly active = new Map<string, ActivePeer>();
+  private announced = new Map<string, Announcement>();
+  private pools: AnnouncePool[] = [];
+  private readonly filters = new Map<string, { import?: Policy; export?: Policy }>();
+
+  constructor(readonly options: BgpControllerOptions) {
+    const speakerOptions: SpeakerOptions = {
+      asn: options.asn,
+      routerId: options.routerId,
+      listen: { port: options.listenPort },
+      multipath: 16,
+      gracefulRestart: { restartTime: options.gracefulRestartTime, restarting: options.restarting },
+      logger: options.logger.child({ component: 'bgp' }),
+    };
+    this.speaker = new BgpSpeaker(speakerOptions);
+  }
+
+  start(): Promise<void> {
+    return this.speaker.start();
+  }
+
+  /** Closes every session with Cease/admin shutdown (an agent that is going away for good). */
+  stop(message: string): Promise<void> {
+    return this.speaker.stop(message);
+  }
+
+  onBestPath(listener: (e: BestPathEvent) => void): void {
+    this.speaker.on('best-path-changed', listener);
+  }
+
+  /** BGPFilter resources, already turned into policies, by name. */
+  setFilters(filters: Map<string, { import?: Policy; export?: Policy }>): void {
+    this.filters.clear();
+    for (const [k, v] of filters) this.filters.set(k, v);
+  }
+
+  setPools(pools: AnnouncePool[]): void {
+    this.pools = pools;
+  }
+
+  private peerOptions(p: PlannedPeer): PeerOptions {
+    const family6 = p.address.includes(':');
+    const localAddress = p.localAddress ?? (family6 ? this.options.address6 : this.options.address4);
+    const imports: Policy[] = [];
+    const exports: Policy[] = [];
+    for (const name of p.filters) {
+      const f = this.filters.get(name);
+      if (f?.import) imports.push(f.import);
+      if (f?.export) exports.push(f.export);
+    }
+    // For other nodes of the cluster, the pool rule comes after any user filter's own verdicts.
+    if (p.clusterPeer) imports.push(poolImportPolicy(this.pools));
+    const options: PeerOptions = {
+      address: p.address,
+      asn: p.asNumber,
+      port: p.port,
+      localAddress,
+      routeReflectorClient: p.routeReflectorClient,
+      nextHop: p.nextHopMode === 'self' ? 'self' : p.nextHopMode === 'keep' ? 'keep' : undefined,
+      holdTime: this.options.holdTime,
+      keepalive: this.options.keepaliveTime,
+      connectRetry: 1,
+      families: family6 ? ['ipv6'] : ['ipv4', 'ipv6'],
+      gracefulRestart: p.gracefulRestartTime ? { restartTime: p.gracefulRestartTime } : undefined,
+      importPolicy: mergePolicies(imports),
+      exportPolicy: mergePolicies(exports),
+      maxPrefix: p.maxPrefix,
+      description: `${p.type} (${p.source})`,
+    };
+    return JSON.parse(JSON.stringify(options)) as PeerOptions;
+  }
+
+  /** Brings the speaker's peers in line with the plan: add new, remove gone, update changed. */
+  applyPeers(plan: PlannedPeer[]): void {
+    const log = this.options.logger;
+    const wanted = new Map(plan.map((p) => [p.address, p]));
+    for (const [address] of this.active) {
+      if (wanted.has(address)) continue;
+      log.info({ peer: address }, 'removing BGP peer');
+      this.speaker.removePeer(address);
+      this.active.delete(address);
+    }
+    for (const p of plan) {
+      const options = this.peerOptions(p);
+      const fingerprint = JSON.stringify(options);
+      const current = this.active.get(p.address);
+      if (!current) {
+        log.info({ peer: p.address, as: p.asNumber, type: p.type, source: p.source }, 'adding BGP peer');
+        this.speaker.addPeer(options);
+      } else if (current.fingerprint !== fingerprint) {
+        log.info({ peer: p.address, as: p.asNumber, type: p.type }, 'updating BGP peer');
+        const onlyPolicy =
+          JSON.stringify({ ...current.options, importPolicy: undefined, exportPolicy: undefined }) ===
+          JSON.stringify({ ...options, importPolicy: undefined, exportPolicy: undefined });
+        this.speaker.updatePeer(p.address, options);
+        // A policy change needs the peer's routes again, not a new session (RFC 2918 route refresh).
+        if (onlyPolicy) this.speaker.refresh(p.address);
+      }
+      this.active.set(p.address, { planned: p, options, fingerprint });
+    }
+  }
+
+  /** Announces what is new or changed and withdraws what is no longer wanted. */
+  applyAnnouncements(desired: Map<string, Announcement>): void {
+    for (const prefix of this.announced.keys()) if (!desired.has(prefix)) this.speaker.withdraw(prefix);
+    for (const [prefix, a] of desired) {
+      const old = this.announced.get(prefix);
+      if (old && old.med === a.med && old.communities.join() === a.communities.join()) continue;
+      const family6 = prefix.includes(':');
+      this.speaker.announce(prefix, {
+        communities: a.communities.filter((c) => c.split(':').length === 2),
+        largeCommunities: a.communities.filter((c) => c.split(':').length === 3),
+        med: a.med,
+        nextHop: family6 ? this.options.address6 : this.options.address4,
+      });
+    }
+    this.announced = new Map(desired);
+  }
+
+  announcedPrefixes(): Set<string> {
+    return new Set(this.announced.keys());
+  }
+
+  peers(): Peer[] {
+    return this.speaker.peers().map((s) => toApiPeer(s, this.active.get(s.address)?.planned.type));
+  }
+
+  routes(view: 'LOC_RIB' | 'ADJ_RIB_IN' | 'ADJ_RIB_OUT', prefix: string, peer: string, longer: boolean): Route[] {
+    let paths: RouteView[];
+    const filter = prefix && !longer ? { prefix } : {};
+    if (view === 'ADJ_RIB_IN') paths = this.speaker.adjRibIn(peer, filter);
+    else if (view === 'ADJ_RIB_OUT') paths = this.speaker.adjRibOut(peer, filter);
+    else paths = this.speaker.locRib(filter);
+    if (prefix && longer) paths = paths.filter((r) => within(r.prefix, prefix));
+    return paths.map(toApiRoute);
+  }
+}
+
+/** Several policies in a row: the first decisive rule wins; the last policy's default applies. */
+function mergePolicies(policies: Policy[]): Policy | undefined {
+  if (policies.length === 0) return undefined;
+  if (policies.length === 1) return policies[0];
+  return { rules: policies.flatMap((p) => p.rules), default: policies[policies.length - 1]?.default ?? 'accept' };
+}
+
+function within(prefix: string, outer: string): boolean {
+  const inner = parseCidr(prefix);
+  const o = parseCidr(outer);
+  return inner !== undefined && o !== undefined && cidrContains(o, inner);
+}
+
+function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined): Peer {
+  return {
+    address: s.address,
+    asNumber: s.asn,
+    type: type ?? (s.type === 'ebgp' ? 'global' : 'mesh'),
+    state: s.state,
+    sinceUnixMs: s.establishedAt ? s.establishedAt.getTime() : 0,
+    info: s.lastError ?? s.description ?? '',
+    routesReceived: s.counters.prefixesReceived,
+    routesAccepted: s.counters.prefixesAccepted,
+    routesAdvertised: s.counters.prefixesAdvertised,
+    capabilities: s.capabilities
+      ? [
+          ...s.capabilities.families,
+          ...(s.capabilities.fourOctetAs ? ['4-octet-as'] : []),
+          ...(s.capabilities.routeRefresh ? ['route-refresh'] : []),
+          ...(s.capabilities.enhancedRouteRefresh ? ['enhanced-route-refresh'] : []),
+          ...(s.capabilities.gracefulRestart
+            ? [`graceful-restart(${s.capabilities.gracefulRestart.restartTime}s)`]
+            : []),
+        ]
+      : [],
+    messagesReceived: s.counters.messagesIn,
+    messagesSent: s.counters.messagesOut,
+    routerId: s.routerId ?? '',
+    holdTime: s.capabilities?.holdTime ?? 0,
+  };
+}
+
+function toApiRoute(r: RouteView): Route {
+  return {
+    prefix: r.prefix,
+    nextHops: r.nextHop ? [r.nextHop] : [],
+    asPath: r.asPath,
+    communities: r.communities,
+    largeCommunities: r.largeCommunities,
+    localPref: r.localPref ?? 0,
+    med: r.med ?? 0,
+    source: r.from,
+    best: !!r.best,
+    origin: r.origin,
+    stale: !!r.stale,
+    protocol: 'bgp',
+    dev: '',
+    type: 'unicast',
+  };
+}
