@@ -1,11 +1,12 @@
 // Smoke test with real podman (CNI backend): the tsroute CNI plugin executable wires a container
 // through the agent API. The agent is a TEST DOUBLE (fixed addresses, veth by `ip`).
+import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { installCniPlugin, Podman, waitFor } from '../../src/lab/index.js';
 import { labFor } from '../helpers/lab.js';
 import { AgentDouble, labHost } from './agent-double.js';
 
-test('podman run on a tsroute network gets an agent address, podman rm releases it [agent: TEST DOUBLE]', async (t) => {
+test('podman run on a tsroute network (examples/cni/tsroute.conflist, chained with portmap) gets an agent address, podman rm releases it [agent: TEST DOUBLE]', async (t) => {
   const lab = await labFor(t);
   const host = await labHost(lab);
   const agent = new AgentDouble(host, ['10.124.0.2/32', '10.124.0.3/32']);
@@ -15,7 +16,11 @@ test('podman run on a tsroute network gets an agent address, podman rm releases 
 
   installCniPlugin(lab.path('cni-bin'));
   const podman = await Podman.create(lab, host, { cniPluginDirs: [lab.path('cni-bin')] });
-  podman.addNetwork({ cniVersion: '1.0.0', name: 'tsrnet', plugins: [{ type: 'tsroute', agentSocket: socket }] });
+  // The shipped example, as a user would install it, pointed at this test's agent socket.
+  const example = JSON.parse(readFileSync(new URL('../../examples/cni/tsroute.conflist', import.meta.url), 'utf8'));
+  example.name = 'tsrnet';
+  example.plugins[0].agentSocket = socket;
+  podman.addNetwork(example);
   const image = await podman.importBusybox();
 
   const { stdout } = await podman.podman('run', '-d', '--name', 'c1', '--network', 'tsrnet', image, 'sleep', '300');
