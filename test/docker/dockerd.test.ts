@@ -33,6 +33,8 @@ test('docker network create -d tsroute + docker run get an agent address; docker
   t.teardown(() => removeSpec(name, plugin.socketPath));
 
   const dockerd = await Dockerd.start(lab, host);
+  // Teardowns run last-registered first: containers go while the plugin and the agent still answer.
+  t.teardown(() => dockerd.stop());
   const image = await dockerd.importBusybox();
 
   const withoutIpam = await dockerd.docker('network', 'create', '-d', name, 'wrong').catch((err: Error) => err);

@@ -16,6 +16,8 @@ test('podman run on a tsroute network (examples/cni/tsroute.conflist, chained wi
 
   installCniPlugin(lab.path('cni-bin'));
   const podman = await Podman.create(lab, host, { cniPluginDirs: [lab.path('cni-bin')] });
+  // Teardowns run last-registered first: containers go (CNI DEL) while the agent still answers.
+  t.teardown(() => podman.removeAll());
   // The shipped example, as a user would install it, pointed at this test's agent socket.
   const example = JSON.parse(readFileSync(new URL('../../examples/cni/tsroute.conflist', import.meta.url), 'utf8'));
   example.name = 'tsrnet';
