@@ -191,6 +191,14 @@ test.serial('chained after another plugin, prevResult is kept and our interface 
   t.is(out.interfaces[out.ips[1]!.interface]!.name, 'eth0');
 });
 
+test.serial('an 0.4.0 configuration gets an 0.4.0 result (ips carry "version")', async (t) => {
+  const r = await invoke('ADD', { CNI_CONTAINERID: 'ctr-4' }, conf({ cniVersion: '0.4.0' }));
+  t.teardown(() => invoke('DEL', { CNI_CONTAINERID: 'ctr-4' }, conf({ cniVersion: '0.4.0' })));
+  t.is(r.exit, 0, r.raw);
+  t.is(r.out?.cniVersion, '0.4.0');
+  t.is((r.out as { ips: { version: string }[] }).ips[0]!.version, '4');
+});
+
 test.serial('STATUS reports a usable agent', async (t) => {
   const r = await invoke('STATUS', { CNI_CONTAINERID: '', CNI_NETNS: '', CNI_IFNAME: '' }, conf());
   t.is(r.exit, 0, r.raw);
