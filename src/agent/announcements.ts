@@ -1,6 +1,7 @@
 // What this node tells its peers, and which learned routes it takes: pure functions over the
 // cluster's pools and this node's blocks, re-run whenever either changes.
-import { aggregate, type Cidr, cidrContains, formatCidr, hostPrefix, parseCidr } from './prefixes.js';
+import { type Cidr, formatCidr } from '../model/index.js';
+import { aggregate, cidrContains, cidrOf, hostPrefix } from './prefixes.js';
 
 export interface AnnouncePool {
   name: string;
@@ -38,14 +39,14 @@ export interface AnnouncementInput {
 function exportable(pools: AnnouncePool[]): Cidr[] {
   return pools
     .filter((p) => !p.disabled && !p.disableBGPExport)
-    .map((p) => parseCidr(p.cidr))
+    .map((p) => cidrOf(p.cidr))
     .filter((c): c is Cidr => c !== undefined);
 }
 
 function communitiesFor(prefix: Cidr, advertisements: Advertisement[]): string[] {
   const out = new Set<string>();
   for (const a of advertisements) {
-    const c = parseCidr(a.cidr);
+    const c = cidrOf(a.cidr);
     if (c && cidrContains(c, prefix)) for (const x of a.communities) out.add(x);
   }
   return [...out].sort();
@@ -56,7 +57,7 @@ export function desiredAnnouncements(input: AnnouncementInput): Map<string, Anno
   const pools = exportable(input.pools);
   const result = new Map<string, Announcement>();
   const blocks = input.ownBlocks
-    .map((b) => parseCidr(b))
+    .map((b) => cidrOf(b))
     .filter((c): c is Cidr => c !== undefined && pools.some((p) => cidrContains(p, c)));
   for (const c of aggregate(blocks, pools)) {
     result.set(formatCidr(c), {
@@ -66,14 +67,14 @@ export function desiredAnnouncements(input: AnnouncementInput): Map<string, Anno
     });
   }
   for (const addr of input.borrowed) {
-    const c = parseCidr(hostPrefix(addr));
+    const c = cidrOf(hostPrefix(addr));
     if (!c || !pools.some((p) => cidrContains(p, c))) continue;
     if (blocks.some((b) => cidrContains(b, c))) continue; // inside our own block after all
     const prefix = formatCidr(c);
     result.set(prefix, { prefix, communities: communitiesFor(c, input.advertisements), origin: 'borrowed' });
   }
   for (const x of input.extraPaths) {
-    const c = parseCidr(x.prefix);
+    const c = cidrOf(x.prefix);
     if (!c) continue;
     const prefix = formatCidr(c);
     const communities = [...new Set([...(x.communities ?? []), ...communitiesFor(c, input.advertisements)])].sort();
@@ -87,10 +88,10 @@ export function desiredAnnouncements(input: AnnouncementInput): Map<string, Anno
  * pools (their blocks and borrowed /32s). Anything else from a node is a misconfiguration or a leak.
  */
 export function acceptFromClusterPeer(prefix: string, pools: AnnouncePool[]): boolean {
-  const c = parseCidr(prefix);
+  const c = cidrOf(prefix);
   if (!c) return false;
   return pools.some((p) => {
-    const pc = parseCidr(p.cidr);
+    const pc = cidrOf(p.cidr);
     return pc !== undefined && cidrContains(pc, c);
   });
 }

@@ -14,7 +14,7 @@ import type { Peer, Route } from '../api/types.js';
 import type { Announcement, AnnouncePool } from './announcements.js';
 import type { Logger } from './logger.js';
 import type { PlannedPeer, PlannedPeerType } from './peer-plan.js';
-import { cidrContains, parseCidr } from './prefixes.js';
+import { cidrContains, cidrOf } from './prefixes.js';
 
 export interface BgpControllerOptions {
   asn: number;
@@ -198,8 +198,8 @@ function mergePolicies(policies: Policy[]): Policy | undefined {
 }
 
 function within(prefix: string, outer: string): boolean {
-  const inner = parseCidr(prefix);
-  const o = parseCidr(outer);
+  const inner = cidrOf(prefix);
+  const o = cidrOf(outer);
   return inner !== undefined && o !== undefined && cidrContains(o, inner);
 }
 

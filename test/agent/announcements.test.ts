@@ -1,6 +1,7 @@
 import test from 'ava';
 import { acceptFromClusterPeer, desiredAnnouncements, routesToInstall } from '../../src/agent/announcements.js';
-import { aggregate, formatCidr, parseCidr } from '../../src/agent/prefixes.js';
+import { aggregate, cidrOf } from '../../src/agent/prefixes.js';
+import { formatCidr } from '../../src/model/index.js';
 
 const pools = [
   { name: 'v4', cidr: '10.65.0.0/16' },
@@ -18,13 +19,13 @@ test('sibling blocks aggregate, never past their pool', (t) => {
   });
   t.deepEqual([...a.keys()], ['10.65.0.0/25', '10.65.0.128/26', '10.65.1.0/26', 'fd00:65::/121']);
   const whole = aggregate(
-    ['10.0.0.0/17', '10.0.128.0/17'].map((x) => parseCidr(x)!),
-    [parseCidr('10.0.0.0/16')!],
+    ['10.0.0.0/17', '10.0.128.0/17'].map((x) => cidrOf(x)!),
+    [cidrOf('10.0.0.0/16')!],
   );
   t.deepEqual(whole.map(formatCidr), ['10.0.0.0/16']);
   const capped = aggregate(
-    ['10.0.0.0/17', '10.0.128.0/17'].map((x) => parseCidr(x)!),
-    [parseCidr('10.0.0.0/17')!, parseCidr('10.0.128.0/17')!],
+    ['10.0.0.0/17', '10.0.128.0/17'].map((x) => cidrOf(x)!),
+    [cidrOf('10.0.0.0/17')!, cidrOf('10.0.128.0/17')!],
   );
   t.deepEqual(capped.map(formatCidr), ['10.0.0.0/17', '10.0.128.0/17']);
 });
@@ -77,11 +78,4 @@ test('what we announce ourselves and self next hops never reach the kernel', (t)
     new Set(['10.0.0.1']),
   );
   t.deepEqual(routes, [{ prefix: '10.65.1.0/26', nextHops: ['10.0.0.2', '10.0.0.3'] }]);
-});
-
-test('prefix text round-trips and bad prefixes are refused', (t) => {
-  for (const p of ['0.0.0.0/0', '10.65.3.64/26', '::/0', 'fd00:65::40/122', '2001:db8:0:1::/64', '::ffff:0:0/96'])
-    t.is(formatCidr(parseCidr(p)!), p);
-  for (const p of ['10.65.3.1/26', '10.0.0.0/33', 'x/8', '10.0.0.0', '10.0.0.0/8/9', 'fd00::1/64'])
-    t.is(parseCidr(p), undefined, p);
 });
