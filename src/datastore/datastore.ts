@@ -1,0 +1,216 @@
+// Typed resources over etcd: get/list/create/update (compare-and-swap on the mod revision)/delete/watch,
+// with the rules that need more than one resource (pool overlap, frozen fields, pool in use).
+// Each change is one etcd transaction: it happens whole or not at all.
+import {
+  type AnyResource,
+  type BGPConfiguration,
+  type BGPConfigurationSpec,
+  cidrsOverlap,
+  DEFAULT_BGP_CONFIGURATION,
+  type IPPool,
+  type IpamBlock,
+  KINDS,
+  type Kind,
+  type KindMap,
+  mustParseCidr,
+  parseResource,
+  poolOverlap,
+} from '../model/index.js';
+import type { EtcdOptions } from './connect.js';
+import { AlreadyExistsError, ConflictError, NotFoundError, RefusedError } from './errors.js';
+import { AFFINITY_PREFIX, BLOCKS_PREFIX, PREFIX, resourceKey, resourcePrefix } from './keys.js';
+import { type Compare, Kv, type Op, type WatchEvent } from './kv.js';
+
+// Every pool write also bumps this key and compares it, so two concurrent creates of overlapping
+// pools cannot both pass the overlap check.
+const POOLS_GUARD = `${PREFIX}meta/ippools-guard`;
+
+const label = (r: { kind: string; metadata: { name: string } }) => `${r.kind.toLowerCase()} "${r.metadata.name}"`;
+
+function stored<R extends AnyResource>(r: R): R {
+  const copy = structuredClone(r);
+  delete copy.metadata.resourceVersion;
+  return copy;
+}
+
+function withVersion<R extends AnyResource>(value: R, modRevision: number): R {
+  value.metadata.resourceVersion = String(modRevision);
+  return value;
+}
+
+export interface DeleteResult {
+  deleted: AnyResource;
+  warnings: string[];
+}
+
+export type ResourceEvent = { type: 'put'; resource: AnyResource } | { type: 'delete'; kind: Kind; name: string };
+
+export class Datastore {
+  readonly kv: Kv;
+
+  constructor(options: EtcdOptions | Kv) {
+    this.kv = options instanceof Kv ? options : new Kv(options);
+  }
+
+  close(): void {
+    this.kv.close();
+  }
+
+  async get<K extends Kind>(kind: K, name: string): Promise<KindMap[K] | undefined> {
+    const v = await this.kv.get<KindMap[K]>(resourceKey(kind, name));
+    return v ? withVersion(v.value, v.modRevision) : undefined;
+  }
+
+  /** Like get, but a missing resource is a NotFoundError naming it. */
+  async mustGet<K extends Kind>(kind: K, name: string): Promise<KindMap[K]> {
+    const r = await this.get(kind, name);
+    if (!r) throw new NotFoundError(`${kind.toLowerCase()} "${name}" not found`);
+    return r;
+  }
+
+  async list<K extends Kind>(kind: K): Promise<KindMap[K][]> {
+    const all = await this.kv.list<KindMap[K]>(resourcePrefix(kind));
+    return all.map((v) => withVersion(v.value, v.modRevision));
+  }
+
+  /** Creates `input` (validated and defaulted first); an existing name is an AlreadyExistsError. */
+  async create<R extends AnyResource>(input: R): Promise<R> {
+    const r = parseResource(input) as R;
+    r.metadata.creationTimestamp = new Date().toISOString();
+    const compares: Compare[] = [{ key: resourceKey(r.kind, r.metadata.name), modRevision: 0 }];
+    const ops: Op[] = [{ put: resourceKey(r.kind, r.metadata.name), value: stored(r) }];
+    if (r.kind === 'IPPool') await this.poolGuard(r, compares, ops);
+    const res = await this.kv.txn(compares, ops);
+    if (!res.succeeded) {
+      if (await this.kv.get(resourceKey(r.kind, r.metadata.name)))
+        throw new AlreadyExistsError(`${label(r)} already exists`);
+      throw new ConflictError(`${label(r)}: another change raced this one; try again`);
+    }
+    return withVersion(r, res.revision);
+  }
+
+  /**
+   * Replaces an existing resource. With metadata.resourceVersion the write only happens if nobody
+   * changed it since that read (else ConflictError); without, it is checked against the current one.
+   */
+  async update<R extends AnyResource>(input: R): Promise<R> {
+    const r = parseResource(input) as R;
+    const key = resourceKey(r.kind, r.metadata.name);
+    const current = await this.kv.get<R>(key);
+    if (!current) throw new NotFoundError(`${label(r)} not found`);
+    const expected = r.metadata.resourceVersion ? Number(r.metadata.resourceVersion) : current.modRevision;
+    if (expected !== current.modRevision) {
+      throw new ConflictError(
+        `${label(r)} was changed since it was read (version ${expected}, now ${current.modRevision}); read it again`,
+      );
+    }
+    this.checkImmutable(current.value, r);
+    r.metadata.creationTimestamp = current.value.metadata.creationTimestamp;
+    const compares: Compare[] = [{ key, modRevision: expected }];
+    const ops: Op[] = [{ put: key, value: stored(r) }];
+    if (r.kind === 'IPPool') await this.poolGuard(r, compares, ops);
+    const res = await this.kv.txn(compares, ops);
+    if (!res.succeeded) throw new ConflictError(`${label(r)} was changed by someone else meanwhile; read it again`);
+    return withVersion(r, res.revision);
+  }
+
+  /** Create, or update when it exists (the `apply` verb). */
+  async apply<R extends AnyResource>(input: R): Promise<{ resource: R; created: boolean }> {
+    const exists = await this.kv.get(resourceKey(input.kind as Kind, String(input.metadata?.name)));
+    if (!exists) return { resource: await this.create(input), created: true };
+    const copy = structuredClone(input);
+    delete copy.metadata.resourceVersion;
+    return { resource: await this.update(copy), created: false };
+  }
+
+  /**
+   * Deletes a resource. A pool with addresses in use is refused unless `force`, which also removes its
+   * blocks and affinities (in the same transaction) and says so in `warnings`.
+   */
+  async delete(
+    kind: Kind,
+    name: string,
+    opts: { force?: boolean; resourceVersion?: string } = {},
+  ): Promise<DeleteResult> {
+    const key = resourceKey(kind, name);
+    const current = await this.kv.get<AnyResource>(key);
+    if (!current) throw new NotFoundError(`${kind.toLowerCase()} "${name}" not found`);
+    const expected = opts.resourceVersion ? Number(opts.resourceVersion) : current.modRevision;
+    const compares: Compare[] = [{ key, modRevision: expected }];
+    const ops: Op[] = [{ delete: key }];
+    const warnings: string[] = [];
+    if (kind === 'IPPool') {
+      const pool = current.value as IPPool;
+      const cidr = mustParseCidr(pool.spec.cidr);
+      const blocks = (await this.kv.list<IpamBlock>(BLOCKS_PREFIX)).filter((b) =>
+        cidrsOverlap(cidr, mustParseCidr(b.value.cidr)),
+      );
+      const inUse = blocks.reduce((n, b) => n + Object.keys(b.value.allocations).length, 0);
+      if (inUse && !opts.force) {
+        throw new RefusedError(
+          `ippool "${name}" has ${inUse} address(es) in use; disable it (tsroute ippool disable ${name}) and release them, or delete with --force`,
+        );
+      }
+      if (inUse)
+        warnings.push(`ippool "${name}": ${inUse} address(es) still in use were dropped with the pool's blocks`);
+      for (const b of blocks) {
+        compares.push({ key: b.key, modRevision: b.modRevision });
+        ops.push({ delete: b.key });
+      }
+      const blockNames = new Set(blocks.map((b) => b.value.cidr));
+      for (const a of await this.kv.list<{ cidr: string }>(AFFINITY_PREFIX)) {
+        if (blockNames.has(a.value.cidr)) ops.push({ delete: a.key });
+      }
+      const guard = await this.kv.get(POOLS_GUARD);
+      compares.push({ key: POOLS_GUARD, modRevision: guard?.modRevision ?? 0 });
+      ops.push({ put: POOLS_GUARD, value: { at: Date.now() } });
+    }
+    const res = await this.kv.txn(compares, ops);
+    if (!res.succeeded) throw new ConflictError(`${kind.toLowerCase()} "${name}" changed while deleting it; try again`);
+    return { deleted: withVersion(current.value, current.modRevision), warnings };
+  }
+
+  /** The BGP configuration a node runs with: defaults, then "default", then "node.<name>". */
+  async effectiveBgpConfiguration(node?: string): Promise<BGPConfigurationSpec & typeof DEFAULT_BGP_CONFIGURATION> {
+    const global = await this.get('BGPConfiguration', 'default');
+    const own: BGPConfiguration | undefined = node ? await this.get('BGPConfiguration', `node.${node}`) : undefined;
+    return { ...DEFAULT_BGP_CONFIGURATION, ...(global?.spec ?? {}), ...(own?.spec ?? {}) };
+  }
+
+  /** Watches one kind (or every resource kind) from now; returns the stop function. */
+  async watch(kind: Kind | 'all', onEvent: (e: ResourceEvent) => void): Promise<() => Promise<void>> {
+    const prefix = kind === 'all' ? PREFIX : resourcePrefix(kind);
+    const byPlural = new Map(Object.values(KINDS).map((k) => [k.plural, k.kind]));
+    return this.kv.watch<AnyResource>(prefix, (e: WatchEvent<AnyResource>) => {
+      if (e.type === 'put') {
+        if (!e.entry.key.startsWith(PREFIX) || !byPlural.has(e.entry.key.slice(PREFIX.length).split('/')[0]!)) return;
+        onEvent({ type: 'put', resource: withVersion(e.entry.value, e.entry.modRevision) });
+      } else {
+        const [plural, ...rest] = e.key.slice(PREFIX.length).split('/');
+        const k = byPlural.get(plural!);
+        if (k) onEvent({ type: 'delete', kind: k, name: rest.join('/') });
+      }
+    });
+  }
+
+  private checkImmutable(before: AnyResource, after: AnyResource): void {
+    const spec = (r: AnyResource) => r.spec as unknown as Record<string, unknown>;
+    for (const field of KINDS[after.kind].immutable) {
+      const was = spec(before)[field];
+      if (was !== undefined && JSON.stringify(was) !== JSON.stringify(spec(after)[field])) {
+        throw new RefusedError(
+          `${label(after)}: spec.${field} cannot change once set (it is ${JSON.stringify(was)}); create a new ${after.kind.toLowerCase()} instead`,
+        );
+      }
+    }
+  }
+
+  private async poolGuard(pool: IPPool, compares: Compare[], ops: Op[]): Promise<void> {
+    const guard = await this.kv.get(POOLS_GUARD);
+    const others = await this.list('IPPool');
+    const overlap = poolOverlap(pool, others);
+    if (overlap) throw new RefusedError(overlap);
+    compares.push({ key: POOLS_GUARD, modRevision: guard?.modRevision ?? 0 });
+    ops.push({ put: POOLS_GUARD, value: { at: Date.now() } });
+  }
+}

@@ -1,0 +1,164 @@
+// The raw etcd layer under the typed datastore and IPAM: JSON values with their revisions, and
+// multi-key transactions with compare-on-mod-revision, so a change is all-or-nothing.
+import { type Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type IKeyValue, type IRequestOp } from 'etcd3';
+import { createEtcdClient, type EtcdOptions } from './connect.js';
+import { DatastoreError, DatastoreUnavailableError } from './errors.js';
+
+export interface Versioned<T> {
+  key: string;
+  value: T;
+  modRevision: number;
+  createRevision: number;
+}
+
+/** Holds when the key's mod revision equals `modRevision`; 0 means "the key does not exist". */
+export interface Compare {
+  key: string;
+  modRevision: number;
+}
+
+export type Op = { put: string; value: unknown } | { delete: string };
+
+export interface TxnResult {
+  succeeded: boolean;
+  revision: number;
+  /** Current values of the keys asked for in `readOnFailure`, when the compares failed. */
+  reads: Map<string, Versioned<unknown> | undefined>;
+}
+
+export type WatchEvent<T> = { type: 'put'; entry: Versioned<T> } | { type: 'delete'; key: string; modRevision: number };
+
+function decode<T>(kv: IKeyValue): Versioned<T> {
+  return {
+    key: kv.key.toString(),
+    value: JSON.parse(kv.value.toString()) as T,
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(kv.create_revision),
+  };
+}
+
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError) return true;
+  const e = err as Error;
+  return (
+    e?.name === 'BrokenCircuitError' ||
+    /deadline|unavailable|no connection|ECONNREFUSED|ENOENT|connect|timed? ?out/i.test(e?.message ?? '')
+  );
+}
+
+/** "connect ECONNREFUSED 127.0.0.1:2379" out of grpc-js's long UNAVAILABLE text. */
+function shortReason(err: Error): string {
+  const msg = (err.message ?? String(err)).split('\n')[0]!;
+  const last = /Last error: (?:Error: )?(.*?)(?:\. Resolution note.*)?$/.exec(msg);
+  return last?.[1] ?? msg;
+}
+
+export class Kv {
+  private client: Etcd3;
+
+  constructor(readonly options: EtcdOptions) {
+    this.client = createEtcdClient(options);
+  }
+
+  /** Runs one etcd call; an unreachable etcd becomes a DatastoreUnavailableError (exit code 2) and the
+   * client is recreated, so that the next call dials afresh instead of inheriting a broken channel. */
+  private async call<R>(what: string, fn: (c: Etcd3) => Promise<R>): Promise<R> {
+    try {
+      return await fn(this.client);
+    } catch (err) {
+      if (err instanceof DatastoreError) throw err;
+      if (isUnavailable(err)) {
+        const old = this.client;
+        this.client = createEtcdClient(this.options);
+        old.close();
+        throw new DatastoreUnavailableError(
+          `etcd is unreachable at ${this.options.endpoints.join(',')} (${what}: ${shortReason(err as Error)}); check --etcd-endpoints / TSROUTE_ETCD_ENDPOINTS and that etcd is running`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  async get<T>(key: string): Promise<Versioned<T> | undefined> {
+    const res = await this.call('get', (c) => c.kv.range({ key: Buffer.from(key) }));
+    return res.kvs[0] ? decode<T>(res.kvs[0]) : undefined;
+  }
+
+  /** Every key under `prefix`, in key order. */
+  async list<T>(prefix: string): Promise<Versioned<T>[]> {
+    const res = await this.call('list', (c) => c.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }));
+    return res.kvs.map((kv) => decode<T>(kv));
+  }
+
+  /** Just the keys under `prefix` (cheap: no values). */
+  async keys(prefix: string): Promise<string[]> {
+    const res = await this.call('list keys', (c) =>
+      c.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), keys_only: true }),
+    );
+    return res.kvs.map((kv) => kv.key.toString());
+  }
+
+  /** All `ops` if every compare holds, else none; on failure reads `readOnFailure` in the same round trip. */
+  async txn(compares: Compare[], ops: Op[], readOnFailure: string[] = []): Promise<TxnResult> {
+    const success: IRequestOp[] = ops.map((op) =>
+      'put' in op
+        ? { request_put: { key: Buffer.from(op.put), value: Buffer.from(JSON.stringify(op.value)) } }
+        : { request_delete_range: { key: Buffer.from(op.delete) } },
+    );
+    const res = await this.call('transaction', (c) =>
+      c.kv.txn({
+        compare: compares.map((cmp) => ({
+          key: Buffer.from(cmp.key),
+          target: 'Mod',
+          result: 'Equal',
+          mod_revision: cmp.modRevision,
+        })),
+        success,
+        failure: readOnFailure.map((key) => ({ request_range: { key: Buffer.from(key) } })),
+      }),
+    );
+    const reads = new Map<string, Versioned<unknown> | undefined>();
+    if (!res.succeeded) {
+      readOnFailure.forEach((key, i) => {
+        const kv = res.responses[i]?.response_range?.kvs[0];
+        reads.set(key, kv ? decode(kv) : undefined);
+      });
+    }
+    return { succeeded: res.succeeded, revision: Number(res.header.revision), reads };
+  }
+
+  /** Watches `prefix` from now (or from `fromRevision`); returns a function that stops the watch. */
+  async watch<T>(
+    prefix: string,
+    onEvent: (e: WatchEvent<T>) => void,
+    fromRevision?: number,
+  ): Promise<() => Promise<void>> {
+    const builder = this.client.watch().prefix(prefix);
+    if (fromRevision !== undefined) builder.startRevision(String(fromRevision));
+    const watcher = await this.call('watch', () => builder.create());
+    watcher.on('put', (kv) => onEvent({ type: 'put', entry: decode<T>(kv) }));
+    watcher.on('delete', (kv) =>
+      onEvent({ type: 'delete', key: kv.key.toString(), modRevision: Number(kv.mod_revision) }),
+    );
+    return async () => {
+      await watcher.cancel();
+    };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** The range end that covers every key starting with `prefix` (etcd's "prefix + 1"). */
+export function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix);
+  for (let i = b.length - 1; i >= 0; i--) {
+    if (b[i]! < 0xff) {
+      const end = Buffer.from(b.subarray(0, i + 1));
+      end[i] = b[i]! + 1;
+      return end;
+    }
+  }
+  return Buffer.from([0]);
+}

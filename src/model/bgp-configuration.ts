@@ -1,0 +1,101 @@
+// BGPConfiguration: "default" for the cluster, "node.<name>" to override it for one node.
+import { parseCidr } from './cidr.js';
+import type { Schema } from './fields.js';
+import { type Resource, ValidationError } from './resource.js';
+
+export interface Community {
+  name: string;
+  /** "AS:value" (RFC 1997) or "AS:value1:value2" (large, RFC 8092). */
+  value: string;
+}
+export interface PrefixAdvertisement {
+  cidr: string;
+  /** Community names from `communities`, or literal values. */
+  communities: string[];
+}
+export interface BGPConfigurationSpec {
+  asNumber?: number;
+  nodeToNodeMeshEnabled?: boolean;
+  listenPort?: number;
+  /** Seconds; RFC 4271 §4.4 (keepalive) and §4.2 (hold time: 0 or at least 3). */
+  keepaliveTime?: number;
+  holdTime?: number;
+  /** Seconds a restarting peer's routes are kept (RFC 4724 §4.2). */
+  gracefulRestartTime?: number;
+  communities?: Community[];
+  prefixAdvertisements?: PrefixAdvertisement[];
+  logSeverity?: string;
+}
+export type BGPConfiguration = Resource<'BGPConfiguration', BGPConfigurationSpec>;
+
+export const DEFAULT_AS_NUMBER = 64512;
+export const DEFAULT_BGP_CONFIGURATION: Required<
+  Pick<
+    BGPConfigurationSpec,
+    'asNumber' | 'nodeToNodeMeshEnabled' | 'listenPort' | 'keepaliveTime' | 'holdTime' | 'gracefulRestartTime'
+  >
+> = {
+  asNumber: DEFAULT_AS_NUMBER,
+  nodeToNodeMeshEnabled: true,
+  // RFC 4271 §10 suggested values: hold 90 s, keepalive a third of it.
+  listenPort: 179,
+  keepaliveTime: 30,
+  holdTime: 90,
+  gracefulRestartTime: 120,
+};
+
+const COMMUNITY = /^\d+:\d+(:\d+)?$/;
+const communityProblem = (v: string): string | undefined =>
+  COMMUNITY.test(v) ? undefined : `"${v}" is not a community (AS:value or AS:value1:value2)`;
+
+export const bgpConfigurationSchema: Schema = {
+  asNumber: { type: 'int', min: 1, max: 4294967295 },
+  nodeToNodeMeshEnabled: { type: 'bool' },
+  listenPort: { type: 'int', min: 1, max: 65535 },
+  keepaliveTime: { type: 'int', min: 1, max: 21845 },
+  holdTime: { type: 'int', min: 0, max: 65535 },
+  gracefulRestartTime: { type: 'int', min: 0, max: 4095 },
+  communities: {
+    type: 'list',
+    item: {
+      name: { type: 'string', required: true },
+      value: { type: 'string', required: true, check: communityProblem },
+    },
+  },
+  prefixAdvertisements: {
+    type: 'list',
+    item: { cidr: { type: 'string', required: true }, communities: { type: 'stringList', required: true } },
+  },
+  logSeverity: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
+};
+
+export function bgpConfigurationDefaults(c: BGPConfiguration): void {
+  if (c.metadata.name !== 'default') return;
+  c.spec = { ...DEFAULT_BGP_CONFIGURATION, ...c.spec };
+}
+
+export function validateBGPConfiguration(c: BGPConfiguration): void {
+  const who = `bgpconfiguration "${c.metadata.name}"`;
+  if (c.metadata.name !== 'default' && !c.metadata.name.startsWith('node.')) {
+    throw new ValidationError(`${who}: the name must be "default" or "node.<node name>"`);
+  }
+  const { holdTime, keepaliveTime } = c.spec;
+  if (holdTime !== undefined && holdTime !== 0 && holdTime < 3) {
+    throw new ValidationError(`${who}: spec.holdTime must be 0 or at least 3 seconds (RFC 4271 §4.2)`);
+  }
+  if (holdTime && keepaliveTime && keepaliveTime > holdTime / 3) {
+    throw new ValidationError(`${who}: spec.keepaliveTime should be at most a third of spec.holdTime`);
+  }
+  const names = new Set((c.spec.communities ?? []).map((x) => x.name));
+  for (const [i, adv] of (c.spec.prefixAdvertisements ?? []).entries()) {
+    const r = parseCidr(adv.cidr);
+    if (!r.ok) throw new ValidationError(`${who}: spec.prefixAdvertisements[${i}].cidr ${r.reason}`);
+    for (const com of adv.communities) {
+      if (!names.has(com) && communityProblem(com)) {
+        throw new ValidationError(
+          `${who}: spec.prefixAdvertisements[${i}]: "${com}" is neither a named community nor AS:value`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// BGPPeer: a session to a router outside the mesh (ToR, route reflector) or to tsroute nodes chosen
+// by label. Scope: every node (no node / nodeSelector), one node, or the nodes a selector picks.
+import { canonicalAddress } from './cidr.js';
+import type { Schema } from './fields.js';
+import { type Resource, ValidationError } from './resource.js';
+import { selectorProblem } from './selector.js';
+
+export interface BGPPeerSpec {
+  peerIP?: string;
+  asNumber?: number;
+  port?: number;
+  node?: string;
+  nodeSelector?: string;
+  peerSelector?: string;
+  /** "UseNodeIP" (default), "None", or an explicit local address. */
+  sourceAddress?: string;
+  nextHopMode?: 'auto' | 'self' | 'keep';
+  keepOriginalNextHop?: boolean;
+  /** Where the agent reads the TCP MD5 password (RFC 2385): never the password itself. */
+  password?: { fromFile?: string; fromEnv?: string };
+  /** Seconds to keep the peer's routes while it restarts (RFC 4724). */
+  maxRestartTime?: number;
+  /** BGPFilter names, applied in order. */
+  filters?: string[];
+  /** Reset the session when the peer sends more prefixes than this (RFC 4486 subcode 1). */
+  maxPrefix?: number;
+}
+export type BGPPeer = Resource<'BGPPeer', BGPPeerSpec>;
+
+const addressProblem = (v: string): string | undefined =>
+  canonicalAddress(v) ? undefined : `"${v}" is not an IP address`;
+
+export const bgpPeerSchema: Schema = {
+  peerIP: { type: 'string', check: addressProblem },
+  asNumber: { type: 'int', min: 1, max: 4294967295 },
+  port: { type: 'int', min: 1, max: 65535 },
+  node: { type: 'string' },
+  nodeSelector: { type: 'string', check: selectorProblem },
+  peerSelector: { type: 'string', check: selectorProblem },
+  sourceAddress: {
+    type: 'string',
+    check: (v) =>
+      v === 'UseNodeIP' || v === 'None' || canonicalAddress(v) ? undefined : 'must be UseNodeIP, None or an IP address',
+  },
+  nextHopMode: { type: 'string', enum: ['auto', 'self', 'keep'] },
+  keepOriginalNextHop: { type: 'bool' },
+  password: { type: 'object', fields: { fromFile: { type: 'string' }, fromEnv: { type: 'string' } } },
+  maxRestartTime: { type: 'int', min: 0, max: 4095 },
+  filters: { type: 'stringList' },
+  maxPrefix: { type: 'int', min: 1 },
+};
+
+export function bgpPeerDefaults(p: BGPPeer): void {
+  p.spec.nextHopMode ??= 'auto';
+  if (p.spec.peerIP) p.spec.peerIP = canonicalAddress(p.spec.peerIP) ?? p.spec.peerIP;
+}
+
+export function validateBGPPeer(p: BGPPeer): void {
+  const who = `bgppeer "${p.metadata.name}"`;
+  const s = p.spec;
+  if (!s.peerIP === !s.peerSelector)
+    throw new ValidationError(`${who}: set exactly one of spec.peerIP and spec.peerSelector`);
+  if (s.peerIP && s.asNumber === undefined)
+    throw new ValidationError(`${who}: spec.asNumber is required with spec.peerIP`);
+  if (s.node && s.nodeSelector) throw new ValidationError(`${who}: set at most one of spec.node and spec.nodeSelector`);
+  if (s.password && !s.password.fromFile === !s.password.fromEnv) {
+    throw new ValidationError(`${who}: spec.password needs exactly one of fromFile and fromEnv`);
+  }
+}
