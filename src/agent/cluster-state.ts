@@ -1,0 +1,121 @@
+// The cluster's configuration as this agent last saw it: pools, nodes, peers, filters and BGP
+// configuration. Kept current by an etcd watch for speed, and by a full re-read on a timer for
+// certainty (a watch can miss events across an etcd outage). When etcd is away the last good
+// snapshot stays in force: sessions and routes do not depend on etcd being up.
+import { EventEmitter } from 'node:events';
+import type { Datastore } from '../datastore/index.js';
+import type { BGPConfiguration, BGPFilter, BGPPeer, IPPool, Node } from '../model/index.js';
+import type { Logger } from './logger.js';
+
+export interface ClusterSnapshot {
+  pools: IPPool[];
+  nodes: Node[];
+  peers: BGPPeer[];
+  filters: BGPFilter[];
+  configs: BGPConfiguration[];
+}
+
+const WATCHED = new Set(['IPPool', 'Node', 'BGPPeer', 'BGPFilter', 'BGPConfiguration']);
+
+export interface ClusterStateEvents {
+  change: [ClusterSnapshot];
+  connection: [boolean];
+}
+
+export class ClusterState extends EventEmitter<ClusterStateEvents> {
+  snapshot: ClusterSnapshot = { pools: [], nodes: [], peers: [], filters: [], configs: [] };
+  connected = false;
+  private fingerprint = '';
+  private timer?: NodeJS.Timeout;
+  private stopWatch?: () => Promise<void>;
+  private reloadQueued?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly datastore: Datastore,
+    private readonly log: Logger,
+    private readonly reloadIntervalMs: number,
+  ) {
+    super();
+  }
+
+  /** Reads everything once (waiting for etcd if it is away), then follows changes. */
+  async start(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (await this.reload()) break;
+      if (this.stopped) return;
+      if (attempt === 0) this.log.warn('waiting for etcd before the first read of the cluster state');
+      await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
+    }
+    await this.ensureWatch();
+    this.timer = setInterval(() => void this.tick(), this.reloadIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.reloadQueued);
+    await this.stopWatch?.().catch(() => {});
+  }
+
+  private async tick(): Promise<void> {
+    await this.reload();
+    await this.ensureWatch();
+  }
+
+  private async ensureWatch(): Promise<void> {
+    if (this.stopWatch || this.stopped) return;
+    try {
+      this.stopWatch = await this.datastore.watch('all', (e) => {
+        const kind = e.type === 'put' ? e.resource.kind : e.kind;
+        if (WATCHED.has(kind)) this.queueReload();
+      });
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'etcd watch not (yet) possible; the timer re-reads');
+    }
+  }
+
+  /** A burst of watch events (an `apply -f` of ten resources) becomes one reload. */
+  private queueReload(): void {
+    if (this.reloadQueued) return;
+    this.reloadQueued = setTimeout(() => {
+      this.reloadQueued = undefined;
+      void this.reload();
+    }, 10);
+  }
+
+  /** Re-reads every watched kind; emits `change` when anything differs. False when etcd failed. */
+  async reload(): Promise<boolean> {
+    try {
+      const [pools, nodes, peers, filters, configs] = await Promise.all([
+        this.datastore.list('IPPool'),
+        this.datastore.list('Node'),
+        this.datastore.list('BGPPeer'),
+        this.datastore.list('BGPFilter'),
+        this.datastore.list('BGPConfiguration'),
+      ]);
+      this.setConnected(true);
+      const next = { pools, nodes, peers, filters, configs };
+      // resourceVersion changes on every write, even a no-op one: compare the content
+      const fingerprint = JSON.stringify(next, (k, v) => (k === 'resourceVersion' ? undefined : v));
+      if (fingerprint !== this.fingerprint) {
+        this.fingerprint = fingerprint;
+        this.snapshot = next;
+        this.emit('change', next);
+      }
+      return true;
+    } catch (err) {
+      this.setConnected(false, (err as Error).message);
+      return false;
+    }
+  }
+
+  private setConnected(connected: boolean, reason?: string): void {
+    if (connected === this.connected) return;
+    this.connected = connected;
+    if (connected) this.log.info('etcd reachable');
+    else this.log.warn({ reason }, 'etcd unreachable: keeping the last known cluster state');
+    this.emit('connection', connected);
+  }
+}
