@@ -1,0 +1,347 @@
+// Container endpoints on this host: allocate addresses (IPAM), wire the veth (dataplane), record the
+// WorkloadEndpoint (etcd) — and undo the earlier steps when a later one fails, so a failed add leaves
+// nothing behind. Add, delete and check are idempotent per (container ID, interface).
+import { createHash } from 'node:crypto';
+import { AgentError, type Endpoint } from '../api/types.js';
+import { type Datastore, NotFoundError } from '../datastore/index.js';
+import { API_VERSION, type WorkloadEndpoint } from '../model/index.js';
+import type { Logger } from './logger.js';
+
+export const GATEWAY_IPV4 = '169.254.1.1';
+export const GATEWAY_IPV6 = 'fe80::ecee:eeff:feee:eeee';
+
+/** What the agent needs from IPAM. Addresses are bare ("10.65.3.7"). */
+export interface AddressAllocator {
+  allocate(req: {
+    handle: string;
+    ipv4Count: number;
+    ipv6Count: number;
+    addresses: string[];
+    pools: string[];
+    attrs: Record<string, string>;
+  }): Promise<string[]>;
+  releaseHandle(handle: string): Promise<string[]>;
+  releaseAddresses(addresses: string[]): Promise<string[]>;
+  /** Addresses currently held by `handle` (empty when none). */
+  addressesOf(handle: string): Promise<string[]>;
+}
+
+export interface WiringSpec {
+  containerId: string;
+  ifName: string;
+  /** The container's namespace; empty = leave the container end in our namespace (Docker moves it). */
+  netnsPath: string;
+  hostIfName: string;
+  addresses: string[];
+  mtu?: number;
+}
+
+/** What the agent needs from the dataplane. */
+export interface EndpointWiring {
+  add(spec: WiringSpec): Promise<{ mac: string; containerIfindex: number }>;
+  /** True when there was something to remove. */
+  remove(spec: { hostIfName: string; addresses: string[] }): Promise<boolean>;
+  /** What is wrong with the endpoint in the kernel; empty when nothing is. */
+  check(spec: WiringSpec): Promise<string[]>;
+}
+
+/** "tsr" + 11 hex characters: unique per (container, interface), within IFNAMSIZ (15). */
+export function hostInterfaceName(containerId: string, ifName: string): string {
+  return `tsr${createHash('sha256').update(`${containerId}.${ifName}`).digest('hex').slice(0, 11)}`;
+}
+
+/** The WorkloadEndpoint's name: readable when possible, always a valid resource name. */
+export function endpointName(node: string, containerId: string, ifName: string): string {
+  const raw = `${node}.${containerId}.${ifName}`.toLowerCase();
+  if (/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(raw) && raw.length <= 253) return raw;
+  return `${node}.${createHash('sha256').update(`${containerId}.${ifName}`).digest('hex').slice(0, 32)}`;
+}
+
+/** Label on endpoints whose addresses the runtime allocated (and releases) itself. */
+const PREALLOCATED = 'tsroute.io/preallocated';
+
+const key = (containerId: string, ifName: string) => `${containerId}/${ifName}`;
+
+export interface AddRequest {
+  containerId: string;
+  ifName: string;
+  netnsPath: string;
+  handle?: string;
+  ipv4Count: number;
+  ipv6Count: number;
+  addresses: string[];
+  pools: string[];
+  mtu?: number;
+  workload?: string;
+  labels?: Record<string, string>;
+}
+
+export class EndpointManager {
+  private readonly endpoints = new Map<string, Endpoint>();
+  /** Handles whose release failed (etcd away): retried by `retryPending`. */
+  private readonly pendingRelease = new Set<string>();
+  private readonly pendingRecordDelete = new Set<string>();
+  /** Serialises operations per endpoint, so a CNI ADD racing its own DEL cannot interleave. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly node: string,
+    private readonly datastore: Datastore,
+    private readonly ipam: AddressAllocator,
+    private readonly wiring: EndpointWiring,
+    private readonly log: Logger,
+    private readonly onChange: (kind: 'added' | 'deleted', e: Endpoint) => void,
+  ) {}
+
+  /** Loads this node's endpoints from etcd (after an agent restart the kernel still has them). */
+  async load(): Promise<void> {
+    const all = await this.datastore.list('WorkloadEndpoint');
+    for (const w of all) {
+      if (w.spec.node !== this.node) continue;
+      const e = fromRecord(w);
+      this.endpoints.set(key(e.containerId, e.interface), e);
+    }
+  }
+
+  list(): Endpoint[] {
+    return [...this.endpoints.values()];
+  }
+
+  get(containerId: string, ifName: string): Endpoint | undefined {
+    return this.endpoints.get(key(containerId, ifName));
+  }
+
+  /** Every address our endpoints hold, for the announcement of borrowed ones. */
+  addresses(): string[] {
+    return this.list().flatMap((e) => e.addresses.map((a) => a.split('/')[0]!));
+  }
+
+  private serial<T>(k: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(k) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.locks.set(k, next);
+    void next
+      .finally(() => {
+        if (this.locks.get(k) === next) this.locks.delete(k);
+      })
+      .catch(() => {});
+    return next;
+  }
+
+  add(req: AddRequest): Promise<Endpoint> {
+    if (!req.containerId) throw new AgentError('INVALID_ARGUMENT', 'container_id is required');
+    return this.serial(key(req.containerId, req.ifName), () => this.addLocked(req));
+  }
+
+  private async addLocked(req: AddRequest): Promise<Endpoint> {
+    const existing = this.endpoints.get(key(req.containerId, req.ifName));
+    const hostIfName = hostInterfaceName(req.containerId, req.ifName);
+    if (existing) {
+      if (existing.netns !== req.netnsPath)
+        throw new AgentError(
+          'ALREADY_EXISTS',
+          `${req.containerId}/${req.ifName} is already wired into ${existing.netns || 'the agent namespace'}; delete it first`,
+        );
+      const problems = await this.wiring.check(this.spec(existing));
+      if (problems.length === 0) return existing;
+      // The record exists but the kernel lost part of it (a reboot, someone's `ip link del`): re-wire.
+      this.log.warn({ endpoint: key(req.containerId, req.ifName), problems }, 're-wiring a damaged endpoint');
+      await this.wiring.remove({ hostIfName, addresses: existing.addresses });
+      const wired = await this.wiring.add(this.spec(existing));
+      const repaired = { ...existing, mac: wired.mac, containerIfindex: wired.containerIfindex };
+      this.endpoints.set(key(req.containerId, req.ifName), repaired);
+      return repaired;
+    }
+
+    const handle = req.handle || `${req.containerId}.${req.ifName}`;
+    const preAllocated = req.addresses.length > 0 && req.handle !== undefined && req.handle !== '';
+    let addresses: string[];
+    if (preAllocated) {
+      // Docker's flow: IPAM gave the addresses earlier under this handle; check they are really its.
+      const held = new Set(await this.ipam.addressesOf(handle));
+      const bare = req.addresses.map((a) => a.split('/')[0]!);
+      const missing = bare.filter((a) => !held.has(a));
+      if (missing.length)
+        throw new AgentError('FAILED_PRECONDITION', `${missing.join(', ')} not allocated to handle "${handle}"`);
+      addresses = bare;
+    } else {
+      addresses = await this.ipam.allocate({
+        handle,
+        ipv4Count: req.ipv4Count,
+        ipv6Count: req.ipv6Count,
+        addresses: req.addresses.map((a) => a.split('/')[0]!),
+        pools: req.pools,
+        attrs: { node: this.node, container: req.containerId, interface: req.ifName },
+      });
+    }
+    const undoAllocation = async () => {
+      if (!preAllocated) await this.ipam.releaseHandle(handle).catch((err) => this.rememberRelease(handle, err));
+    };
+    if (addresses.length === 0) {
+      throw new AgentError(
+        'RESOURCE_EXHAUSTED',
+        'no address could be allocated: no enabled pool for this node has room',
+      );
+    }
+
+    const spec: WiringSpec = {
+      containerId: req.containerId,
+      ifName: req.ifName,
+      netnsPath: req.netnsPath,
+      hostIfName,
+      addresses,
+      mtu: req.mtu,
+    };
+    let wired: { mac: string; containerIfindex: number };
+    try {
+      wired = await this.wiring.add(spec);
+    } catch (err) {
+      await this.wiring.remove({ hostIfName, addresses }).catch(() => {});
+      await undoAllocation();
+      throw new AgentError('INTERNAL', `wiring ${req.containerId}/${req.ifName} failed: ${(err as Error).message}`);
+    }
+
+    const endpoint: Endpoint = {
+      containerId: req.containerId,
+      interface: req.ifName,
+      netns: req.netnsPath,
+      handleId: handle,
+      addresses: addresses.map((a) => `${a}/${a.includes(':') ? 128 : 32}`),
+      hostInterface: hostIfName,
+      mac: wired.mac,
+      containerIfindex: wired.containerIfindex,
+      gatewayIpv4: addresses.some((a) => !a.includes(':')) ? GATEWAY_IPV4 : '',
+      gatewayIpv6: addresses.some((a) => a.includes(':')) ? GATEWAY_IPV6 : '',
+      node: this.node,
+      workload: req.workload ?? '',
+      labels: { ...(req.labels ?? {}), ...(preAllocated ? { [PREALLOCATED]: 'true' } : {}) },
+      createdUnixMs: Date.now(),
+    };
+    try {
+      await this.datastore.apply(toRecord(endpoint));
+    } catch (err) {
+      await this.wiring.remove({ hostIfName, addresses }).catch(() => {});
+      await undoAllocation();
+      throw new AgentError('UNAVAILABLE', `recording the endpoint in etcd failed: ${(err as Error).message}`);
+    }
+    this.endpoints.set(key(req.containerId, req.ifName), endpoint);
+    this.onChange('added', endpoint);
+    return endpoint;
+  }
+
+  delete(containerId: string, ifName: string): Promise<{ existed: boolean; released: string[] }> {
+    return this.serial(key(containerId, ifName), async () => {
+      const e = this.endpoints.get(key(containerId, ifName));
+      if (!e) return { existed: false, released: [] };
+      const bare = e.addresses.map((a) => a.split('/')[0]!);
+      await this.wiring.remove({ hostIfName: e.hostInterface, addresses: bare });
+      this.endpoints.delete(key(containerId, ifName));
+      let released: string[] = [];
+      // Addresses allocated by the runtime's IPAM call (Docker) are released by the runtime.
+      if (e.labels[PREALLOCATED] !== 'true') {
+        try {
+          released = await this.ipam.releaseHandle(e.handleId);
+        } catch (err) {
+          this.rememberRelease(e.handleId, err);
+        }
+      }
+      const name = endpointName(this.node, containerId, ifName);
+      try {
+        await this.datastore.delete('WorkloadEndpoint', name);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) this.pendingRecordDelete.add(name);
+      }
+      this.onChange('deleted', e);
+      return { existed: true, released };
+    });
+  }
+
+  async check(containerId: string, ifName: string): Promise<{ ok: boolean; problems: string[]; endpoint?: Endpoint }> {
+    const e = this.endpoints.get(key(containerId, ifName));
+    if (!e) return { ok: false, problems: [`no endpoint ${containerId}/${ifName} on this node`] };
+    const problems = await this.wiring.check(this.spec(e));
+    const held = new Set(await this.ipam.addressesOf(e.handleId).catch(() => [] as string[]));
+    for (const a of e.addresses) {
+      const bare = a.split('/')[0]!;
+      if (!held.has(bare)) problems.push(`${bare} is not allocated to handle "${e.handleId}" in IPAM`);
+    }
+    return { ok: problems.length === 0, problems, endpoint: e };
+  }
+
+  /** Retries releases and record deletions that failed while etcd was away. */
+  async retryPending(): Promise<void> {
+    for (const handle of [...this.pendingRelease]) {
+      try {
+        await this.ipam.releaseHandle(handle);
+        this.pendingRelease.delete(handle);
+      } catch {
+        return;
+      }
+    }
+    for (const name of [...this.pendingRecordDelete]) {
+      try {
+        await this.datastore.delete('WorkloadEndpoint', name);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) return;
+      }
+      this.pendingRecordDelete.delete(name);
+    }
+  }
+
+  private rememberRelease(handle: string, err: unknown): void {
+    this.log.warn({ handle, err: (err as Error).message }, 'address release failed; will retry');
+    this.pendingRelease.add(handle);
+  }
+
+  private spec(e: Endpoint): WiringSpec {
+    return {
+      containerId: e.containerId,
+      ifName: e.interface,
+      netnsPath: e.netns,
+      hostIfName: e.hostInterface,
+      addresses: e.addresses.map((a) => a.split('/')[0]!),
+    };
+  }
+}
+
+function toRecord(e: Endpoint): WorkloadEndpoint {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'WorkloadEndpoint',
+    metadata: {
+      name: endpointName(e.node, e.containerId, e.interface),
+      labels: e.labels,
+    },
+    spec: {
+      node: e.node,
+      containerId: e.containerId,
+      interface: e.interface,
+      hostInterface: e.hostInterface,
+      addresses: e.addresses.map((a) => a.split('/')[0]!),
+      ipamHandle: e.handleId,
+      mac: e.mac,
+      netns: e.netns,
+      workload: e.workload,
+    },
+  };
+}
+
+function fromRecord(w: WorkloadEndpoint): Endpoint {
+  const addresses = (w.spec.addresses ?? []).map((a) => `${a}/${a.includes(':') ? 128 : 32}`);
+  return {
+    containerId: w.spec.containerId,
+    interface: w.spec.interface ?? 'eth0',
+    netns: w.spec.netns ?? '',
+    handleId: w.spec.ipamHandle ?? '',
+    addresses,
+    hostInterface: w.spec.hostInterface ?? hostInterfaceName(w.spec.containerId, w.spec.interface ?? 'eth0'),
+    mac: w.spec.mac ?? '',
+    containerIfindex: 0,
+    gatewayIpv4: addresses.some((a) => !a.includes(':')) ? GATEWAY_IPV4 : '',
+    gatewayIpv6: addresses.some((a) => a.includes(':')) ? GATEWAY_IPV6 : '',
+    node: w.spec.node,
+    workload: w.spec.workload ?? '',
+    labels: w.metadata.labels ?? {},
+    createdUnixMs: w.metadata.creationTimestamp ? Date.parse(w.metadata.creationTimestamp) : 0,
+  };
+}
