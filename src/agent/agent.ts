@@ -1,0 +1,400 @@
+// `tsroute node run`: one process per host that turns etcd state into a routed container network.
+// It wires datastore → IPAM → dataplane → BGP and keeps them in step:
+//   cluster change (watch)  → peer plan → speaker peers;   pool change → import policy, NAT
+//   endpoint add/delete     → IPAM blocks → blackholes + announcements (blocks, borrowed /32s)
+//   best path change (BGP)  → kernel routes (ECMP, RTPROT_BGP)
+// A timer re-does all of it, so a missed event or an etcd outage only delays convergence.
+import type { BestPathEvent } from '../../bgp/index.js';
+import type { Event } from '../api/types.js';
+import type { Datastore, EtcdOptions } from '../datastore/index.js';
+import {
+  type BGPConfigurationSpec,
+  DEFAULT_BGP_CONFIGURATION,
+  type Node,
+  nodeBgpAddress,
+  selectorMatches,
+} from '../model/index.js';
+import { desiredAnnouncements, type LearnedRoute, routesToInstall } from './announcements.js';
+import { BgpController } from './bgp-controller.js';
+import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
+import type { AgentConfig } from './config.js';
+import { EndpointManager } from './endpoints.js';
+import { EventHub } from './events.js';
+import { filterPolicies } from './filters.js';
+import type { Logger } from './logger.js';
+import type { AgentMetrics } from './metrics.js';
+import { planPeers } from './peer-plan.js';
+import type { Dataplane, IpamView } from './ports.js';
+import { registerNode } from './register-node.js';
+
+/** How long after start learned routes missing from BGP are kept in the kernel (peers resending). */
+const RESTART_GRACE_MS = 10_000;
+
+export interface AgentParts {
+  config: AgentConfig;
+  log: Logger;
+  metrics: AgentMetrics;
+  datastore: Datastore;
+  ipam: IpamView;
+  dataplane: Dataplane;
+  version: string;
+}
+
+export function etcdOptionsOf(config: AgentConfig): EtcdOptions {
+  return {
+    endpoints: config.etcdEndpoints,
+    caFile: config.etcdTls?.ca,
+    certFile: config.etcdTls?.cert,
+    keyFile: config.etcdTls?.key,
+  };
+}
+
+export class Agent {
+  readonly events = new EventHub();
+  readonly cluster: ClusterState;
+  readonly endpoints: EndpointManager;
+  bgp?: BgpController;
+  node?: Node;
+  readonly startedAt = Date.now();
+  private readonly learned = new Map<string, string[]>();
+  private learnedQueued = false;
+  private learnedAuthoritativeAt = 0;
+  private ownBlocks: string[] = [];
+  private extraPaths = new Map<string, { prefix: string; communities?: string[]; med?: number }>();
+  private timers: NodeJS.Timeout[] = [];
+  private refreshRunning?: Promise<void>;
+  private refreshAgain = false;
+  private speakerIdentity = '';
+  private preserved = false;
+
+  constructor(readonly parts: AgentParts) {
+    const { config, log, datastore } = parts;
+    this.cluster = new ClusterState(
+      datastore,
+      log.child({ component: 'cluster' }),
+      Math.min(config.resyncIntervalMs, 5000),
+    );
+    this.endpoints = new EndpointManager(
+      config.nodeName,
+      datastore,
+      parts.ipam,
+      parts.dataplane.wiring,
+      log.child({ component: 'endpoints' }),
+      (kind, endpoint) => {
+        this.events.emit({ event: 'endpoint', endpoint: { kind, endpoint } });
+        parts.metrics.endpoints.set(this.endpoints.list().length);
+        this.scheduleRefresh();
+      },
+    );
+  }
+
+  get log(): Logger {
+    return this.parts.log;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.parts;
+    log.info({ etcd: config.etcdEndpoints, bgpAddress: config.bgpAddress4 }, 'starting');
+    const { preserved } = await this.parts.dataplane.routes.start();
+    this.preserved = preserved;
+    this.learnedAuthoritativeAt = Date.now() + (preserved ? RESTART_GRACE_MS : 0);
+    if (preserved) log.info('kernel routes from a previous run found: keeping them while BGP re-learns');
+
+    await this.cluster.start();
+    this.node = await this.retryEtcd('register this node', () => registerNode(this.parts.datastore, config));
+    await this.retryEtcd('load endpoints', () => this.endpoints.load());
+    this.cluster.on('change', (s) => this.onClusterChange(s));
+    this.onClusterChange(this.cluster.snapshot);
+    await this.refresh();
+
+    this.every(config.resyncIntervalMs, () => this.resync());
+    this.every(1000, () => {
+      this.parts.metrics.kernelRoutes.set(this.parts.dataplane.routes.ownedRouteCount());
+      this.parts.metrics.eventLoopLagMax.set(this.parts.metrics.takeMaxLoopLagMs() / 1000);
+    });
+    if (preserved) setTimeout(() => this.queueLearned(), RESTART_GRACE_MS + 100).unref();
+    log.info({ node: config.nodeName }, 'running');
+  }
+
+  /** Stops timers and the cluster watch. The kernel keeps its routes; peers keep ours (graceful restart). */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.cluster.stop();
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    const t = setInterval(() => {
+      try {
+        const r = fn();
+        if (r instanceof Promise)
+          r.catch((err) => this.log.warn({ err: (err as Error).message }, 'periodic task failed'));
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'periodic task failed');
+      }
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private async retryEtcd<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (attempt === 0) this.log.warn({ err: (err as Error).message }, `cannot ${what} yet; retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** The BGP configuration in force for this node: defaults, "default", "node.<name>". */
+  effectiveConfig(s: ClusterSnapshot = this.cluster.snapshot): BGPConfigurationSpec & typeof DEFAULT_BGP_CONFIGURATION {
+    const global = s.configs.find((c) => c.metadata.name === 'default')?.spec ?? {};
+    const own = s.configs.find((c) => c.metadata.name === `node.${this.parts.config.nodeName}`)?.spec ?? {};
+    return { ...DEFAULT_BGP_CONFIGURATION, ...global, ...own };
+  }
+
+  asNumber(s: ClusterSnapshot = this.cluster.snapshot): number {
+    const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName) ?? this.node;
+    return this.parts.config.asNumber ?? self?.spec.bgp?.asNumber ?? this.effectiveConfig(s).asNumber;
+  }
+
+  routerId(): string {
+    const self = this.node;
+    const id = this.parts.config.bgpAddress4 ?? (self ? nodeBgpAddress(self, 4) : undefined);
+    if (!id) throw new Error('this node has no IPv4 BGP address to use as router ID: start it with --bgp-address');
+    return id;
+  }
+
+  /** Re-plans everything that depends on the cluster's configuration. */
+  private onClusterChange(s: ClusterSnapshot): void {
+    try {
+      const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName);
+      if (self) this.node = self;
+      this.ensureSpeaker(s);
+      const bgp = this.bgp!;
+      const cfg = this.effectiveConfig(s);
+      bgp.setPools(s.pools.map((p) => ({ name: p.metadata.name, cidr: p.spec.cidr })));
+      bgp.setFilters(new Map(s.filters.map((f) => [f.metadata.name, filterPolicies(f)])));
+      const toPlan = (n: Node) => ({
+        name: n.metadata.name,
+        labels: n.metadata.labels ?? {},
+        ipv4Address: nodeBgpAddress(n, 4),
+        ipv6Address: nodeBgpAddress(n, 6),
+        asNumber: n.metadata.name === this.parts.config.nodeName ? this.asNumber(s) : n.spec.bgp?.asNumber,
+        routeReflectorClusterId: n.spec.bgp?.routeReflectorClusterId,
+      });
+      const selfPlan = toPlan(self ?? this.node!);
+      const plan = planPeers(
+        selfPlan,
+        s.nodes.map(toPlan),
+        s.peers.map((p) => ({
+          name: p.metadata.name,
+          ...p.spec,
+          password: undefined,
+        })),
+        {
+          asNumber: cfg.asNumber,
+          nodeToNodeMeshEnabled: cfg.nodeToNodeMeshEnabled,
+          gracefulRestartTime: cfg.gracefulRestartTime,
+        },
+        (sel, labels) => selectorMatches(sel, labels),
+      );
+      bgp.applyPeers(plan);
+      const nat = s.pools.filter((p) => p.spec.natOutgoing && !p.spec.disabled).map((p) => p.spec.cidr);
+      void this.parts.dataplane.routes
+        .setNatOutgoing(
+          nat,
+          s.pools.map((p) => p.spec.cidr),
+        )
+        .catch((err) => this.log.warn({ err: (err as Error).message }, 'nat-outgoing update failed'));
+      this.scheduleRefresh();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'applying the cluster configuration failed');
+      this.parts.metrics.errors.inc({ component: 'cluster' });
+    }
+  }
+
+  /** Creates the speaker, or re-creates it when the AS, router ID or listen port changed. */
+  private ensureSpeaker(s: ClusterSnapshot): void {
+    const cfg = this.effectiveConfig(s);
+    const identity = JSON.stringify([
+      this.asNumber(s),
+      this.routerId(),
+      cfg.listenPort,
+      cfg.holdTime,
+      cfg.keepaliveTime,
+    ]);
+    if (this.bgp && identity === this.speakerIdentity) return;
+    const old = this.bgp;
+    if (old) {
+      this.log.info('AS, router ID or listen port changed: restarting the BGP speaker');
+      void old.stop('tsroute: BGP configuration changed');
+    }
+    const bgp = new BgpController({
+      asn: this.asNumber(s),
+      routerId: this.routerId(),
+      listenPort: cfg.listenPort,
+      address4: this.parts.config.bgpAddress4 ?? (this.node ? nodeBgpAddress(this.node, 4) : undefined),
+      address6: this.parts.config.bgpAddress6 ?? (this.node ? nodeBgpAddress(this.node, 6) : undefined),
+      gracefulRestartTime: cfg.gracefulRestartTime,
+      restarting: this.preserved && !old,
+      holdTime: cfg.holdTime,
+      keepaliveTime: cfg.keepaliveTime,
+      logger: this.log,
+    });
+    bgp.onBestPath((e) => this.onBestPath(e));
+    bgp.speaker.on('peer-state', (e) => {
+      this.log.info({ peer: e.address, from: e.from, to: e.to, reason: e.reason }, 'BGP session state');
+      const peer = bgp.peers().find((p) => p.address === e.address);
+      if (peer) this.events.emit({ event: 'peer', peer: { peer, previousState: e.from } });
+      const counts: Record<string, number> = {};
+      for (const p of bgp.peers()) counts[p.state] = (counts[p.state] ?? 0) + 1;
+      this.parts.metrics.peers.reset();
+      for (const [state, n] of Object.entries(counts)) this.parts.metrics.peers.set({ state }, n);
+    });
+    this.learned.clear();
+    this.bgp = bgp;
+    this.speakerIdentity = identity;
+    bgp.start().catch((err) => {
+      this.log.error({ err: (err as Error).message, port: cfg.listenPort }, 'BGP speaker failed to listen');
+      this.parts.metrics.errors.inc({ component: 'bgp' });
+    });
+    bgp.applyAnnouncements(new Map());
+  }
+
+  private onBestPath(e: BestPathEvent): void {
+    if (e.local) return;
+    if (e.withdrawn || e.nextHops.length === 0) this.learned.delete(e.prefix);
+    else this.learned.set(e.prefix, e.nextHops);
+    if (this.events.subscriberCount > 0)
+      this.events.emit({
+        event: 'route',
+        route: {
+          kind: e.withdrawn ? 'withdrawn' : 'best',
+          route: {
+            prefix: e.prefix,
+            nextHops: e.nextHops,
+            asPath: e.best?.asPath ?? [],
+            communities: e.best?.communities ?? [],
+            largeCommunities: e.best?.largeCommunities ?? [],
+            localPref: e.best?.localPref ?? 0,
+            med: e.best?.med ?? 0,
+            source: e.best?.from ?? '',
+            best: !e.withdrawn,
+            origin: e.best?.origin ?? '',
+            stale: !!e.best?.stale,
+            protocol: 'bgp',
+            dev: '',
+            type: 'unicast',
+          },
+        },
+      } satisfies Omit<Event, 'timeUnixMs'>);
+    this.queueLearned();
+  }
+
+  /** Batches best-path changes into one kernel update per tick. */
+  private queueLearned(): void {
+    if (this.learnedQueued) return;
+    this.learnedQueued = true;
+    setImmediate(() => {
+      this.learnedQueued = false;
+      this.programLearned();
+    });
+  }
+
+  private programLearned(): void {
+    const bgp = this.bgp;
+    if (!bgp) return;
+    const self = new Set(
+      [this.parts.config.bgpAddress4, this.parts.config.bgpAddress6].filter((x): x is string => !!x),
+    );
+    const routes = routesToInstall(
+      [...this.learned].map(([prefix, nextHops]): LearnedRoute => ({ prefix, nextHops })),
+      bgp.announcedPrefixes(),
+      self,
+    );
+    this.parts.dataplane.routes.setLearned(routes, Date.now() >= this.learnedAuthoritativeAt);
+    this.parts.metrics.locRibRoutes.set(this.learned.size);
+  }
+
+  /** Re-reads this node's blocks and re-derives announcements and blackholes (coalesced). */
+  scheduleRefresh(): void {
+    if (this.refreshRunning) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshRunning = this.refresh()
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'refreshing announcements failed'))
+      .finally(() => {
+        this.refreshRunning = undefined;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          this.scheduleRefresh();
+        }
+      });
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      this.ownBlocks = await this.parts.ipam.affineBlocks(this.parts.config.nodeName);
+    } catch (err) {
+      // etcd away: keep announcing what we had
+      this.log.debug({ err: (err as Error).message }, 'cannot read own blocks; keeping the last known');
+    }
+    this.applyAnnouncements();
+  }
+
+  private applyAnnouncements(): void {
+    const s = this.cluster.snapshot;
+    const cfg = this.effectiveConfig(s);
+    const named = new Map((cfg.communities ?? []).map((c) => [c.name, c.value]));
+    const desired = desiredAnnouncements({
+      pools: s.pools.map((p) => ({
+        name: p.metadata.name,
+        cidr: p.spec.cidr,
+        disabled: p.spec.disabled,
+        disableBGPExport: p.spec.disableBGPExport,
+      })),
+      ownBlocks: this.ownBlocks,
+      borrowed: this.endpoints.addresses(),
+      extraPaths: [...this.extraPaths.values()],
+      advertisements: (cfg.prefixAdvertisements ?? []).map((a) => ({
+        cidr: a.cidr,
+        communities: a.communities.map((c) => named.get(c) ?? c),
+      })),
+    });
+    this.parts.dataplane.routes.setBlackholes(this.ownBlocks);
+    this.bgp?.applyAnnouncements(desired);
+    this.queueLearned();
+  }
+
+  addPath(prefix: string, communities: string[], med?: number): void {
+    this.extraPaths.set(prefix, { prefix, communities, med });
+    this.applyAnnouncements();
+  }
+
+  deletePath(prefix: string): boolean {
+    const existed = this.extraPaths.delete(prefix);
+    this.applyAnnouncements();
+    return existed;
+  }
+
+  private async resync(): Promise<void> {
+    await this.endpoints.retryPending();
+    await this.refresh();
+    if (Date.now() >= this.learnedAuthoritativeAt) this.queueLearned();
+    try {
+      const released = await this.parts.ipam.releaseEmptyBlocks(
+        this.parts.config.nodeName,
+        this.parts.config.emptyBlockGraceMs,
+      );
+      if (released.length) {
+        this.log.info({ blocks: released }, 'released empty blocks');
+        await this.refresh();
+      }
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'empty-block release skipped');
+    }
+  }
+}

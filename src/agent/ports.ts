@@ -1,0 +1,50 @@
+// What the agent needs from the kernel and from IPAM beyond endpoints, as two small interfaces. The
+// adapters in dataplane-adapter.ts and ipam-adapter.ts implement them on src/dataplane and
+// src/ipam; keeping the agent's needs here lets each side change without the other noticing.
+import type { Route } from '../api/types.js';
+import type { LearnedRoute } from './announcements.js';
+import type { AddressAllocator, EndpointWiring } from './endpoints.js';
+
+export interface RouteProgrammer {
+  /**
+   * Takes ownership of the kernel state the agent marks (its protocol numbers); returns whether
+   * any was already there — then this is a restart and forwarding state was preserved (RFC 4724).
+   */
+  start(): Promise<{ preserved: boolean }>;
+  /** Blackholes for the blocks this host owns. */
+  setBlackholes(prefixes: string[]): void;
+  /**
+   * Routes learned by BGP. Until `authoritative` is true (after a restart, before the peers have
+   * sent their tables), routes missing from the set are kept instead of deleted.
+   */
+  setLearned(routes: LearnedRoute[], authoritative: boolean): void;
+  /** Masquerade from these pools to destinations outside all pools. */
+  setNatOutgoing(natPools: string[], allPools: string[]): Promise<void>;
+  /** The kernel routes the agent owns, as the API shows them. */
+  kernelRoutes(): Promise<Route[]>;
+  /** How many kernel routes the agent owns (cheap; for status and metrics). */
+  ownedRouteCount(): number;
+  stop(): Promise<void>;
+}
+
+export interface BlockUsage {
+  cidr: string;
+  size: number;
+  inUse: number;
+  /** A block of another host's that we hold addresses in. */
+  borrowed: boolean;
+}
+
+export interface IpamView extends AddressAllocator {
+  /** Blocks whose affinity to `node` is confirmed (the ones we route and announce). */
+  affineBlocks(node: string): Promise<string[]>;
+  /** Blocks with our addresses, for `node status`. */
+  blockUsage(node: string): Promise<BlockUsage[]>;
+  /** Releases this node's blocks that have been empty for longer than `graceMs`. */
+  releaseEmptyBlocks(node: string, graceMs: number): Promise<string[]>;
+}
+
+export interface Dataplane {
+  wiring: EndpointWiring;
+  routes: RouteProgrammer;
+}

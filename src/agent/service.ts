@@ -1,0 +1,136 @@
+// The agent's gRPC API, implemented on the running Agent: thin, so that the CLI, the CNI plugin and
+// the Docker driver see exactly what the agent itself knows.
+import { isIPv4, isIPv6 } from 'node:net';
+import {
+  type AddEndpointRequest,
+  type AddPathRequest,
+  AgentError,
+  type AgentService,
+  type AllocateAddressesRequest,
+  type CheckEndpointRequest,
+  type DeleteEndpointRequest,
+  type DeletePathRequest,
+  type Event,
+  type ListRoutesRequest,
+  type ReleaseAddressesRequest,
+  type Status,
+  type WatchEventsRequest,
+} from '../api/types.js';
+import type { Agent } from './agent.js';
+import { cidrOf } from './prefixes.js';
+
+function ifName(name: string | undefined): string {
+  const n = name || 'eth0';
+  if (n.length > 15 || !/^[A-Za-z0-9_.-]+$/.test(n))
+    throw new AgentError('INVALID_ARGUMENT', `interface "${n}" is not a valid Linux interface name`);
+  return n;
+}
+
+export function agentService(agent: Agent): AgentService {
+  const { ipam, dataplane, config, version } = agent.parts;
+  return {
+    async addEndpoint(req: AddEndpointRequest) {
+      const started = process.hrtime.bigint();
+      if (req.netns && !req.netns.startsWith('/'))
+        throw new AgentError('INVALID_ARGUMENT', `netns must be a path, got "${req.netns}"`);
+      const both0 = !req.ipv4Count && !req.ipv6Count;
+      const e = await agent.endpoints.add({
+        containerId: req.containerId,
+        ifName: ifName(req.interface),
+        netnsPath: req.netns ?? '',
+        handle: req.handleId || undefined,
+        ipv4Count: both0 && !(req.addresses ?? []).length ? 1 : (req.ipv4Count ?? 0),
+        ipv6Count: req.ipv6Count ?? 0,
+        addresses: req.addresses ?? [],
+        pools: req.pools ?? [],
+        mtu: req.mtu || undefined,
+        workload: req.workload,
+        labels: req.labels,
+      });
+      agent.parts.metrics.endpointAddSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      return e;
+    },
+    deleteEndpoint: (req: DeleteEndpointRequest) => agent.endpoints.delete(req.containerId, ifName(req.interface)),
+    async checkEndpoint(req: CheckEndpointRequest) {
+      const r = await agent.endpoints.check(req.containerId, ifName(req.interface));
+      if (req.netns && r.endpoint && r.endpoint.netns !== req.netns)
+        r.problems.push(`endpoint is in ${r.endpoint.netns}, not ${req.netns}`);
+      return { ok: r.problems.length === 0, problems: r.problems, endpoint: r.endpoint ?? null };
+    },
+    listEndpoints: async () => ({ endpoints: agent.endpoints.list() }),
+    async allocateAddresses(req: AllocateAddressesRequest) {
+      if (!req.handleId) throw new AgentError('INVALID_ARGUMENT', 'handle_id is required');
+      for (const a of req.addresses ?? [])
+        if (!isIPv4(a.split('/')[0]!) && !isIPv6(a.split('/')[0]!))
+          throw new AgentError('INVALID_ARGUMENT', `"${a}" is not an IP address`);
+      const addresses = await ipam.allocate({
+        handle: req.handleId,
+        ipv4Count: req.ipv4Count ?? 0,
+        ipv6Count: req.ipv6Count ?? 0,
+        addresses: (req.addresses ?? []).map((a) => a.split('/')[0]!),
+        pools: req.pools ?? [],
+        attrs: { node: config.nodeName, ...(req.attributes ?? {}) },
+      });
+      agent.scheduleRefresh();
+      return { addresses: addresses.map((a) => `${a}/${a.includes(':') ? 128 : 32}`) };
+    },
+    async releaseAddresses(req: ReleaseAddressesRequest) {
+      const released = req.handleId
+        ? await ipam.releaseHandle(req.handleId)
+        : await ipam.releaseAddresses((req.addresses ?? []).map((a) => a.split('/')[0]!));
+      agent.scheduleRefresh();
+      return { released };
+    },
+    async getStatus(): Promise<Status> {
+      const blocks = await ipam.blockUsage(config.nodeName).catch(() => []);
+      return {
+        node: config.nodeName,
+        version,
+        asNumber: agent.asNumber(),
+        routerId: agent.routerId(),
+        blocks,
+        endpointCount: agent.endpoints.list().length,
+        kernelRouteCount: dataplane.routes.ownedRouteCount(),
+        peers: agent.bgp?.peers() ?? [],
+        startedUnixMs: agent.startedAt,
+        datastoreConnected: agent.cluster.connected,
+        bgpAddresses: [config.bgpAddress4, config.bgpAddress6].filter((x): x is string => !!x),
+      };
+    },
+    listPeers: async () => ({ peers: agent.bgp?.peers() ?? [] }),
+    async listRoutes(req: ListRoutesRequest) {
+      const view = req.view || 'LOC_RIB';
+      if (req.prefix && !cidrOf(req.prefix))
+        throw new AgentError('INVALID_ARGUMENT', `"${req.prefix}" is not a prefix`);
+      if (view === 'KERNEL') {
+        let routes = await dataplane.routes.kernelRoutes();
+        if (req.prefix) routes = routes.filter((r) => r.prefix === req.prefix);
+        return { routes };
+      }
+      if ((view === 'ADJ_RIB_IN' || view === 'ADJ_RIB_OUT') && !req.peer)
+        throw new AgentError('INVALID_ARGUMENT', `the ${view} view needs a peer address`);
+      return { routes: agent.bgp?.routes(view, req.prefix ?? '', req.peer ?? '', !!req.longer) ?? [] };
+    },
+    async addPath(req: AddPathRequest) {
+      if (!cidrOf(req.prefix)) throw new AgentError('INVALID_ARGUMENT', `"${req.prefix}" is not a prefix`);
+      agent.addPath(req.prefix, req.communities ?? [], req.med || undefined);
+      return {};
+    },
+    async deletePath(req: DeletePathRequest) {
+      return { existed: agent.deletePath(req.prefix) };
+    },
+    watchEvents(req: WatchEventsRequest, emit: (e: Event) => void, signal: AbortSignal) {
+      const all = !req.peers && !req.routes && !req.endpoints;
+      const unsubscribe = agent.events.subscribe((e) => {
+        if (
+          all ||
+          (e.event === 'peer' && req.peers) ||
+          (e.event === 'route' && req.routes) ||
+          (e.event === 'endpoint' && req.endpoints)
+        )
+          emit(e);
+      });
+      signal.addEventListener('abort', unsubscribe, { once: true });
+    },
+  };
+}
