@@ -1,0 +1,442 @@
+// IPAM's public face for the agent, the CLI and the runtimes. Modelled on Calico's libcalico-go ipam:
+// a host allocates from blocks affine to it, claims a new block when those are full, and borrows
+// single addresses from other hosts' blocks when the pool has no free block (unless strict affinity).
+import type { Datastore, Versioned } from '../datastore/index.js';
+import { AFFINITY_PREFIX, affinityPrefix, BLOCKS_PREFIX, blockKey, handleKey } from '../datastore/keys.js';
+import {
+  affinityOf,
+  type BlockAffinity,
+  cidrContainsAddress,
+  enclosingCidr,
+  type Family,
+  formatCidr,
+  type IPAMConfigurationSpec,
+  type IPPool,
+  type IpamBlock,
+  type IpamHandle,
+  mustParseCidr,
+  nodeOfAffinity,
+  parseAddress,
+} from '../model/index.js';
+import { allocationsOf, blockSize, inUse, ordinalOf } from './block.js';
+import { allocateInBlock, type HandleView, releaseInBlock } from './block-cas.js';
+import { checkIpam, type IpamReport, type LeakCheckResult, leakCheck } from './check.js';
+import { type ClaimHooks, claimBlock } from './claim-block.js';
+import { IpamError, IpamExhaustedError } from './errors.js';
+import { candidateBlocks, poolOfBlock, reservedChecker, type UsablePool, usablePools } from './pools.js';
+
+export interface AutoAssignRequest {
+  /** One per endpoint: releaseByHandle(handle) frees everything it holds. */
+  handle: string;
+  node: string;
+  num4?: number;
+  num6?: number;
+  /** Only these pools (by name), even if disabled; default every enabled pool matching the node. */
+  pools?: string[];
+  attrs?: Record<string, string>;
+}
+
+export interface AutoAssignResult {
+  ipv4: string[];
+  ipv6: string[];
+}
+
+export interface IpamOptions {
+  /** CAS attempts per block before giving up (default 30). */
+  maxRetries?: number;
+  /** How long pools, IPAM settings and reservations are reused between calls (default 1000 ms). */
+  settingsCacheMs?: number;
+  hooks?: ClaimHooks & { afterAllocation?: (addresses: string[]) => Promise<void> };
+  random?: () => number;
+}
+
+export interface BlockInfo {
+  cidr: string;
+  pool?: string;
+  owner?: string;
+  affinityState?: BlockAffinity['state'];
+  total: number;
+  inUse: number;
+  free: number;
+  /** Allocations held by nodes other than the owner. */
+  borrowedByOthers: number;
+}
+
+export interface AddressInfo {
+  address: string;
+  block: string;
+  blockOwner?: string;
+  pool?: string;
+  handle: string;
+  seq: number;
+  node: string;
+  attrs?: Record<string, string>;
+}
+
+interface Settings {
+  pools: IPPool[];
+  config: IPAMConfigurationSpec;
+  isReserved: (address: string) => boolean;
+  at: number;
+}
+
+export class Ipam {
+  private readonly maxRetries: number;
+  private readonly cacheMs: number;
+  private settingsCache?: Settings;
+  private readonly blockCache = new Map<string, Versioned<IpamBlock>>();
+  private readonly affineCache = new Map<string, string[]>();
+
+  constructor(
+    readonly datastore: Datastore,
+    private readonly options: IpamOptions = {},
+  ) {
+    this.maxRetries = options.maxRetries ?? 30;
+    this.cacheMs = options.settingsCacheMs ?? 1000;
+  }
+
+  private get kv() {
+    return this.datastore.kv;
+  }
+
+  private async settings(): Promise<Settings> {
+    const c = this.settingsCache;
+    if (c && Date.now() - c.at < this.cacheMs) return c;
+    const [pools, config, reservations] = await Promise.all([
+      this.datastore.list('IPPool'),
+      this.datastore.get('IPAMConfiguration', 'default'),
+      this.datastore.list('IPReservation'),
+    ]);
+    this.settingsCache = {
+      pools,
+      config: { strictAffinity: false, maxBlocksPerHost: 0, ...(config?.spec ?? {}) },
+      isReserved: reservedChecker(reservations),
+      at: Date.now(),
+    };
+    return this.settingsCache;
+  }
+
+  /** Hands out `num4` IPv4 and `num6` IPv6 addresses to `handle` on `node`; all or nothing. */
+  async autoAssign(req: AutoAssignRequest): Promise<AutoAssignResult> {
+    const handle: HandleView = { handle: req.handle, current: await this.kv.get<IpamHandle>(handleKey(req.handle)) };
+    const result: AutoAssignResult = { ipv4: [], ipv6: [] };
+    try {
+      if (req.num4) result.ipv4 = await this.assignFamily(req, 4, req.num4, handle);
+      if (req.num6) result.ipv6 = await this.assignFamily(req, 6, req.num6, handle);
+    } catch (err) {
+      const got = [...result.ipv4, ...result.ipv6];
+      if (got.length) await this.releaseAddresses(got.map((address) => ({ address, handle: req.handle })));
+      throw err;
+    }
+    await this.options.hooks?.afterAllocation?.([...result.ipv4, ...result.ipv6]);
+    return result;
+  }
+
+  private async assignFamily(req: AutoAssignRequest, family: Family, n: number, handle: HandleView): Promise<string[]> {
+    const s = await this.settings();
+    const labels = (await this.datastore.get('Node', req.node))?.metadata.labels ?? {};
+    const pools = usablePools(s.pools, family, labels, req.pools);
+    if (!pools.length) {
+      const which = req.pools?.length ? `pool(s) ${req.pools.join(', ')}` : 'enabled pools';
+      throw new IpamExhaustedError(
+        `no IPv${family} ${which} for node "${req.node}"; create one with tsroute ippool create`,
+      );
+    }
+    const inPools = (cidr: string) =>
+      poolOfBlock(
+        pools.map((p) => p.pool),
+        cidr,
+      ) !== undefined;
+    const got: string[] = [];
+    const holder = { node: req.node, ...(req.attrs ? { attrs: req.attrs } : {}) };
+    const mine = affinityOf(req.node);
+    const fill = async (cidr: string, accept: (b: IpamBlock) => boolean) => {
+      const r = await allocateInBlock({
+        kv: this.kv,
+        cidr,
+        cached: this.blockCache.get(cidr),
+        n: n - got.length,
+        holder,
+        handle,
+        isReserved: s.isReserved,
+        accept,
+        maxRetries: this.maxRetries,
+      });
+      if (r.block) this.blockCache.set(cidr, r.block);
+      else this.blockCache.delete(cidr);
+      got.push(...r.addresses);
+    };
+
+    // 1. Blocks this host already owns.
+    for (const cidr of (await this.affineBlocks(req.node)).filter(inPools)) {
+      if (got.length >= n) break;
+      await fill(cidr, (b) => b.affinity === mine);
+    }
+    // 2. Claim new blocks while the per-host limit allows.
+    while (got.length < n) {
+      const owned = (await this.affineBlocks(req.node)).filter((c) => mustParseCidr(c).family === family).length;
+      if (s.config.maxBlocksPerHost && owned >= s.config.maxBlocksPerHost) break;
+      const cidr = await this.claimFreeBlock(req.node, pools);
+      if (!cidr) break;
+      await fill(cidr, (b) => b.affinity === mine);
+    }
+    // 3. Borrow single addresses from other hosts' blocks.
+    if (got.length < n && !s.config.strictAffinity) {
+      const blocks = (await this.kv.list<IpamBlock>(BLOCKS_PREFIX)).filter(
+        (b) => b.value.affinity !== mine && inPools(b.value.cidr) && b.value.unallocated.length > 0,
+      );
+      shuffle(blocks, this.options.random);
+      for (const b of blocks) {
+        if (got.length >= n) break;
+        this.blockCache.set(b.value.cidr, b);
+        await fill(b.value.cidr, () => true);
+      }
+    }
+    if (got.length < n) {
+      if (got.length) await this.releaseAddresses(got.map((address) => ({ address, handle: req.handle })));
+      const why = s.config.strictAffinity ? ' (strict affinity: no borrowing)' : '';
+      throw new IpamExhaustedError(
+        `no free IPv${family} address for node "${req.node}" in ${pools.map((p) => p.pool.metadata.name).join(', ')}${why}: asked ${n}, found ${got.length}`,
+      );
+    }
+    return got;
+  }
+
+  /** Confirmed blocks of `node`, from cache or etcd; a pending affinity whose claim died is left to the
+   * next claim of the same block (it finishes it) or to the leak check. */
+  private async affineBlocks(node: string, refresh = false): Promise<string[]> {
+    const cached = this.affineCache.get(node);
+    if (cached && !refresh) return cached;
+    const list = (await this.kv.list<BlockAffinity>(affinityPrefix(node)))
+      .filter((a) => a.value.state === 'confirmed')
+      .map((a) => a.value.cidr);
+    this.affineCache.set(node, list);
+    return list;
+  }
+
+  private async claimFreeBlock(node: string, pools: UsablePool[]): Promise<string | undefined> {
+    const taken = new Set(
+      (await this.kv.keys(BLOCKS_PREFIX)).map((k) => k.slice(BLOCKS_PREFIX.length).replace(/-(\d+)$/, '/$1')),
+    );
+    for (const p of pools) {
+      for (const cidr of candidateBlocks(p, taken, this.options.random)) {
+        const out = await claimBlock(this.kv, node, cidr, this.options.hooks);
+        if (out.claimed) {
+          this.blockCache.set(cidr, out.block);
+          this.affineCache.set(node, [...(this.affineCache.get(node) ?? []), cidr]);
+          return cidr;
+        }
+        taken.add(cidr);
+      }
+    }
+    return undefined;
+  }
+
+  /** Claims `address` for `handle` on `node` (a runtime asked for a fixed address). */
+  async assignIP(req: {
+    handle: string;
+    node: string;
+    address: string;
+    attrs?: Record<string, string>;
+  }): Promise<void> {
+    const a = parseAddress(req.address);
+    if (!a) throw new IpamError(`"${req.address}" is not an IP address`);
+    const s = await this.settings();
+    const pool = s.pools.find((p) => cidrContainsAddress(mustParseCidr(p.spec.cidr), a.family, a.value));
+    if (!pool) throw new IpamError(`${req.address} is in no IP pool`);
+    if (s.isReserved(req.address)) throw new IpamError(`${req.address} is reserved (IPReservation)`);
+    const cidr = formatCidr(enclosingCidr(a.family, a.value, pool.spec.blockSize!));
+    if (!(await this.kv.get(blockKey(cidr)))) await claimBlock(this.kv, req.node, cidr, this.options.hooks);
+    this.affineCache.delete(req.node);
+    const handle: HandleView = { handle: req.handle, current: await this.kv.get<IpamHandle>(handleKey(req.handle)) };
+    const r = await allocateInBlock({
+      kv: this.kv,
+      cidr,
+      n: 1,
+      holder: { node: req.node, ...(req.attrs ? { attrs: req.attrs } : {}) },
+      handle,
+      isReserved: (x) => x !== req.address,
+      accept: () => true,
+      maxRetries: this.maxRetries,
+    });
+    this.blockCache.delete(cidr);
+    if (r.addresses[0] !== req.address) {
+      if (r.addresses.length)
+        await this.releaseAddresses(r.addresses.map((address) => ({ address, handle: req.handle })));
+      throw new IpamError(`${req.address} is already in use`);
+    }
+  }
+
+  /** Frees everything `handle` holds; releasing an unknown handle frees nothing (idempotent). */
+  async releaseByHandle(handle: string): Promise<string[]> {
+    const h = await this.kv.get<IpamHandle>(handleKey(handle));
+    if (!h) return [];
+    const out: string[] = [];
+    for (const cidr of Object.keys(h.value.blocks)) {
+      const released = await releaseInBlock(this.kv, cidr, { handle }, this.maxRetries);
+      this.blockCache.delete(cidr);
+      out.push(...released.map((r) => r.address));
+    }
+    // A handle naming blocks that are gone (pool force-deleted): drop the record.
+    const left = await this.kv.get<IpamHandle>(handleKey(handle));
+    if (left) {
+      const live = await Promise.all(Object.keys(left.value.blocks).map((c) => this.kv.get(blockKey(c))));
+      if (live.every((b) => !b))
+        await this.kv.txn([{ key: left.key, modRevision: left.modRevision }], [{ delete: left.key }]);
+    }
+    return out;
+  }
+
+  /**
+   * Frees addresses. With `handle` (and `seq`) given, an address is only freed if it is still held
+   * under that handle (and sequence number): a stale release never frees a re-used address.
+   */
+  async releaseAddresses(addrs: (string | { address: string; handle?: string; seq?: number })[]): Promise<string[]> {
+    const byBlock = new Map<string, Map<string, { handle?: string; seq?: number }>>();
+    const blocks = await this.kv.list<IpamBlock>(BLOCKS_PREFIX);
+    for (const item of addrs) {
+      const x = typeof item === 'string' ? { address: item } : item;
+      const b = blocks.find((bl) => ordinalOf(bl.value, x.address) !== undefined);
+      if (!b) continue;
+      const canonical = allocationsOf(b.value).find((a) => ordinalOf(b.value, x.address) === a.ordinal)?.address;
+      if (!canonical) continue;
+      const m = byBlock.get(b.value.cidr) ?? new Map();
+      m.set(canonical, { handle: x.handle, seq: x.seq });
+      byBlock.set(b.value.cidr, m);
+    }
+    const out: string[] = [];
+    for (const [cidr, addresses] of byBlock) {
+      out.push(...(await releaseInBlock(this.kv, cidr, { addresses }, this.maxRetries)).map((r) => r.address));
+      this.blockCache.delete(cidr);
+    }
+    return out;
+  }
+
+  /** The addresses `handle` holds. */
+  async addressesOf(handle: string): Promise<string[]> {
+    const h = await this.kv.get<IpamHandle>(handleKey(handle));
+    if (!h) return [];
+    const out: string[] = [];
+    for (const cidr of Object.keys(h.value.blocks)) {
+      const b = await this.kv.get<IpamBlock>(blockKey(cidr));
+      if (b)
+        out.push(
+          ...allocationsOf(b.value)
+            .filter((a) => a.allocation.handle === handle)
+            .map((a) => a.address),
+        );
+    }
+    return out;
+  }
+
+  async affinities(node?: string): Promise<BlockAffinity[]> {
+    return (await this.kv.list<BlockAffinity>(node ? affinityPrefix(node) : AFFINITY_PREFIX)).map((a) => a.value);
+  }
+
+  /** Blocks with usage; only `node`'s confirmed blocks when a node is given. */
+  async blocksOf(node?: string): Promise<BlockInfo[]> {
+    const [blocks, affs, { pools }] = await Promise.all([
+      this.kv.list<IpamBlock>(BLOCKS_PREFIX),
+      this.affinities(node),
+      this.settings(),
+    ]);
+    const state = new Map(affs.map((a) => [`${a.node} ${a.cidr}`, a.state]));
+    return blocks
+      .map((b) => b.value)
+      .filter((b) => !node || (b.affinity === affinityOf(node) && state.get(`${node} ${b.cidr}`) === 'confirmed'))
+      .map((b) => {
+        const owner = nodeOfAffinity(b.affinity);
+        const used = inUse(b);
+        return {
+          cidr: b.cidr,
+          pool: poolOfBlock(pools, b.cidr)?.metadata.name,
+          owner,
+          affinityState: owner ? state.get(`${owner} ${b.cidr}`) : undefined,
+          total: blockSize(b),
+          inUse: used,
+          free: blockSize(b) - used,
+          borrowedByOthers: Object.values(b.allocations).filter((a) => a.node !== owner).length,
+        };
+      });
+  }
+
+  /** Addresses `node` holds in blocks that are not its own: the agent announces them as /32 or /128. */
+  async borrowedAddresses(node: string): Promise<string[]> {
+    const blocks = await this.kv.list<IpamBlock>(BLOCKS_PREFIX);
+    return blocks
+      .filter((b) => b.value.affinity !== affinityOf(node))
+      .flatMap((b) => allocationsOf(b.value).filter((a) => a.allocation.node === node))
+      .map((a) => a.address);
+  }
+
+  /** Who holds `address`, or undefined if it is free or in no block. */
+  async lookup(address: string): Promise<AddressInfo | undefined> {
+    const [blocks, { pools }] = await Promise.all([this.kv.list<IpamBlock>(BLOCKS_PREFIX), this.settings()]);
+    for (const b of blocks) {
+      const ord = ordinalOf(b.value, address);
+      if (ord === undefined) continue;
+      const a = b.value.allocations[String(ord)];
+      if (!a) return undefined;
+      return {
+        address: allocationsOf(b.value).find((x) => x.ordinal === ord)!.address,
+        block: b.value.cidr,
+        blockOwner: nodeOfAffinity(b.value.affinity),
+        pool: poolOfBlock(pools, b.value.cidr)?.metadata.name,
+        handle: a.handle,
+        seq: a.seq,
+        node: a.node,
+        attrs: a.attrs,
+      };
+    }
+    return undefined;
+  }
+
+  /** Gives back `node`'s blocks that have been empty for at least `graceMs`; returns their CIDRs. */
+  async releaseEmptyBlocks(node: string, graceMs: number): Promise<string[]> {
+    const out: string[] = [];
+    const now = Date.now();
+    for (const aff of await this.kv.list<BlockAffinity>(affinityPrefix(node))) {
+      const b = await this.kv.get<IpamBlock>(blockKey(aff.value.cidr));
+      if (!b || b.value.affinity !== affinityOf(node) || aff.value.state !== 'confirmed') continue;
+      if (inUse(b.value) || b.value.emptySince === undefined || now - b.value.emptySince < graceMs) continue;
+      const res = await this.kv.txn(
+        [
+          { key: b.key, modRevision: b.modRevision },
+          { key: aff.key, modRevision: aff.modRevision },
+        ],
+        [{ delete: b.key }, { delete: aff.key }],
+      );
+      if (res.succeeded) out.push(aff.value.cidr);
+      this.blockCache.delete(aff.value.cidr);
+    }
+    if (out.length) this.affineCache.delete(node);
+    return out;
+  }
+
+  /** Usage per pool and block, problems (half-done claims, mismatches) and leaked addresses. */
+  async check(): Promise<IpamReport> {
+    return checkIpam(this.datastore, this);
+  }
+
+  /**
+   * Observes leaks; with `release`, frees those seen twice with the same holder at least `graceMs`
+   * apart, and undoes claims pending longer than `graceMs`. Live addresses are never touched.
+   */
+  async leakCheck(opts: { graceMs?: number; release?: boolean } = {}): Promise<LeakCheckResult> {
+    return leakCheck(this.datastore, this, { graceMs: opts.graceMs ?? 60_000, release: opts.release ?? true });
+  }
+
+  /** Forgets cached blocks, affinities and settings (after someone else changed them). */
+  invalidate(): void {
+    this.blockCache.clear();
+    this.affineCache.clear();
+    this.settingsCache = undefined;
+  }
+}
+
+function shuffle<T>(xs: T[], random: () => number = Math.random): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+}

@@ -1,0 +1,140 @@
+// IPAM against a real etcd, in one process: blocks, handles, borrowing, limits, IPv6, reservations,
+// empty-block release and the leak check's two sightings.
+import test from 'ava';
+import { Ipam, IpamExhaustedError } from '../../src/ipam/index.js';
+import { type AnyResource, API_VERSION } from '../../src/model/index.js';
+import { endpoint, etcdDatastore, node, pool } from './fixture.js';
+
+test('ipam: a host claims a block, allocates in it, releases by handle idempotently', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('p4', '10.65.0.0/24', { blockSize: 28 }));
+  await ds.create(pool('p6', 'fd00:65::/120', { blockSize: 124 }));
+  await ds.create(node('a'));
+  const ipam = new Ipam(ds);
+  const r = await ipam.autoAssign({ handle: 'h1', node: 'a', num4: 2, num6: 1 });
+  t.is(r.ipv4.length, 2);
+  t.is(r.ipv6.length, 1);
+  t.regex(r.ipv6[0]!, /^fd00:65::/);
+  const blocks = await ipam.blocksOf('a');
+  t.is(blocks.length, 2);
+  t.true(blocks.every((b) => b.owner === 'a' && b.affinityState === 'confirmed'));
+  t.deepEqual(
+    (await ipam.affinities('a')).map((x) => x.state),
+    ['confirmed', 'confirmed'],
+  );
+  t.deepEqual((await ipam.addressesOf('h1')).sort(), [...r.ipv4, ...r.ipv6].sort());
+  const info = await ipam.lookup(r.ipv4[0]!);
+  t.is(info?.handle, 'h1');
+  t.is(info?.node, 'a');
+  t.deepEqual((await ipam.releaseByHandle('h1')).sort(), [...r.ipv4, ...r.ipv6].sort());
+  t.deepEqual(await ipam.releaseByHandle('h1'), [], 'releasing twice frees nothing more');
+  t.is((await ipam.check()).inUse, 0);
+  t.deepEqual(await ipam.releaseEmptyBlocks('a', 60_000), [], 'within the grace period blocks stay');
+  t.is((await ipam.releaseEmptyBlocks('a', 0)).length, 2);
+  t.deepEqual(await ipam.affinities('a'), []);
+});
+
+test('ipam: when the pool has no free block a host borrows, unless strict affinity; the per-host limit holds', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('small', '10.66.0.0/28', { blockSize: 29 })); // two blocks of 8
+  await ds.create(node('a'));
+  await ds.create(node('b'));
+  await ds.create({
+    apiVersion: API_VERSION,
+    kind: 'IPAMConfiguration',
+    metadata: { name: 'default' },
+    spec: { maxBlocksPerHost: 1 },
+  } as AnyResource);
+  const a = new Ipam(ds, { settingsCacheMs: 0 });
+  const b = new Ipam(ds, { settingsCacheMs: 0 });
+  const first = await a.autoAssign({ handle: 'a1', node: 'a', num4: 6 });
+  t.is(first.ipv4.length, 6);
+  // a is at its limit of one block: the next two come from b's block once b owns it.
+  await b.autoAssign({ handle: 'b1', node: 'b', num4: 1 });
+  const more = await a.autoAssign({ handle: 'a2', node: 'a', num4: 4 });
+  t.is(more.ipv4.length, 4);
+  const borrowed = await a.borrowedAddresses('a');
+  t.is(borrowed.length, 2, 'a fills its own block first, then borrows from b');
+  t.true(borrowed.every((x) => x.startsWith('10.66.0.')));
+  t.deepEqual(await b.borrowedAddresses('b'), []);
+
+  await ds.update({
+    apiVersion: API_VERSION,
+    kind: 'IPAMConfiguration',
+    metadata: { name: 'default' },
+    spec: { maxBlocksPerHost: 1, strictAffinity: true },
+  } as AnyResource);
+  await a.releaseByHandle('a2');
+  const err = await t.throwsAsync(a.autoAssign({ handle: 'a3', node: 'a', num4: 3 }));
+  t.true(err instanceof IpamExhaustedError);
+  t.regex(err!.message, /strict affinity/);
+  t.deepEqual(await a.addressesOf('a3'), [], 'a failed request keeps nothing');
+});
+
+test('ipam: reserved addresses are never handed out; a fixed address can be claimed once', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('p', '10.67.0.0/29', { blockSize: 29 }));
+  await ds.create({
+    apiVersion: API_VERSION,
+    kind: 'IPReservation',
+    metadata: { name: 'gw' },
+    spec: { reservedCIDRs: ['10.67.0.0/30'] },
+  } as AnyResource);
+  const ipam = new Ipam(ds);
+  const r = await ipam.autoAssign({ handle: 'h', node: 'a', num4: 3 });
+  t.deepEqual(r.ipv4, ['10.67.0.4', '10.67.0.5', '10.67.0.6']);
+  await t.throwsAsync(ipam.autoAssign({ handle: 'h2', node: 'a', num4: 2 }), { instanceOf: IpamExhaustedError });
+  await t.throwsAsync(ipam.assignIP({ handle: 'x', node: 'a', address: '10.67.0.1' }), { message: /reserved/ });
+  await t.throwsAsync(ipam.assignIP({ handle: 'x', node: 'a', address: '10.67.0.4' }), { message: /already in use/ });
+  await ipam.assignIP({ handle: 'x', node: 'a', address: '10.67.0.7' });
+  t.is((await ipam.lookup('10.67.0.7'))?.handle, 'x');
+});
+
+test('ipam: a stale release (old sequence number) never frees a re-used address', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('p', '10.68.0.0/30', { blockSize: 30 }));
+  const ipam = new Ipam(ds);
+  const [addr] = (await ipam.autoAssign({ handle: 'old', node: 'a', num4: 4 })).ipv4;
+  const before = await ipam.lookup(addr!);
+  await ipam.releaseByHandle('old');
+  await ipam.autoAssign({ handle: 'new', node: 'a', num4: 4 });
+  const after = await ipam.lookup(addr!);
+  t.not(after!.seq, before!.seq);
+  t.deepEqual(await ipam.releaseAddresses([{ address: addr!, seq: before!.seq }]), []);
+  t.is((await ipam.lookup(addr!))?.handle, 'new');
+});
+
+test('ipam: leaks (no endpoint, node gone) are released only after two sightings a grace period apart', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('p', '10.69.0.0/24', { blockSize: 26 }));
+  await ds.create(node('a'));
+  await ds.create(node('gone'));
+  const ipam = new Ipam(ds);
+  const live = (await ipam.autoAssign({ handle: 'live', node: 'a', num4: 1 })).ipv4;
+  await ds.create(endpoint('live', 'a', 'live', live));
+  const orphan = (await ipam.autoAssign({ handle: 'orphan', node: 'a', num4: 1 })).ipv4;
+  const ghost = (await ipam.autoAssign({ handle: 'ghost', node: 'gone', num4: 1 })).ipv4;
+  await ds.create(endpoint('ghost', 'gone', 'ghost', ghost));
+  await ds.delete('Node', 'gone');
+
+  const report = await ipam.check();
+  t.deepEqual(
+    report.leaks.map((l) => [l.address, l.reason]).sort(),
+    [
+      [orphan[0], 'no-endpoint'],
+      [ghost[0], 'node-gone'],
+    ].sort(),
+  );
+  const first = await ipam.leakCheck({ graceMs: 300 });
+  t.is(first.firstSeen.length, 2);
+  t.deepEqual(first.released, []);
+  const early = await ipam.leakCheck({ graceMs: 300 });
+  t.is(early.waiting.length, 2, 'within the grace period: still waiting');
+  await new Promise((r) => setTimeout(r, 350));
+  const second = await ipam.leakCheck({ graceMs: 300 });
+  t.deepEqual(second.released.sort(), [orphan[0], ghost[0]].sort());
+  t.is((await ipam.lookup(live[0]!))?.handle, 'live');
+  const after = await ipam.check();
+  t.deepEqual(after.leaks, []);
+  t.is(after.inUse, 1);
+});
