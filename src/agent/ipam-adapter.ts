@@ -1,0 +1,85 @@
+// The agent's IPAM port on src/ipam, with IPAM's errors turned into API status codes a caller can
+// act on (no room → RESOURCE_EXHAUSTED, address taken → ALREADY_EXISTS, etcd away → UNAVAILABLE).
+import { AgentError } from '../api/types.js';
+import { type Datastore, DatastoreUnavailableError } from '../datastore/index.js';
+import { type Ipam, IpamError, IpamExhaustedError } from '../ipam/index.js';
+import type { BlockUsage, IpamView } from './ports.js';
+
+function translate(err: unknown): never {
+  if (err instanceof AgentError) throw err;
+  if (err instanceof IpamExhaustedError) throw new AgentError('RESOURCE_EXHAUSTED', err.message);
+  if (err instanceof IpamError)
+    throw new AgentError(/already in use/.test(err.message) ? 'ALREADY_EXISTS' : 'FAILED_PRECONDITION', err.message);
+  if (err instanceof DatastoreUnavailableError) throw new AgentError('UNAVAILABLE', err.message);
+  throw err;
+}
+
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    translate(err);
+  }
+}
+
+export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamView {
+  /** Pools may be named or given by CIDR (Docker only knows the subnet). */
+  const poolNames = async (pools: string[]): Promise<string[]> => {
+    if (!pools.some((p) => p.includes('/'))) return pools;
+    const all = await datastore.list('IPPool');
+    return pools.map((p) => {
+      if (!p.includes('/')) return p;
+      const found = all.find((x) => x.spec.cidr === p);
+      if (!found) throw new AgentError('NOT_FOUND', `no IP pool has the CIDR ${p}`);
+      return found.metadata.name;
+    });
+  };
+  return {
+    allocate: (req) =>
+      guarded(async () => {
+        if (req.addresses.length) {
+          const done: string[] = [];
+          try {
+            for (const address of req.addresses) {
+              await ipam.assignIP({ handle: req.handle, node, address, attrs: req.attrs });
+              done.push(address);
+            }
+          } catch (err) {
+            if (done.length) await ipam.releaseAddresses(done.map((address) => ({ address, handle: req.handle })));
+            throw err;
+          }
+          return done;
+        }
+        const pools = await poolNames(req.pools);
+        const r = await ipam.autoAssign({
+          handle: req.handle,
+          node,
+          num4: req.ipv4Count,
+          num6: req.ipv6Count,
+          pools: pools.length ? pools : undefined,
+          attrs: req.attrs,
+        });
+        return [...r.ipv4, ...r.ipv6];
+      }),
+    releaseHandle: (handle) => guarded(() => ipam.releaseByHandle(handle)),
+    releaseAddresses: (addresses) => guarded(() => ipam.releaseAddresses(addresses)),
+    addressesOf: (handle) => guarded(() => ipam.addressesOf(handle)),
+    affineBlocks: async (n) => (await ipam.affinities(n)).filter((a) => a.state === 'confirmed').map((a) => a.cidr),
+    async blockUsage(n): Promise<BlockUsage[]> {
+      const own = await ipam.blocksOf(n);
+      const borrowed = await ipam.borrowedAddresses(n);
+      const out: BlockUsage[] = own.map((b) => ({ cidr: b.cidr, size: b.total, inUse: b.inUse, borrowed: false }));
+      if (borrowed.length) {
+        const all = await ipam.blocksOf();
+        for (const address of borrowed) {
+          const info = await ipam.lookup(address);
+          const block = all.find((b) => b.cidr === info?.block);
+          if (block && !out.some((o) => o.cidr === block.cidr))
+            out.push({ cidr: block.cidr, size: block.total, inUse: block.inUse, borrowed: true });
+        }
+      }
+      return out;
+    },
+    releaseEmptyBlocks: (n, graceMs) => ipam.releaseEmptyBlocks(n, graceMs),
+  };
+}
