@@ -1,16 +1,43 @@
 import type { Command } from 'commander';
+import type { AgentFlags } from '../../src/agent/config.js';
+import { DEFAULT_API_SOCKET } from '../../src/api/types.js';
 import { withAgent, withApiSocket } from '../agent-connection.js';
 import { action, CliError, notYetImplemented } from '../exit.js';
 import { renderNodeStatus } from '../node-status.js';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
 
 export function registerNode(program: Command): void {
   const node = program.command('node').description('run the per-host agent, and see nodes and their BGP state');
   node
     .command('run')
-    .description('run the tsroute agent on this host')
-    .option('--name <node>', "this node's name (default: hostname)")
-    .addHelpText('after', '\nExample:\n  tsroute node run --name host-a --etcd-endpoints http://127.0.0.1:2379')
-    .action(action(() => notYetImplemented('node run')));
+    .description('run the tsroute agent on this host (until SIGINT/SIGTERM)')
+    .option('--name <node>', "this node's name (env TSROUTE_NODE_NAME, default: hostname)")
+    .option('--etcd-endpoints <urls>', 'comma-separated http://, https:// or unix:// (env TSROUTE_ETCD_ENDPOINTS)')
+    .option('--etcd-ca <file>', 'CA bundle for https etcd (env TSROUTE_ETCD_CA)')
+    .option('--etcd-cert <file>', 'client certificate (env TSROUTE_ETCD_CERT)')
+    .option('--etcd-key <file>', 'client key (env TSROUTE_ETCD_KEY)')
+    .option('--bgp-address <ipv4>', 'address to peer from and announce as next hop (env TSROUTE_BGP_ADDRESS)')
+    .option('--bgp-address6 <ipv6>', 'IPv6 address to peer from (env TSROUTE_BGP_ADDRESS6)')
+    .option('--as <number>', "this node's AS number, overriding the cluster's (env TSROUTE_AS)")
+    .option('--label <key=value>', 'node label (repeatable; env TSROUTE_NODE_LABELS=k=v,k2=v2)', collect)
+    .option('--api-socket <path>', `agent API socket (env TSROUTE_API_SOCKET, default ${DEFAULT_API_SOCKET})`)
+    .option('--metrics-port <port>', 'Prometheus /metrics port, 0 = off (env TSROUTE_METRICS_PORT)')
+    .option('--metrics-host <address>', 'address for /metrics (env TSROUTE_METRICS_HOST, default 127.0.0.1)')
+    .option('--log-level <level>', 'trace, debug, info, warn or error (env TSROUTE_LOG_LEVEL)')
+    .option('--resync-interval <duration>', 'how often the kernel is compared with the desired state (default 30s)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  tsroute node run --name host-a --etcd-endpoints http://127.0.0.1:2379 --bgp-address 10.0.1.2',
+    )
+    .action(
+      action(async (flags: AgentFlags) => {
+        const { runAgent } = await import('../../src/agent/run.js');
+        await runAgent(flags);
+      }),
+    );
   withApiSocket(
     node
       .command('status')

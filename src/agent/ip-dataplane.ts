@@ -1,0 +1,326 @@
+// A dataplane on iproute2's batch mode: one `ip -batch` process per endpoint change or route
+// reconciliation (never one per route), and nft for nat-outgoing. It is the agent's stand-in until
+// the netlink dataplane in src/dataplane is wired in; it follows the same ownership rules:
+//   proto 80  (RTPROT_TSROUTE_LOCAL) /32 and /128 routes to this host's endpoints
+//   proto 81  (RTPROT_TSROUTE_BLOCK) blackholes for the blocks this host owns
+//   proto 186 (RTPROT_BGP)           routes learned by BGP
+// Routes with any other protocol, and links without the "tsr" prefix, are never touched.
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { Route } from '../api/types.js';
+import type { LearnedRoute } from './announcements.js';
+import type { EndpointWiring, WiringSpec } from './endpoints.js';
+import type { Logger } from './logger.js';
+import type { Dataplane, RouteProgrammer } from './ports.js';
+
+export const RTPROT_TSROUTE_LOCAL = 80;
+export const RTPROT_TSROUTE_BLOCK = 81;
+export const RTPROT_BGP = 186;
+const HOST_MAC = 'ee:ee:ee:ee:ee:ee';
+const NAT_TABLE = 'tsroute_nat';
+const GATEWAY6 = 'fe80::ecee:eeff:feee:eeee';
+
+function exec(argv: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      argv[0]!,
+      argv.slice(1),
+      { timeout: 30_000, maxBuffer: 256 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${argv.slice(0, 4).join(' ')}: ${stderr.trim() || err.message}`));
+        else resolve(stdout);
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+const ipBatch = (lines: string[], ns?: string) =>
+  lines.length ? exec(['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], `${lines.join('\n')}\n`) : Promise.resolve('');
+
+const hostRoute = (a: string) => `${a}/${a.includes(':') ? 128 : 32}`;
+
+/** `ip` names namespaces by their file in /run/netns. */
+function netnsName(path: string): string {
+  if (dirname(path) !== '/run/netns')
+    throw new Error(`netns ${path} is not under /run/netns: bind-mount it there (ip netns attach) first`);
+  return basename(path);
+}
+
+async function sysctl(path: string, value: string | number): Promise<void> {
+  await writeFile(`/proc/sys/${path}`, String(value));
+}
+
+class IpWiring implements EndpointWiring {
+  async add(spec: WiringSpec): Promise<{ mac: string; containerIfindex: number }> {
+    const { hostIfName, ifName, addresses } = spec;
+    const mtu = spec.mtu ? ` mtu ${spec.mtu}` : '';
+    const ns = spec.netnsPath ? netnsName(spec.netnsPath) : undefined;
+    await ipBatch([
+      `link add ${hostIfName}${mtu} type veth peer name ${ifName}${mtu}${ns ? ` netns ${ns}` : ''}`,
+      `link set ${hostIfName} address ${HOST_MAC}`,
+    ]);
+    // Proxy ARP answers the container's ARP for 169.254.1.1 with our MAC; without proxy_delay=0 the
+    // first packet waits ~0.5 s.
+    await sysctl(`net/ipv4/conf/${hostIfName}/proxy_arp`, 1);
+    await sysctl(`net/ipv4/neigh/${hostIfName}/proxy_delay`, 0);
+    await sysctl(`net/ipv4/conf/${hostIfName}/forwarding`, 1);
+    if (addresses.some((a) => a.includes(':'))) {
+      await sysctl(`net/ipv6/conf/${hostIfName}/proxy_ndp`, 1).catch(() => {});
+      await sysctl(`net/ipv6/conf/${hostIfName}/forwarding`, 1).catch(() => {});
+    }
+    await ipBatch([
+      `link set ${hostIfName} up`,
+      ...addresses.map(
+        (a) => `route replace ${hostRoute(a)} dev ${hostIfName} scope link proto ${RTPROT_TSROUTE_LOCAL}`,
+      ),
+    ]);
+    if (!ns) {
+      const [link] = JSON.parse(await exec(['ip', '-j', 'link', 'show', ifName])) as {
+        address: string;
+        ifindex: number;
+      }[];
+      return { mac: link?.address ?? '', containerIfindex: link?.ifindex ?? 0 };
+    }
+    const v4 = addresses.filter((a) => !a.includes(':'));
+    const v6 = addresses.filter((a) => a.includes(':'));
+    await ipBatch(
+      [
+        ...addresses.map((a) => `addr add ${hostRoute(a)} dev ${ifName}${a.includes(':') ? ' nodad' : ''}`),
+        `link set ${ifName} up`,
+        // A permanent neighbour entry for the gateway: the container never needs an ARP answer for
+        // 169.254.1.1 (proxy ARP gives one only when the host itself has a route to that address).
+        ...(v4.length
+          ? [
+              `route add 169.254.1.1 dev ${ifName} scope link`,
+              `neigh replace 169.254.1.1 lladdr ${HOST_MAC} dev ${ifName} nud permanent`,
+              `route add default via 169.254.1.1 dev ${ifName}`,
+            ]
+          : []),
+        ...(v6.length
+          ? [
+              `neigh replace ${GATEWAY6} lladdr ${HOST_MAC} dev ${ifName} nud permanent`,
+              `route add default via ${GATEWAY6} dev ${ifName}`,
+            ]
+          : []),
+      ],
+      ns,
+    );
+    const [link] = JSON.parse(await exec(['ip', '-n', ns, '-j', 'link', 'show', ifName])) as {
+      address: string;
+      ifindex: number;
+    }[];
+    return { mac: link?.address ?? '', containerIfindex: link?.ifindex ?? 0 };
+  }
+
+  async remove(spec: { hostIfName: string; addresses: string[] }): Promise<boolean> {
+    try {
+      await exec(['ip', 'link', 'del', spec.hostIfName]);
+      return true;
+    } catch (err) {
+      if (/Cannot find device|does not exist/.test((err as Error).message)) return false;
+      throw err;
+    }
+  }
+
+  async check(spec: WiringSpec): Promise<string[]> {
+    const problems: string[] = [];
+    const links = JSON.parse(await exec(['ip', '-j', 'link', 'show'])) as { ifname: string; operstate: string }[];
+    if (!links.some((l) => l.ifname === spec.hostIfName)) {
+      problems.push(`host interface ${spec.hostIfName} is missing`);
+      return problems;
+    }
+    const routes = JSON.parse(await exec(['ip', '-j', 'route', 'show', 'dev', spec.hostIfName])) as { dst: string }[];
+    const routes6 = JSON.parse(await exec(['ip', '-j', '-6', 'route', 'show', 'dev', spec.hostIfName])) as {
+      dst: string;
+    }[];
+    const dsts = new Set([...routes, ...routes6].map((r) => r.dst));
+    for (const a of spec.addresses)
+      if (!dsts.has(a) && !dsts.has(hostRoute(a)))
+        problems.push(`route ${hostRoute(a)} dev ${spec.hostIfName} is missing`);
+    if (spec.netnsPath) {
+      const ns = netnsName(spec.netnsPath);
+      try {
+        const addrs = JSON.parse(await exec(['ip', '-n', ns, '-j', 'addr', 'show', 'dev', spec.ifName])) as {
+          addr_info: { local: string }[];
+        }[];
+        const have = new Set(addrs.flatMap((l) => l.addr_info.map((i) => i.local)));
+        for (const a of spec.addresses) if (!have.has(a)) problems.push(`${a} is missing on ${spec.ifName} in ${ns}`);
+      } catch {
+        problems.push(`interface ${spec.ifName} is missing in ${ns}`);
+      }
+    }
+    return problems;
+  }
+}
+
+interface KernelRouteJson {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  type?: string;
+  nexthops?: { gateway?: string; dev?: string }[];
+}
+
+/** Desired routes of the two kinds the reconciler owns, diffed against the kernel and applied in one batch. */
+class IpRoutes implements RouteProgrammer {
+  private blackholes = new Set<string>();
+  private learned = new Map<string, string>();
+  private learnedAuthoritative = true;
+  private owned = 0;
+  private timer?: NodeJS.Timeout;
+  private queued = false;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly resyncIntervalMs: number,
+  ) {}
+
+  async start(): Promise<{ preserved: boolean }> {
+    const current = await this.read();
+    this.owned = current.length;
+    this.timer = setInterval(() => this.queue(), this.resyncIntervalMs);
+    this.timer.unref();
+    return { preserved: current.some((r) => r.protocol === String(RTPROT_BGP) || r.protocol === 'bgp') };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+  }
+
+  setBlackholes(prefixes: string[]): void {
+    this.blackholes = new Set(prefixes);
+    this.queue();
+  }
+
+  setLearned(routes: LearnedRoute[], authoritative: boolean): void {
+    this.learned = new Map(routes.map((r) => [r.prefix, [...r.nextHops].sort().join(',')]));
+    this.learnedAuthoritative = authoritative;
+    this.queue();
+  }
+
+  async setNatOutgoing(natPools: string[], allPools: string[]): Promise<void> {
+    const v4 = (xs: string[]) => xs.filter((x) => !x.includes(':'));
+    const nat = v4(natPools);
+    const all = v4(allPools);
+    const script = [`table ip ${NAT_TABLE}`, `delete table ip ${NAT_TABLE}`];
+    if (nat.length) {
+      script.push(
+        `table ip ${NAT_TABLE} {`,
+        '  chain postrouting {',
+        '    type nat hook postrouting priority srcnat; policy accept;',
+        `    ip saddr { ${nat.join(', ')} } ip daddr != { ${all.join(', ')} } masquerade`,
+        '  }',
+        '}',
+      );
+    }
+    await exec(['nft', '-f', '-'], `${script.join('\n')}\n`);
+  }
+
+  ownedRouteCount(): number {
+    return this.owned;
+  }
+
+  async kernelRoutes(): Promise<Route[]> {
+    return (await this.read(true)).map((r) => ({
+      prefix: r.dst.includes('/') ? r.dst : hostRoute(r.dst),
+      nextHops: r.nexthops ? r.nexthops.map((n) => n.gateway ?? '').filter(Boolean) : r.gateway ? [r.gateway] : [],
+      asPath: [],
+      communities: [],
+      largeCommunities: [],
+      localPref: 0,
+      med: 0,
+      source: '',
+      best: true,
+      origin: '',
+      stale: false,
+      protocol:
+        r.protocol === String(RTPROT_BGP) || r.protocol === 'bgp'
+          ? 'bgp'
+          : r.protocol === String(RTPROT_TSROUTE_BLOCK)
+            ? 'block'
+            : 'endpoint',
+      dev: r.dev ?? '',
+      type: r.type ?? 'unicast',
+    }));
+  }
+
+  /** Our routes in the kernel (both families), optionally with endpoint routes. */
+  private async read(withEndpoints = false): Promise<KernelRouteJson[]> {
+    const protos = [RTPROT_TSROUTE_BLOCK, RTPROT_BGP, ...(withEndpoints ? [RTPROT_TSROUTE_LOCAL] : [])];
+    const out: KernelRouteJson[] = [];
+    for (const family of ['-4', '-6'])
+      for (const proto of protos) {
+        const rows = JSON.parse(
+          await exec(['ip', '-j', family, 'route', 'show', 'table', 'main', 'proto', String(proto)]),
+        ) as KernelRouteJson[];
+        for (const r of rows) out.push({ ...r, protocol: String(proto) });
+      }
+    return out;
+  }
+
+  private queue(): void {
+    if (this.queued) return;
+    this.queued = true;
+    setImmediate(() => {
+      this.queued = false;
+      if (this.running) {
+        void this.running.then(() => this.queue());
+        return;
+      }
+      this.running = this.reconcile()
+        .catch((err) => {
+          this.log.warn({ err: (err as Error).message }, 'route reconciliation failed; retrying');
+          setTimeout(() => this.queue(), 500).unref();
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
+    });
+  }
+
+  private async reconcile(): Promise<void> {
+    const current = await this.read();
+    const lines: string[] = [];
+    const seen = new Set<string>();
+    for (const r of current) {
+      const prefix = r.dst.includes('/') ? r.dst : hostRoute(r.dst);
+      seen.add(`${r.protocol} ${prefix}`);
+      if (r.protocol === String(RTPROT_TSROUTE_BLOCK)) {
+        if (!this.blackholes.has(prefix)) lines.push(`route del blackhole ${prefix} proto ${RTPROT_TSROUTE_BLOCK}`);
+      } else {
+        const want = this.learned.get(prefix);
+        const have = (r.nexthops ? r.nexthops.map((n) => n.gateway ?? '') : [r.gateway ?? '']).sort().join(',');
+        if (want === undefined) {
+          if (this.learnedAuthoritative) lines.push(`route del ${prefix} proto ${RTPROT_BGP}`);
+        } else if (want !== have) lines.push(this.learnedLine(prefix, want));
+      }
+    }
+    for (const p of this.blackholes)
+      if (!seen.has(`${RTPROT_TSROUTE_BLOCK} ${p}`))
+        lines.push(`route replace blackhole ${p} proto ${RTPROT_TSROUTE_BLOCK}`);
+    for (const [p, nh] of this.learned) if (!seen.has(`${RTPROT_BGP} ${p}`)) lines.push(this.learnedLine(p, nh));
+    if (lines.length) {
+      // -force: one bad route (a next hop not reachable yet) must not stop the rest of the batch
+      await exec(['ip', '-force', '-batch', '-'], `${lines.join('\n')}\n`).catch((err) => {
+        this.log.debug({ err: (err as Error).message }, 'some route changes failed; the next pass retries');
+      });
+      this.log.debug({ changes: lines.length }, 'kernel routes reconciled');
+    }
+    this.owned = this.blackholes.size + this.learned.size;
+  }
+
+  private learnedLine(prefix: string, nextHops: string): string {
+    const hops = nextHops.split(',');
+    // (batch lines take no options: the family comes from the prefix itself)
+    if (hops.length === 1) return `route replace ${prefix} via ${hops[0]} proto ${RTPROT_BGP}`;
+    return `route replace ${prefix} proto ${RTPROT_BGP} ${hops.map((h) => `nexthop via ${h}`).join(' ')}`;
+  }
+}
+
+export function ipDataplane(log: Logger, resyncIntervalMs: number): Dataplane {
+  return { wiring: new IpWiring(), routes: new IpRoutes(log, resyncIntervalMs) };
+}
