@@ -1,15 +1,91 @@
+// `apply -f`, `delete -f` and `get KIND [NAME]`: any resource kind, from and to YAML/JSON manifests.
 import type { Command } from 'commander';
-import { action, notYetImplemented } from '../exit.js';
+import { type AnyResource, KINDS, type Kind, kindByName, parseResource } from '../../src/model/index.js';
+import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
+import { action, CliError } from '../exit.js';
+import { readManifests } from '../manifest-file.js';
+import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+
+const label = (r: AnyResource) => `${r.kind.toLowerCase()} "${r.metadata.name}"`;
+
+/** Every document is checked before anything is written, so a typo in the third one changes nothing. */
+function parseAll(file: string): AnyResource[] {
+  return readManifests(file).map((doc, i) => parseResource(doc, `${file} document ${i + 1}`));
+}
+
+export function kindOrFail(text: string): Kind {
+  const info = kindByName(text);
+  if (!info) {
+    throw new CliError(
+      `unknown resource kind "${text}" (known: ${Object.values(KINDS)
+        .map((k) => k.plural)
+        .join(', ')})`,
+    );
+  }
+  return info.kind;
+}
 
 export function registerApply(program: Command): void {
-  program
-    .command('apply')
-    .description('create or update resources from a YAML/JSON file (multi-document, - for stdin)')
-    .requiredOption('-f, --filename <file>', 'file to read')
-    .action(action(() => notYetImplemented('apply')));
-  program
-    .command('delete')
-    .description('delete the resources named in a file')
-    .requiredOption('-f, --filename <file>', 'file to read')
-    .action(action(() => notYetImplemented('delete')));
+  withEtcd(
+    program
+      .command('apply')
+      .description('create or update resources from a YAML/JSON file (multi-document, - for stdin)')
+      .requiredOption('-f, --filename <file>', 'file to read (- for stdin)'),
+  )
+    .addHelpText('after', '\nExample:\n  tsroute apply -f pools.yaml\n  cat peer.json | tsroute apply -f -')
+    .action(
+      action(async (o: { filename: string } & EtcdFlags) => {
+        const resources = parseAll(o.filename);
+        await withDatastore(o, async (ds) => {
+          for (const r of resources) {
+            const { created } = await ds.apply(r);
+            print(`${label(r)} ${created ? 'created' : 'configured'}`);
+          }
+        });
+      }),
+    );
+  withEtcd(
+    program
+      .command('delete')
+      .description('delete the resources named in a file')
+      .requiredOption('-f, --filename <file>', 'file to read (- for stdin)')
+      .option('--force', 'also delete an IP pool whose addresses are in use (they are dropped with its blocks)'),
+  )
+    .addHelpText('after', '\nExample:\n  tsroute delete -f pools.yaml')
+    .action(
+      action(async (o: { filename: string; force?: boolean } & EtcdFlags) => {
+        const resources = parseAll(o.filename);
+        await withDatastore(o, async (ds) => {
+          for (const r of resources) {
+            const res = await ds.delete(r.kind, r.metadata.name, { force: o.force });
+            for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
+            print(`${label(r)} deleted`);
+          }
+        });
+      }),
+    );
+  withEtcd(
+    program
+      .command('get')
+      .description('show resources of one kind, or one by name')
+      .argument(
+        '<kind>',
+        `one of ${Object.values(KINDS)
+          .map((k) => k.plural)
+          .join(', ')}`,
+      )
+      .argument('[name]', 'resource name')
+      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
+  )
+    .addHelpText('after', '\nExample:\n  tsroute get ippools -o yaml > pools.yaml\n  tsroute get bgppeer tor-1 -o json')
+    .action(
+      action(async (kindText: string, name: string | undefined, o: { output?: string } & EtcdFlags) => {
+        const kind = kindOrFail(kindText);
+        const format = outputFormat(o.output);
+        await withDatastore(o, async (ds) => {
+          const items = name ? [await ds.mustGet(kind, name)] : await ds.list(kind);
+          print(renderResources(kind, items, format, !!name));
+        });
+      }),
+    );
 }

@@ -1,31 +1,266 @@
+// `tsroute bgppeer`, `bgpfilter` and `bgpconfig`: who peers with whom, and how.
 import type { Command } from 'commander';
-import { action, notYetImplemented } from '../exit.js';
+import {
+  type AnyResource,
+  API_VERSION,
+  type BGPConfiguration,
+  type BGPConfigurationSpec,
+  type Kind,
+  newResource,
+  parseResource,
+} from '../../src/model/index.js';
+import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
+import { action, CliError } from '../exit.js';
+import { collect, defined, keyValues, parseBool, parseIntFlag } from '../flag-values.js';
+import { readManifests } from '../manifest-file.js';
+import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
 
-export function registerBgp(program: Command): void {
+interface PeerFlags extends EtcdFlags {
+  peerIp?: string;
+  asNumber?: number;
+  port?: number;
+  node?: string;
+  nodeSelector?: string;
+  peerSelector?: string;
+  sourceAddress?: string;
+  nextHopMode?: string;
+  keepOriginalNextHop?: boolean;
+  passwordFile?: string;
+  passwordEnv?: string;
+  maxRestartTime?: number;
+  filter?: string[];
+  maxPrefix?: number;
+}
+
+/** get NAME / list for one kind. */
+function readCommands(group: Command, kind: Kind, what: string, example: string): void {
+  withEtcd(
+    group
+      .command('get')
+      .description(`show one ${what}`)
+      .argument('<name>')
+      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
+  )
+    .addHelpText('after', `\nExample:\n  tsroute ${group.name()} get ${example} -o yaml`)
+    .action(
+      action(async (name: string, o: EtcdFlags & { output?: string }) => {
+        const format = outputFormat(o.output);
+        const r = await withDatastore(o, (ds) => ds.mustGet(kind, name));
+        print(renderResources(kind, [r], format, true));
+      }),
+    );
+  withEtcd(group.command('list').description(`list ${what}s`).option('-o, --output <format>', OUTPUT_HELP, 'table'))
+    .addHelpText('after', `\nExample:\n  tsroute ${group.name()} list -o wide`)
+    .action(
+      action(async (o: EtcdFlags & { output?: string }) => {
+        const format = outputFormat(o.output);
+        const items = await withDatastore(o, (ds) => ds.list(kind));
+        print(renderResources(kind, items, format));
+      }),
+    );
+  withEtcd(group.command('delete').description(`delete a ${what}`).argument('<name>'))
+    .addHelpText('after', `\nExample:\n  tsroute ${group.name()} delete ${example}`)
+    .action(
+      action(async (name: string, o: EtcdFlags) => {
+        await withDatastore(o, (ds) => ds.delete(kind, name));
+        print(`${kind.toLowerCase()} "${name}" deleted`);
+      }),
+    );
+}
+
+function registerPeer(program: Command): void {
   const peer = program.command('bgppeer').description('manage BGP peers (top-of-rack routers, route reflectors)');
-  for (const verb of ['create', 'get', 'list', 'delete']) {
+  withEtcd(
     peer
-      .command(verb)
-      .description(`${verb} BGP peers`)
-      .allowUnknownOption()
-      .action(action(() => notYetImplemented(`bgppeer ${verb}`)));
-  }
+      .command('create')
+      .description('create a BGP peer')
+      .argument('<name>', 'peer name')
+      .option('--peer-ip <address>', "the peer's address")
+      .option('--as-number <asn>', "the peer's AS number", parseIntFlag('--as-number'))
+      .option('--port <port>', 'TCP port of the peer (default 179)', parseIntFlag('--port'))
+      .option('--node <name>', 'only this node peers with it')
+      .option('--node-selector <selector>', 'only nodes matching it peer with it')
+      .option('--peer-selector <selector>', 'peer with the tsroute nodes matching it (instead of --peer-ip)')
+      .option('--source-address <address>', 'UseNodeIP (default), None or an address')
+      .option('--next-hop-mode <mode>', 'auto, self or keep')
+      .option('--keep-original-next-hop', 'do not rewrite the next hop towards this peer')
+      .option('--password-file <file>', 'TCP MD5 password read by the agent from this file')
+      .option('--password-env <var>', 'TCP MD5 password read by the agent from this environment variable')
+      .option(
+        '--max-restart-time <seconds>',
+        'graceful-restart time to keep its routes',
+        parseIntFlag('--max-restart-time'),
+      )
+      .option('--filter <name>', 'BGPFilter to apply (repeatable, in order)', collect)
+      .option('--max-prefix <n>', 'reset the session beyond this many prefixes', parseIntFlag('--max-prefix')),
+  )
+    .addHelpText(
+      'after',
+      '\nExample:\n  tsroute bgppeer create tor-1 --peer-ip 10.0.0.1 --as-number 65001 --node-selector "rack == \'r1\'"',
+    )
+    .action(
+      action(async (name: string, o: PeerFlags) => {
+        const password =
+          o.passwordFile || o.passwordEnv ? defined({ fromFile: o.passwordFile, fromEnv: o.passwordEnv }) : undefined;
+        const spec = defined({
+          peerIP: o.peerIp,
+          asNumber: o.asNumber,
+          port: o.port,
+          node: o.node,
+          nodeSelector: o.nodeSelector,
+          peerSelector: o.peerSelector,
+          sourceAddress: o.sourceAddress,
+          nextHopMode: o.nextHopMode,
+          keepOriginalNextHop: o.keepOriginalNextHop,
+          password,
+          maxRestartTime: o.maxRestartTime,
+          filters: o.filter,
+          maxPrefix: o.maxPrefix,
+        });
+        await withDatastore(o, async (ds) => {
+          for (const f of o.filter ?? []) {
+            if (!(await ds.get('BGPFilter', f)))
+              throw new CliError(`bgppeer "${name}": bgpfilter "${f}" does not exist; create it first`);
+          }
+          await ds.create(newResource('BGPPeer', name, spec));
+        });
+        print(`bgppeer "${name}" created`);
+      }),
+    );
+  readCommands(peer, 'BGPPeer', 'BGP peer', 'tor-1');
+}
+
+function registerFilter(program: Command): void {
   const filter = program.command('bgpfilter').description('manage BGP import/export filters');
-  for (const verb of ['create', 'get', 'list', 'delete']) {
+  withEtcd(
     filter
-      .command(verb)
-      .description(`${verb} BGP filters`)
-      .allowUnknownOption()
-      .action(action(() => notYetImplemented(`bgpfilter ${verb}`)));
-  }
+      .command('create')
+      .description('create BGP filters from a manifest (kind BGPFilter)')
+      .requiredOption('-f, --filename <file>', 'YAML/JSON file (- for stdin)'),
+  )
+    .addHelpText(
+      'after',
+      `\nExample:\n  tsroute bgpfilter create -f - <<'EOF'\n  apiVersion: ${API_VERSION}\n  kind: BGPFilter\n  metadata: {name: only-pods}\n  spec:\n    exportV4: [{cidr: 10.65.0.0/16, matchOperator: In, action: Accept}, {action: Reject}]\n  EOF`,
+    )
+    .action(
+      action(async (o: EtcdFlags & { filename: string }) => {
+        const docs = readManifests(o.filename);
+        const resources = docs.map((d, i) => parseResource(d, `${o.filename} document ${i + 1}`));
+        const wrong = resources.find((r) => r.kind !== 'BGPFilter');
+        if (wrong)
+          throw new CliError(
+            `${o.filename}: ${wrong.kind} "${wrong.metadata.name}" is not a BGPFilter (use tsroute apply -f)`,
+          );
+        await withDatastore(o, async (ds) => {
+          for (const r of resources) {
+            await ds.create(r);
+            print(`bgpfilter "${r.metadata.name}" created`);
+          }
+        });
+      }),
+    );
+  readCommands(filter, 'BGPFilter', 'BGP filter', 'only-pods');
+}
+
+interface ConfigFlags extends EtcdFlags {
+  node?: string;
+  asNumber?: number;
+  mesh?: boolean;
+  listenPort?: number;
+  keepaliveTime?: number;
+  holdTime?: number;
+  gracefulRestartTime?: number;
+  community?: string[];
+  advertise?: string[];
+  output?: string;
+}
+
+function registerConfig(program: Command): void {
   const config = program
     .command('bgpconfig')
     .description('see and change the BGP configuration (AS number, mesh, timers)');
-  for (const verb of ['get', 'set']) {
+  withEtcd(
     config
-      .command(verb)
-      .description(`${verb} the BGP configuration`)
-      .allowUnknownOption()
-      .action(action(() => notYetImplemented(`bgpconfig ${verb}`)));
-  }
+      .command('get')
+      .description('show the BGP configuration (with --node: what that node runs with, defaults filled in)')
+      .option('--node <name>', "a node's effective configuration")
+      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
+  )
+    .addHelpText('after', '\nExample:\n  tsroute bgpconfig get -o yaml\n  tsroute bgpconfig get --node host-a')
+    .action(
+      action(async (o: ConfigFlags) => {
+        const format = outputFormat(o.output);
+        const r = await withDatastore(o, async (ds): Promise<AnyResource> => {
+          const spec = await ds.effectiveBgpConfiguration(o.node);
+          const stored = await ds.get('BGPConfiguration', o.node ? `node.${o.node}` : 'default');
+          if (stored && !o.node) return stored;
+          return {
+            apiVersion: API_VERSION,
+            kind: 'BGPConfiguration',
+            metadata: { name: o.node ? `node.${o.node}` : 'default' },
+            spec,
+          };
+        });
+        print(renderResources('BGPConfiguration', [r], format, true));
+      }),
+    );
+  withEtcd(
+    config
+      .command('set')
+      .description('change the BGP configuration ("default", or one node\'s override with --node)')
+      .option('--node <name>', "change only this node's override (node.<name>)")
+      .option('--as-number <asn>', 'AS number of the cluster (default 64512)', parseIntFlag('--as-number'))
+      .option('--mesh <on|off>', 'node-to-node mesh', parseBool('--mesh'))
+      .option('--listen-port <port>', 'BGP port (default 179)', parseIntFlag('--listen-port'))
+      .option('--keepalive-time <seconds>', 'keepalive interval', parseIntFlag('--keepalive-time'))
+      .option('--hold-time <seconds>', 'hold time (0 or at least 3)', parseIntFlag('--hold-time'))
+      .option('--graceful-restart-time <seconds>', 'graceful-restart time', parseIntFlag('--graceful-restart-time'))
+      .option('--community <name=value>', 'named community, e.g. pods=65000:100 (repeatable)', collect)
+      .option(
+        '--advertise <cidr=communities>',
+        'communities for a prefix, e.g. 10.65.0.0/16=pods (repeatable)',
+        collect,
+      ),
+  )
+    .addHelpText('after', '\nExample:\n  tsroute bgpconfig set --as-number 65010 --mesh off')
+    .action(
+      action(async (o: ConfigFlags) => {
+        const name = o.node ? `node.${o.node}` : 'default';
+        const change: BGPConfigurationSpec = defined({
+          asNumber: o.asNumber,
+          nodeToNodeMeshEnabled: o.mesh,
+          listenPort: o.listenPort,
+          keepaliveTime: o.keepaliveTime,
+          holdTime: o.holdTime,
+          gracefulRestartTime: o.gracefulRestartTime,
+        });
+        if (o.community)
+          change.communities = Object.entries(keyValues('--community', o.community)).map(([n, value]) => ({
+            name: n,
+            value,
+          }));
+        if (o.advertise) {
+          change.prefixAdvertisements = Object.entries(keyValues('--advertise', o.advertise)).map(([cidr, list]) => ({
+            cidr,
+            communities: list.split(',').filter(Boolean),
+          }));
+        }
+        if (!Object.keys(change).length)
+          throw new CliError('bgpconfig set: nothing to change (see --help for the settings)');
+        await withDatastore(o, async (ds) => {
+          const current = await ds.get('BGPConfiguration', name);
+          if (current) {
+            const next: BGPConfiguration = { ...current, spec: { ...current.spec, ...change } };
+            await ds.update(next);
+          } else await ds.create(newResource('BGPConfiguration', name, change));
+        });
+        print(`bgpconfiguration "${name}" updated`);
+      }),
+    );
+}
+
+export function registerBgp(program: Command): void {
+  registerPeer(program);
+  registerFilter(program);
+  registerConfig(program);
 }

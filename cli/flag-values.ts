@@ -1,0 +1,38 @@
+// Parsing flag values into what resources hold, with one-line errors naming the flag.
+import { CliError } from './exit.js';
+
+export function parseBool(flag: string) {
+  return (value: string): boolean => {
+    const v = value.toLowerCase();
+    if (['true', 'on', 'yes', '1'].includes(v)) return true;
+    if (['false', 'off', 'no', '0'].includes(v)) return false;
+    throw new CliError(`${flag} must be true/false or on/off (got "${value}")`);
+  };
+}
+
+export function parseIntFlag(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new CliError(`${flag} must be a whole number (got "${value}")`);
+    return Number(value);
+  };
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** "k=v" pairs into a map. */
+export function keyValues(flag: string, pairs: string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new CliError(`${flag} takes key=value (got "${p}")`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Drops undefined values, so a spec built from flags carries only what was given. */
+export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,200 @@
+// The CLI against a real etcd: every resource kind round-trips through YAML and JSON; the create /
+// set commands build what a manifest would.
+import test from 'ava';
+import { parse, parseAllDocuments } from 'yaml';
+import type { Kind } from '../../src/model/index.js';
+import { etcdDatastore } from '../ipam/fixture.js';
+import { runCli } from './run-cli.js';
+
+const MANIFESTS = `apiVersion: tsroute.io/v1
+kind: IPPool
+metadata: {name: pods-v4}
+spec: {cidr: 10.65.0.0/16, natOutgoing: true, nodeSelector: "zone == 'a'"}
+---
+apiVersion: tsroute.io/v1
+kind: IPPool
+metadata: {name: pods-v6}
+spec: {cidr: "fd00:65::/48"}
+---
+apiVersion: tsroute.io/v1
+kind: BGPConfiguration
+metadata: {name: default}
+spec:
+  asNumber: 65010
+  nodeToNodeMeshEnabled: false
+  communities: [{name: pods, value: "65010:100"}]
+  prefixAdvertisements: [{cidr: 10.65.0.0/16, communities: [pods, "65010:200"]}]
+---
+apiVersion: tsroute.io/v1
+kind: BGPFilter
+metadata: {name: only-pods}
+spec:
+  exportV4: [{cidr: 10.65.0.0/16, matchOperator: In, action: Accept}, {action: Reject}]
+---
+apiVersion: tsroute.io/v1
+kind: BGPPeer
+metadata: {name: tor-1}
+spec: {peerIP: 10.0.0.1, asNumber: 65001, nodeSelector: "rack == 'r1'", filters: [only-pods], maxPrefix: 1000, password: {fromFile: /etc/tsroute/tor-1.pw}}
+---
+apiVersion: tsroute.io/v1
+kind: Node
+metadata: {name: host-a, labels: {zone: a, rack: r1}}
+spec: {bgp: {ipv4Address: 10.0.1.2/24, asNumber: 65011, routeReflectorClusterId: 1.1.1.1}}
+---
+apiVersion: tsroute.io/v1
+kind: WorkloadEndpoint
+metadata: {name: host-a-c1-eth0}
+spec: {node: host-a, containerId: c1, addresses: [10.65.0.5], ipamHandle: c1-eth0, hostInterface: tsr0123456789a}
+---
+apiVersion: tsroute.io/v1
+kind: IPAMConfiguration
+metadata: {name: default}
+spec: {strictAffinity: true, maxBlocksPerHost: 4}
+---
+apiVersion: tsroute.io/v1
+kind: IPReservation
+metadata: {name: gateways}
+spec: {reservedCIDRs: [10.65.0.1, "10.65.255.0/24"]}
+`;
+
+const KINDS = [
+  'ippools',
+  'bgpconfigurations',
+  'bgpfilters',
+  'bgppeers',
+  'nodes',
+  'workloadendpoints',
+  'ipamconfigurations',
+  'ipreservations',
+];
+
+test('cli: every kind round-trips through YAML and JSON with apply -f and get -o', async (t) => {
+  const { etcd, ds } = await etcdDatastore(t);
+  const endpoint = etcd.endpoint;
+  const applied = await runCli(['apply', '-f', '-'], { endpoint, input: MANIFESTS });
+  t.is(applied.code, 0, applied.stderr);
+  t.is(applied.stdout.trim().split('\n').length, 9);
+  t.regex(applied.stdout, /ippool "pods-v4" created/);
+
+  const pool = await ds.mustGet('IPPool', 'pods-v4');
+  t.is(pool.spec.blockSize, 26, 'defaults filled in');
+  t.is((await ds.mustGet('IPPool', 'pods-v6')).spec.blockSize, 122);
+  t.is((await ds.mustGet('BGPPeer', 'tor-1')).spec.nextHopMode, 'auto');
+
+  // Kinds are independent: check them side by side to keep the test short.
+  await Promise.all(
+    KINDS.map(async (kind) => {
+      const [asYaml, asJson] = await Promise.all([
+        runCli(['get', kind, '-o', 'yaml'], { endpoint }),
+        runCli(['get', kind, '-o', 'json'], { endpoint }),
+      ]);
+      t.is(asYaml.code, 0, asYaml.stderr);
+      const docs = parseAllDocuments(asYaml.stdout).map((d) => d.toJS());
+      t.true(docs.length >= 1, kind);
+      const list = JSON.parse(asJson.stdout) as { kind: string; items: { spec: unknown }[] };
+      t.is(list.kind, 'List');
+      t.deepEqual(list.items, docs, `${kind}: YAML and JSON say the same`);
+      // Feeding the output back is accepted ("configured") and changes no spec.
+      const again = await runCli(['apply', '-f', '-'], {
+        endpoint,
+        input: kind.startsWith('ip') ? asYaml.stdout : asJson.stdout,
+      });
+      t.is(again.code, 0, again.stderr);
+      t.regex(again.stdout, /configured/);
+      const reread = await ds.list(list.items[0] ? (list.items[0] as unknown as { kind: Kind }).kind : 'IPPool');
+      t.deepEqual(
+        reread.map((i) => i.spec),
+        list.items.map((i) => i.spec),
+        `${kind}: spec unchanged after the round trip`,
+      );
+    }),
+  );
+  const one = await runCli(['get', 'bgppeer', 'tor-1', '-o', 'yaml'], { endpoint });
+  t.like(parse(one.stdout), {
+    kind: 'BGPPeer',
+    metadata: { name: 'tor-1' },
+    spec: { peerIP: '10.0.0.1', asNumber: 65001, filters: ['only-pods'] },
+  });
+  const table = await runCli(['get', 'ippools'], { endpoint });
+  t.regex(table.stdout, /^NAME\s+CIDR\s+BLOCK/m);
+  t.regex(table.stdout, /pods-v4\s+10\.65\.0\.0\/16\s+\/26\s+true/);
+
+  const deleted = await runCli(['delete', '-f', '-'], { endpoint, input: MANIFESTS });
+  t.is(deleted.code, 0, deleted.stderr);
+  t.deepEqual(await ds.list('IPPool'), []);
+  t.deepEqual(await ds.list('BGPPeer'), []);
+});
+
+test('cli: ippool, bgppeer and bgpconfig commands build, list, change and delete resources', async (t) => {
+  const { etcd, ds } = await etcdDatastore(t);
+  const endpoint = etcd.endpoint;
+  const ok = async (args: string[]) => {
+    const r = await runCli(args, { endpoint });
+    t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  await ok(['ippool', 'create', 'p1', '--cidr', '10.70.0.0/16', '--block-size', '28', '--nat-outgoing']);
+  await ok(['ippool', 'disable', 'p1']);
+  t.true((await ds.mustGet('IPPool', 'p1')).spec.disabled);
+  await ok(['ippool', 'enable', 'p1']);
+  await ok(['ippool', 'update', 'p1', '--nat-outgoing', 'false', '--node-selector', "zone == 'b'"]);
+  t.like((await ds.mustGet('IPPool', 'p1')).spec, {
+    natOutgoing: false,
+    disabled: false,
+    blockSize: 28,
+    nodeSelector: "zone == 'b'",
+  });
+  t.regex(
+    await ok(['ippool', 'list', '-o', 'wide']),
+    /p1\s+10\.70\.0\.0\/16\s+\/28\s+false\s+false\s+true\s+zone == 'b'/,
+  );
+  t.like(JSON.parse(await ok(['ippool', 'get', 'p1', '-o', 'json'])), {
+    kind: 'IPPool',
+    spec: { cidr: '10.70.0.0/16' },
+  });
+
+  await ok([
+    'bgppeer',
+    'create',
+    'rr',
+    '--peer-ip',
+    '10.0.0.9',
+    '--as-number',
+    '64512',
+    '--node',
+    'host-a',
+    '--max-prefix',
+    '500',
+  ]);
+  await ok(['bgppeer', 'create', 'racks', '--peer-selector', "role == 'rr'"]);
+  t.regex(await ok(['bgppeer', 'list']), /rr\s+10\.0\.0\.9\s+64512\s+node host-a/);
+  await ok(['bgppeer', 'delete', 'racks']);
+  t.is((await ds.list('BGPPeer')).length, 1);
+
+  t.like(parse(await ok(['bgpconfig', 'get', '-o', 'yaml'])), {
+    spec: { asNumber: 64512, nodeToNodeMeshEnabled: true },
+  });
+  await ok([
+    'bgpconfig',
+    'set',
+    '--as-number',
+    '65100',
+    '--mesh',
+    'off',
+    '--community',
+    'pods=65100:1',
+    '--advertise',
+    '10.70.0.0/16=pods',
+  ]);
+  await ok(['bgpconfig', 'set', '--node', 'host-a', '--listen-port', '1179']);
+  t.like((await ds.mustGet('BGPConfiguration', 'default')).spec, {
+    asNumber: 65100,
+    nodeToNodeMeshEnabled: false,
+    holdTime: 90,
+  });
+  t.like(parse(await ok(['bgpconfig', 'get', '--node', 'host-a', '-o', 'yaml'])), {
+    spec: { asNumber: 65100, listenPort: 1179, nodeToNodeMeshEnabled: false },
+  });
+  t.regex(await ok(['bgpconfig', 'get']), /default\s+65100\s+off\s+179/);
+  t.regex(await ok(['ippool', 'create', '--help']), /Example:\n\s+tsroute ippool create/);
+});
