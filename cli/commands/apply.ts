@@ -9,8 +9,16 @@ import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js'
 const label = (r: AnyResource) => `${r.kind.toLowerCase()} "${r.metadata.name}"`;
 
 /** Every document is checked before anything is written, so a typo in the third one changes nothing. */
-function parseAll(file: string): AnyResource[] {
-  return readManifests(file).map((doc, i) => parseResource(doc, `${file} document ${i + 1}`));
+export function parseAll(file: string): AnyResource[] {
+  const docs = readManifests(file);
+  return docs.map((doc, i) => {
+    try {
+      return parseResource(doc);
+    } catch (err) {
+      if (docs.length < 2) throw err;
+      throw new CliError(`${file === '-' ? 'stdin' : file} document ${i + 1}: ${(err as Error).message}`);
+    }
+  });
 }
 
 export function kindOrFail(text: string): Kind {

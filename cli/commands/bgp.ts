@@ -7,13 +7,12 @@ import {
   type BGPConfigurationSpec,
   type Kind,
   newResource,
-  parseResource,
 } from '../../src/model/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
 import { collect, defined, keyValues, parseBool, parseIntFlag } from '../flag-values.js';
-import { readManifests } from '../manifest-file.js';
 import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+import { parseAll } from './apply.js';
 
 interface PeerFlags extends EtcdFlags {
   peerIp?: string;
@@ -144,8 +143,7 @@ function registerFilter(program: Command): void {
     )
     .action(
       action(async (o: EtcdFlags & { filename: string }) => {
-        const docs = readManifests(o.filename);
-        const resources = docs.map((d, i) => parseResource(d, `${o.filename} document ${i + 1}`));
+        const resources = parseAll(o.filename);
         const wrong = resources.find((r) => r.kind !== 'BGPFilter');
         if (wrong)
           throw new CliError(
