@@ -103,6 +103,9 @@ export class Agent {
     await this.cluster.start();
     this.node = await this.retryEtcd('register this node', () => registerNode(this.parts.datastore, config));
     await this.retryEtcd('load endpoints', () => this.endpoints.load());
+    // Our own routes must be in the speaker before any session comes up: a restarting speaker's
+    // End-of-RIB tells helpers to drop whatever we did not re-send (RFC 4724 §4.1).
+    this.ownBlocks = await this.retryEtcd('read own blocks', () => this.parts.ipam.affineBlocks(config.nodeName));
     this.cluster.on('change', (s) => this.onClusterChange(s));
     this.onClusterChange(this.cluster.snapshot);
     await this.refresh();
@@ -176,6 +179,7 @@ export class Agent {
       const cfg = this.effectiveConfig(s);
       bgp.setPools(s.pools.map((p) => ({ name: p.metadata.name, cidr: p.spec.cidr })));
       bgp.setFilters(new Map(s.filters.map((f) => [f.metadata.name, filterPolicies(f)])));
+      this.applyAnnouncements();
       const toPlan = (n: Node) => ({
         name: n.metadata.name,
         labels: n.metadata.labels ?? {},

@@ -113,7 +113,7 @@ export interface TorCluster {
  */
 export async function torCluster(
   lab: Lab,
-  { count = 3, router = 'bird' as 'bird' | 'frr', pool = '10.65.0.0/16', blockSize = 26 } = {},
+  { count = 3, router = 'bird' as 'bird' | 'frr', pool = '10.65.0.0/16', blockSize = 26, gracefulRestart = false } = {},
 ): Promise<TorCluster> {
   const etcd = await startEtcd(lab);
   const torNs = await lab.namespace('tor', { forwarding: true });
@@ -123,7 +123,12 @@ export async function torCluster(
     await lab.link(torNs, `10.0.${i}.1/24`, ns, `10.0.${i}.2/24`, { aIf: `to-h${i}`, bIf: 'uplink' });
     hostNs.push(ns);
   }
-  const peers = hostNs.map((_, i) => ({ address: `10.0.${i + 1}.2`, as: 65001 + i, localAddress: `10.0.${i + 1}.1` }));
+  const peers = hostNs.map((_, i) => ({
+    address: `10.0.${i + 1}.2`,
+    as: 65001 + i,
+    localAddress: `10.0.${i + 1}.1`,
+    ...(gracefulRestart ? { gracefulRestart: { restartTime: 120 } } : {}),
+  }));
   const spec = { routerId: '10.0.1.1', as: 65000, peers };
   const tor = router === 'bird' ? await Bird.start(lab, torNs, spec) : await Frr.start(lab, torNs, spec);
 
