@@ -12,6 +12,14 @@ export interface HandleView {
   current: Versioned<IpamHandle> | undefined;
 }
 
+/** After a lost compare-and-swap, wait a random while that grows with the attempts, so that many
+ * writers of one block spread out instead of colliding again in lock-step. */
+export function backoff(attempt: number): Promise<void> {
+  if (attempt === 0) return Promise.resolve();
+  const ms = Math.random() * Math.min(50, 2 ** attempt);
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 export interface AllocateInBlock {
   kv: Kv;
   cidr: string;
@@ -64,7 +72,11 @@ export async function allocateInBlock(
       };
     }
     block = res.reads.get(bKey) as Versioned<IpamBlock> | undefined;
-    a.handle.current = res.reads.get(hKey) as Versioned<IpamHandle> | undefined;
+    const handleNow = res.reads.get(hKey) as Versioned<IpamHandle> | undefined;
+    // Only the block raced: back off. A handle we did not know about is no contention.
+    if (block?.modRevision !== undefined && handleNow?.modRevision === a.handle.current?.modRevision)
+      await backoff(attempt);
+    a.handle.current = handleNow;
     refreshed = true;
   }
   throw new IpamContentionError(`block ${a.cidr} stayed contended for ${a.maxRetries} attempts; try again`);
@@ -100,6 +112,7 @@ export async function releaseInBlock(
     });
     const res = await kv.txn(compares, ops);
     if (res.succeeded) return r.released;
+    await backoff(attempt + 1);
   }
   throw new IpamContentionError(`block ${cidr} stayed contended for ${maxRetries} attempts while releasing; try again`);
 }

@@ -116,9 +116,21 @@ export class Ipam {
     return this.settingsCache;
   }
 
+  private readonly labelCache = new Map<string, { labels: Record<string, string>; at: number }>();
+
+  private async nodeLabels(node: string): Promise<Record<string, string>> {
+    const c = this.labelCache.get(node);
+    if (c && Date.now() - c.at < this.cacheMs) return c.labels;
+    const labels = (await this.datastore.get('Node', node))?.metadata.labels ?? {};
+    this.labelCache.set(node, { labels, at: Date.now() });
+    return labels;
+  }
+
   /** Hands out `num4` IPv4 and `num6` IPv6 addresses to `handle` on `node`; all or nothing. */
   async autoAssign(req: AutoAssignRequest): Promise<AutoAssignResult> {
-    const handle: HandleView = { handle: req.handle, current: await this.kv.get<IpamHandle>(handleKey(req.handle)) };
+    // A new endpoint's handle does not exist yet: assume so and let the first transaction's compare
+    // correct us (it returns the record when it fails), saving a round trip per allocation.
+    const handle: HandleView = { handle: req.handle, current: undefined };
     const result: AutoAssignResult = { ipv4: [], ipv6: [] };
     try {
       if (req.num4) result.ipv4 = await this.assignFamily(req, 4, req.num4, handle);
@@ -134,7 +146,7 @@ export class Ipam {
 
   private async assignFamily(req: AutoAssignRequest, family: Family, n: number, handle: HandleView): Promise<string[]> {
     const s = await this.settings();
-    const labels = (await this.datastore.get('Node', req.node))?.metadata.labels ?? {};
+    const labels = await this.nodeLabels(req.node);
     const pools = usablePools(s.pools, family, labels, req.pools);
     if (!pools.length) {
       const which = req.pools?.length ? `pool(s) ${req.pools.join(', ')}` : 'enabled pools';
@@ -278,7 +290,8 @@ export class Ipam {
       out.push(...released.map((r) => r.address));
     }
     // A handle naming blocks that are gone (pool force-deleted): drop the record.
-    const left = await this.kv.get<IpamHandle>(handleKey(handle));
+    const recorded = Object.values(h.value.blocks).reduce((n, c) => n + c, 0);
+    const left = out.length < recorded ? await this.kv.get<IpamHandle>(handleKey(handle)) : undefined;
     if (left) {
       const live = await Promise.all(Object.keys(left.value.blocks).map((c) => this.kv.get(blockKey(c))));
       if (live.every((b) => !b))
