@@ -1,16 +1,16 @@
 // A real etcd per test with a Datastore on it, closed when the test ends.
 import type { ExecutionContext } from 'ava';
 import { Datastore } from '../../src/datastore/index.js';
-import { type Etcd, startEtcd } from '../../src/lab/index.js';
+import { type Etcd, type Lab, startEtcd } from '../../src/lab/index.js';
 import { type AnyResource, API_VERSION } from '../../src/model/index.js';
 import { labFor } from '../helpers/lab.js';
 
-export async function etcdDatastore(t: ExecutionContext): Promise<{ etcd: Etcd; ds: Datastore }> {
+export async function etcdDatastore(t: ExecutionContext): Promise<{ lab: Lab; etcd: Etcd; ds: Datastore }> {
   const lab = await labFor(t);
   const etcd = await startEtcd(lab);
   const ds = new Datastore({ endpoints: [etcd.endpoint] });
   t.teardown(() => ds.close());
-  return { etcd, ds };
+  return { lab, etcd, ds };
 }
 
 export const pool = (name: string, cidr: string, spec: Record<string, unknown> = {}) =>
