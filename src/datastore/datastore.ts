@@ -25,6 +25,8 @@ import { type Compare, Kv, type Op, type WatchEvent } from './kv.js';
 // pools cannot both pass the overlap check.
 const POOLS_GUARD = `${PREFIX}meta/ippools-guard`;
 
+const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
+
 const label = (r: { kind: string; metadata: { name: string } }) => `${r.kind.toLowerCase()} "${r.metadata.name}"`;
 
 function stored<R extends AnyResource>(r: R): R {
@@ -77,16 +79,18 @@ export class Datastore {
   async create<R extends AnyResource>(input: R): Promise<R> {
     const r = parseResource(input) as R;
     r.metadata.creationTimestamp = new Date().toISOString();
-    const compares: Compare[] = [{ key: resourceKey(r.kind, r.metadata.name), modRevision: 0 }];
-    const ops: Op[] = [{ put: resourceKey(r.kind, r.metadata.name), value: stored(r) }];
-    if (r.kind === 'IPPool') await this.poolGuard(r, compares, ops);
-    const res = await this.kv.txn(compares, ops);
-    if (!res.succeeded) {
-      if (await this.kv.get(resourceKey(r.kind, r.metadata.name)))
-        throw new AlreadyExistsError(`${label(r)} already exists`);
-      throw new ConflictError(`${label(r)}: another change raced this one; try again`);
+    const key = resourceKey(r.kind, r.metadata.name);
+    // Pool writes serialize on the guard key; losing that race to an unrelated pool is retried.
+    for (let attempt = 0; ; attempt++) {
+      const compares: Compare[] = [{ key, modRevision: 0 }];
+      const ops: Op[] = [{ put: key, value: stored(r) }];
+      if (r.kind === 'IPPool') await this.poolGuard(r, compares, ops);
+      const res = await this.kv.txn(compares, ops);
+      if (res.succeeded) return withVersion(r, res.revision);
+      if (await this.kv.get(key)) throw new AlreadyExistsError(`${label(r)} already exists`);
+      if (attempt >= 8) throw new ConflictError(`${label(r)}: other changes kept racing this one; try again`);
+      await pause(attempt);
     }
-    return withVersion(r, res.revision);
   }
 
   /**
@@ -106,12 +110,18 @@ export class Datastore {
     }
     this.checkImmutable(current.value, r);
     r.metadata.creationTimestamp = current.value.metadata.creationTimestamp;
-    const compares: Compare[] = [{ key, modRevision: expected }];
-    const ops: Op[] = [{ put: key, value: stored(r) }];
-    if (r.kind === 'IPPool') await this.poolGuard(r, compares, ops);
-    const res = await this.kv.txn(compares, ops);
-    if (!res.succeeded) throw new ConflictError(`${label(r)} was changed by someone else meanwhile; read it again`);
-    return withVersion(r, res.revision);
+    for (let attempt = 0; ; attempt++) {
+      const compares: Compare[] = [{ key, modRevision: expected }];
+      const ops: Op[] = [{ put: key, value: stored(r) }];
+      if (r.kind === 'IPPool') await this.poolGuard(r, compares, ops);
+      const res = await this.kv.txn(compares, ops);
+      if (res.succeeded) return withVersion(r, res.revision);
+      const now = await this.kv.get(key);
+      if (r.kind !== 'IPPool' || now?.modRevision !== expected || attempt >= 8) {
+        throw new ConflictError(`${label(r)} was changed by someone else meanwhile; read it again`);
+      }
+      await pause(attempt);
+    }
   }
 
   /** Create, or update when it exists (the `apply` verb). */
