@@ -25,6 +25,8 @@ export interface AllocateInBlock {
   cidr: string;
   /** A recent read of the block, if the caller has one (saves a round trip). */
   cached?: Versioned<IpamBlock>;
+  /** The cached read is recent enough that a full block is believed without reading it again. */
+  cachedIsFresh?: boolean;
   n: number;
   holder: Omit<Allocation, 'seq' | 'handle'>;
   handle: HandleView;
@@ -40,7 +42,7 @@ export async function allocateInBlock(
   const bKey = blockKey(a.cidr);
   const hKey = handleKey(a.handle.handle);
   let block = a.cached ?? (await a.kv.get<IpamBlock>(bKey));
-  let refreshed = !a.cached;
+  let refreshed = !a.cached || !!a.cachedIsFresh;
   for (let attempt = 0; attempt < a.maxRetries; attempt++) {
     if (!block || !a.accept(block.value)) return { addresses: [], block };
     const taken = take(block.value, a.n, { ...a.holder, handle: a.handle.handle }, a.isReserved);

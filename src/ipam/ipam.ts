@@ -18,11 +18,13 @@ import {
   nodeOfAffinity,
   parseAddress,
 } from '../model/index.js';
+import { allocateBatch } from './batch-allocate.js';
 import { allocationsOf, blockSize, inUse, ordinalOf } from './block.js';
 import { allocateInBlock, type HandleView, releaseInBlock } from './block-cas.js';
 import { checkIpam, type IpamReport, type LeakCheckResult, leakCheck } from './check.js';
 import { type ClaimHooks, claimBlock } from './claim-block.js';
 import { IpamError, IpamExhaustedError } from './errors.js';
+import { NodeQueue } from './node-queue.js';
 import { candidateBlocks, poolOfBlock, reservedChecker, type UsablePool, usablePools } from './pools.js';
 
 export interface AutoAssignRequest {
@@ -85,6 +87,16 @@ export class Ipam {
   private readonly cacheMs: number;
   private settingsCache?: Settings;
   private readonly blockCache = new Map<string, Versioned<IpamBlock>>();
+  /** When each cached block was last read or written: a full block seen recently is not re-read. */
+  private readonly blockSeenAt = new Map<string, number>();
+  private readonly queue: NodeQueue<AutoAssignRequest, AutoAssignResult>;
+  /** Releases through this instance run one at a time: concurrent ones would fight over the same
+   * block's compare-and-swap. */
+  private readonly releases = new NodeQueue<string, string[]>(async (handles) => {
+    const out: (string[] | Error)[] = [];
+    for (const h of handles) out.push(await this.releaseHandleNow(h).catch((err: Error) => err));
+    return out;
+  });
   private readonly affineCache = new Map<string, string[]>();
 
   constructor(
@@ -93,6 +105,40 @@ export class Ipam {
   ) {
     this.maxRetries = options.maxRetries ?? 30;
     this.cacheMs = options.settingsCacheMs ?? 1000;
+    this.queue = new NodeQueue((batch) => this.runBatch(batch));
+  }
+
+  private rememberBlock(b: Versioned<IpamBlock>): void {
+    this.blockCache.set(b.value.cidr, b);
+    this.blockSeenAt.set(b.value.cidr, Date.now());
+  }
+
+  /**
+   * Requests of one node run one after another (no CAS fights with itself); those queued meanwhile
+   * are served together in one etcd transaction when they fit in one of the node's blocks.
+   */
+  private async runBatch(batch: AutoAssignRequest[]): Promise<(AutoAssignResult | Error)[]> {
+    if (batch.length > 1) {
+      const s = await this.settings();
+      const labels = await this.nodeLabels(batch[0]!.node);
+      const fast = await allocateBatch({
+        kv: this.kv,
+        requests: batch,
+        pools: s.pools,
+        labels,
+        isReserved: s.isReserved,
+        affine: await this.affineBlocks(batch[0]!.node),
+        cache: this.blockCache,
+      });
+      if (fast) {
+        this.rememberBlock(fast.block);
+        for (const r of fast.results) await this.options.hooks?.afterAllocation?.([...r.ipv4, ...r.ipv6]);
+        return fast.results;
+      }
+    }
+    const out: (AutoAssignResult | Error)[] = [];
+    for (const req of batch) out.push(await this.assignOne(req).catch((err: Error) => err));
+    return out;
   }
 
   private get kv() {
@@ -128,6 +174,10 @@ export class Ipam {
 
   /** Hands out `num4` IPv4 and `num6` IPv6 addresses to `handle` on `node`; all or nothing. */
   async autoAssign(req: AutoAssignRequest): Promise<AutoAssignResult> {
+    return this.queue.run(req.node, req);
+  }
+
+  private async assignOne(req: AutoAssignRequest): Promise<AutoAssignResult> {
     // A new endpoint's handle does not exist yet: assume so and let the first transaction's compare
     // correct us (it returns the record when it fails), saving a round trip per allocation.
     const handle: HandleView = { handle: req.handle, current: undefined };
@@ -167,6 +217,7 @@ export class Ipam {
         kv: this.kv,
         cidr,
         cached: this.blockCache.get(cidr),
+        cachedIsFresh: Date.now() - (this.blockSeenAt.get(cidr) ?? 0) < this.cacheMs,
         n: n - got.length,
         holder,
         handle,
@@ -174,7 +225,7 @@ export class Ipam {
         accept,
         maxRetries: this.maxRetries,
       });
-      if (r.block) this.blockCache.set(cidr, r.block);
+      if (r.block) this.rememberBlock(r.block);
       else this.blockCache.delete(cidr);
       got.push(...r.addresses);
     };
@@ -200,7 +251,7 @@ export class Ipam {
       shuffle(blocks, this.options.random);
       for (const b of blocks) {
         if (got.length >= n) break;
-        this.blockCache.set(b.value.cidr, b);
+        this.rememberBlock(b);
         await fill(b.value.cidr, () => true);
       }
     }
@@ -234,7 +285,7 @@ export class Ipam {
       for (const cidr of candidateBlocks(p, taken, this.options.random)) {
         const out = await claimBlock(this.kv, node, cidr, this.options.hooks);
         if (out.claimed) {
-          this.blockCache.set(cidr, out.block);
+          this.rememberBlock(out.block);
           this.affineCache.set(node, [...(this.affineCache.get(node) ?? []), cidr]);
           return cidr;
         }
@@ -281,6 +332,10 @@ export class Ipam {
 
   /** Frees everything `handle` holds; releasing an unknown handle frees nothing (idempotent). */
   async releaseByHandle(handle: string): Promise<string[]> {
+    return this.releases.run('release', handle);
+  }
+
+  private async releaseHandleNow(handle: string): Promise<string[]> {
     const h = await this.kv.get<IpamHandle>(handleKey(handle));
     if (!h) return [];
     const out: string[] = [];

@@ -138,3 +138,32 @@ test('ipam: leaks (no endpoint, node gone) are released only after two sightings
   t.deepEqual(after.leaks, []);
   t.is(after.inUse, 1);
 });
+
+test('ipam: a burst of requests from one node is served in batches: unique addresses, one handle each', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('p4', '10.71.0.0/22', { blockSize: 26 }));
+  await ds.create(pool('p6', 'fd00:71::/120', { blockSize: 122 }));
+  const ipam = new Ipam(ds);
+  const requests = Array.from({ length: 150 }, (_, i) =>
+    ipam.autoAssign({ handle: `h${i}`, node: 'a', num4: i % 10 === 9 ? 2 : 1, num6: i % 5 === 0 ? 1 : 0 }),
+  );
+  // The same handle twice in one burst: both get served, the handle holds both addresses.
+  requests.push(ipam.autoAssign({ handle: 'h0', node: 'a', num4: 1 }));
+  const results = await Promise.all(requests);
+  const all = results.flatMap((r) => [...r.ipv4, ...r.ipv6]);
+  t.is(new Set(all).size, all.length, 'no address twice');
+  t.is(all.length, 150 + 15 + 30 + 1);
+  t.is((await ipam.addressesOf('h0')).length, 3);
+  t.is((await ipam.addressesOf('h7')).length, 1);
+  const report = await ipam.check();
+  t.is(report.inUse, all.length);
+  t.deepEqual(
+    report.problems.filter((p) => p.kind === 'handle-mismatch'),
+    [],
+  );
+  t.is(
+    (await Promise.all(Array.from({ length: 150 }, (_, i) => ipam.releaseByHandle(`h${i}`)))).flat().length,
+    all.length,
+  );
+  t.is((await ipam.check()).inUse, 0);
+});

@@ -1,0 +1,63 @@
+// The fast path for a burst of single-address requests from one node: when they all fit in one of
+// the node's blocks, one transaction writes the block and every new handle (each compared absent).
+// Anything else — two families, a named pool, an existing handle, no room — returns undefined and the
+// requests take the ordinary one-by-one path.
+import type { Kv, Op, Versioned } from '../datastore/index.js';
+import { blockKey, handleKey } from '../datastore/keys.js';
+import { affinityOf, type IPPool, type IpamBlock, type IpamHandle, mustParseCidr } from '../model/index.js';
+import { take } from './block.js';
+import type { AutoAssignRequest, AutoAssignResult } from './ipam.js';
+import { poolOfBlock, usablePools } from './pools.js';
+
+export interface BatchInput {
+  kv: Kv;
+  requests: AutoAssignRequest[];
+  pools: IPPool[];
+  labels: Record<string, string>;
+  isReserved: (address: string) => boolean;
+  affine: string[];
+  cache: Map<string, Versioned<IpamBlock>>;
+}
+
+export async function allocateBatch(
+  b: BatchInput,
+): Promise<{ results: AutoAssignResult[]; block: Versioned<IpamBlock> } | undefined> {
+  const first = b.requests[0]!;
+  const family = first.num4 ? 4 : 6;
+  const simple = b.requests.every(
+    (r) =>
+      r.node === first.node && !r.pools?.length && (family === 4 ? r.num4 === 1 && !r.num6 : r.num6 === 1 && !r.num4),
+  );
+  if (!simple || new Set(b.requests.map((r) => r.handle)).size !== b.requests.length) return undefined;
+  const pools = usablePools(b.pools, family, b.labels).map((p) => p.pool);
+  const mine = affinityOf(first.node);
+  const block = b.affine
+    .filter((c) => mustParseCidr(c).family === family && poolOfBlock(pools, c))
+    .map((c) => b.cache.get(c))
+    .find((v) => v && v.value.affinity === mine && v.value.unallocated.length >= b.requests.length);
+  if (!block) return undefined;
+  let next = block.value;
+  const addresses: string[] = [];
+  for (const r of b.requests) {
+    const t = take(next, 1, { handle: r.handle, node: r.node, ...(r.attrs ? { attrs: r.attrs } : {}) }, b.isReserved);
+    if (t.addresses.length !== 1) return undefined;
+    next = t.block;
+    addresses.push(t.addresses[0]!);
+  }
+  const compares = [{ key: blockKey(next.cidr), modRevision: block.modRevision }];
+  const ops: Op[] = [{ put: blockKey(next.cidr), value: next }];
+  for (const r of b.requests) {
+    const h: IpamHandle = { handle: r.handle, blocks: { [next.cidr]: 1 } };
+    compares.push({ key: handleKey(r.handle), modRevision: 0 });
+    ops.push({ put: handleKey(r.handle), value: h });
+  }
+  const res = await b.kv.txn(compares, ops);
+  if (!res.succeeded) {
+    b.cache.delete(next.cidr);
+    return undefined;
+  }
+  return {
+    results: addresses.map((a) => (family === 4 ? { ipv4: [a], ipv6: [] } : { ipv4: [], ipv6: [a] })),
+    block: { key: block.key, value: next, modRevision: res.revision, createRevision: block.createRevision },
+  };
+}
