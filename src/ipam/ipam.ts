@@ -2,7 +2,7 @@
 // a host allocates from blocks affine to it, claims a new block when those are full, and borrows
 // single addresses from other hosts' blocks when the pool has no free block (unless strict affinity).
 import type { Datastore, Versioned } from '../datastore/index.js';
-import { AFFINITY_PREFIX, affinityPrefix, BLOCKS_PREFIX, blockKey, handleKey } from '../datastore/keys.js';
+import { affinityPrefix, BLOCKS_PREFIX, blockKey, handleKey } from '../datastore/keys.js';
 import {
   affinityOf,
   type BlockAffinity,
@@ -15,17 +15,17 @@ import {
   type IpamBlock,
   type IpamHandle,
   mustParseCidr,
-  nodeOfAffinity,
   parseAddress,
 } from '../model/index.js';
 import { allocateBatch } from './batch-allocate.js';
-import { allocationsOf, blockSize, inUse, ordinalOf } from './block.js';
+import { allocationsOf, inUse, ordinalOf } from './block.js';
 import { allocateInBlock, type HandleView, releaseInBlock } from './block-cas.js';
 import { checkIpam, type IpamReport, type LeakCheckResult, leakCheck } from './check.js';
 import { type ClaimHooks, claimBlock } from './claim-block.js';
 import { IpamError, IpamExhaustedError } from './errors.js';
 import { NodeQueue } from './node-queue.js';
 import { candidateBlocks, poolOfBlock, reservedChecker, type UsablePool, usablePools } from './pools.js';
+import { addressesOf, affinities, blocksOf, borrowedAddresses, lookup } from './queries.js';
 
 export interface AutoAssignRequest {
   /** One per endpoint: releaseByHandle(handle) frees everything it holds. */
@@ -381,82 +381,28 @@ export class Ipam {
   }
 
   /** The addresses `handle` holds. */
-  async addressesOf(handle: string): Promise<string[]> {
-    const h = await this.kv.get<IpamHandle>(handleKey(handle));
-    if (!h) return [];
-    const out: string[] = [];
-    for (const cidr of Object.keys(h.value.blocks)) {
-      const b = await this.kv.get<IpamBlock>(blockKey(cidr));
-      if (b)
-        out.push(
-          ...allocationsOf(b.value)
-            .filter((a) => a.allocation.handle === handle)
-            .map((a) => a.address),
-        );
-    }
-    return out;
+  addressesOf(handle: string): Promise<string[]> {
+    return addressesOf(this.kv, handle);
   }
 
-  async affinities(node?: string): Promise<BlockAffinity[]> {
-    return (await this.kv.list<BlockAffinity>(node ? affinityPrefix(node) : AFFINITY_PREFIX)).map((a) => a.value);
+  /** Affinity records (pending and confirmed) of one node, or of all. */
+  affinities(node?: string): Promise<BlockAffinity[]> {
+    return affinities(this.kv, node);
   }
 
   /** Blocks with usage; only `node`'s confirmed blocks when a node is given. */
   async blocksOf(node?: string): Promise<BlockInfo[]> {
-    const [blocks, affs, { pools }] = await Promise.all([
-      this.kv.list<IpamBlock>(BLOCKS_PREFIX),
-      this.affinities(node),
-      this.settings(),
-    ]);
-    const state = new Map(affs.map((a) => [`${a.node} ${a.cidr}`, a.state]));
-    return blocks
-      .map((b) => b.value)
-      .filter((b) => !node || (b.affinity === affinityOf(node) && state.get(`${node} ${b.cidr}`) === 'confirmed'))
-      .map((b) => {
-        const owner = nodeOfAffinity(b.affinity);
-        const used = inUse(b);
-        return {
-          cidr: b.cidr,
-          pool: poolOfBlock(pools, b.cidr)?.metadata.name,
-          owner,
-          affinityState: owner ? state.get(`${owner} ${b.cidr}`) : undefined,
-          total: blockSize(b),
-          inUse: used,
-          free: blockSize(b) - used,
-          borrowedByOthers: Object.values(b.allocations).filter((a) => a.node !== owner).length,
-        };
-      });
+    return blocksOf(this.kv, (await this.settings()).pools, node);
   }
 
   /** Addresses `node` holds in blocks that are not its own: the agent announces them as /32 or /128. */
-  async borrowedAddresses(node: string): Promise<string[]> {
-    const blocks = await this.kv.list<IpamBlock>(BLOCKS_PREFIX);
-    return blocks
-      .filter((b) => b.value.affinity !== affinityOf(node))
-      .flatMap((b) => allocationsOf(b.value).filter((a) => a.allocation.node === node))
-      .map((a) => a.address);
+  borrowedAddresses(node: string): Promise<string[]> {
+    return borrowedAddresses(this.kv, node);
   }
 
   /** Who holds `address`, or undefined if it is free or in no block. */
   async lookup(address: string): Promise<AddressInfo | undefined> {
-    const [blocks, { pools }] = await Promise.all([this.kv.list<IpamBlock>(BLOCKS_PREFIX), this.settings()]);
-    for (const b of blocks) {
-      const ord = ordinalOf(b.value, address);
-      if (ord === undefined) continue;
-      const a = b.value.allocations[String(ord)];
-      if (!a) return undefined;
-      return {
-        address: allocationsOf(b.value).find((x) => x.ordinal === ord)!.address,
-        block: b.value.cidr,
-        blockOwner: nodeOfAffinity(b.value.affinity),
-        pool: poolOfBlock(pools, b.value.cidr)?.metadata.name,
-        handle: a.handle,
-        seq: a.seq,
-        node: a.node,
-        attrs: a.attrs,
-      };
-    }
-    return undefined;
+    return lookup(this.kv, (await this.settings()).pools, address);
   }
 
   /** Gives back `node`'s blocks that have been empty for at least `graceMs`; returns their CIDRs. */
