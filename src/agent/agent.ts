@@ -29,6 +29,8 @@ import { registerNode } from './register-node.js';
 
 /** How long after start learned routes missing from BGP are kept in the kernel (peers resending). */
 const RESTART_GRACE_MS = 10_000;
+/** How long best-path changes are gathered before the kernel is updated. */
+const LEARNED_BATCH_MS = 20;
 
 export interface AgentParts {
   config: AgentConfig;
@@ -297,14 +299,17 @@ export class Agent {
     this.queueLearned();
   }
 
-  /** Batches best-path changes into one kernel update per tick. */
+  /**
+   * Batches best-path changes into one kernel update every few milliseconds: a full table arrives as
+   * thousands of UPDATEs, and each kernel pass costs time proportional to the table.
+   */
   private queueLearned(): void {
     if (this.learnedQueued) return;
     this.learnedQueued = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.learnedQueued = false;
       this.programLearned();
-    });
+    }, LEARNED_BATCH_MS);
   }
 
   private programLearned(): void {

@@ -173,6 +173,9 @@ class IpRoutes implements RouteProgrammer {
   private timer?: NodeJS.Timeout;
   private queued = false;
   private running?: Promise<void>;
+  /** What we last put in the kernel, keyed "proto prefix"; undefined until the first full sync. */
+  private applied?: Map<string, string>;
+  private fullSync = true;
 
   constructor(
     private readonly log: Logger,
@@ -182,7 +185,10 @@ class IpRoutes implements RouteProgrammer {
   async start(): Promise<{ preserved: boolean }> {
     const current = await this.read();
     this.owned = current.length;
-    this.timer = setInterval(() => this.queue(), this.resyncIntervalMs);
+    this.timer = setInterval(() => {
+      this.fullSync = true;
+      this.queue();
+    }, this.resyncIntervalMs);
     this.timer.unref();
     return { preserved: current.some((r) => r.protocol === String(RTPROT_BGP) || r.protocol === 'bgp') };
   }
@@ -282,35 +288,58 @@ class IpRoutes implements RouteProgrammer {
     });
   }
 
+  /**
+   * Diffs the desired routes against what we last applied (or, on a full sync, against what the
+   * kernel really has) and applies the difference in one batch. Full syncs run on the timer and
+   * after a failed batch, so a route someone deleted by hand comes back within one interval.
+   */
   private async reconcile(): Promise<void> {
-    const current = await this.read();
-    const lines: string[] = [];
-    const seen = new Set<string>();
-    for (const r of current) {
-      const prefix = r.dst.includes('/') ? r.dst : hostRoute(r.dst);
-      seen.add(`${r.protocol} ${prefix}`);
-      if (r.protocol === String(RTPROT_TSROUTE_BLOCK)) {
-        if (!this.blackholes.has(prefix)) lines.push(`route del blackhole ${prefix} proto ${RTPROT_TSROUTE_BLOCK}`);
-      } else {
-        const want = this.learned.get(prefix);
-        const have = (r.nexthops ? r.nexthops.map((n) => n.gateway ?? '') : [r.gateway ?? '']).sort().join(',');
-        if (want === undefined) {
-          if (this.learnedAuthoritative) lines.push(`route del ${prefix} proto ${RTPROT_BGP}`);
-        } else if (want !== have) lines.push(this.learnedLine(prefix, want));
+    if (this.fullSync || !this.applied) {
+      this.fullSync = false;
+      const kernel = new Map<string, string>();
+      for (const r of await this.read()) {
+        const prefix = r.dst.includes('/') ? r.dst : hostRoute(r.dst);
+        const value =
+          r.protocol === String(RTPROT_TSROUTE_BLOCK)
+            ? 'blackhole'
+            : (r.nexthops ? r.nexthops.map((n) => n.gateway ?? '') : [r.gateway ?? '']).sort().join(',');
+        kernel.set(`${r.protocol} ${prefix}`, value);
       }
+      this.applied = kernel;
     }
-    for (const p of this.blackholes)
-      if (!seen.has(`${RTPROT_TSROUTE_BLOCK} ${p}`))
-        lines.push(`route replace blackhole ${p} proto ${RTPROT_TSROUTE_BLOCK}`);
-    for (const [p, nh] of this.learned) if (!seen.has(`${RTPROT_BGP} ${p}`)) lines.push(this.learnedLine(p, nh));
-    if (lines.length) {
+    const applied = this.applied;
+    const desired = new Map<string, string>();
+    for (const p of this.blackholes) desired.set(`${RTPROT_TSROUTE_BLOCK} ${p}`, 'blackhole');
+    for (const [p, nh] of this.learned) desired.set(`${RTPROT_BGP} ${p}`, nh);
+    const lines: string[] = [];
+    for (const [key, value] of applied) {
+      if (desired.has(key)) continue;
+      const [proto, prefix] = key.split(' ') as [string, string];
+      if (proto === String(RTPROT_TSROUTE_BLOCK)) lines.push(`route del blackhole ${prefix} proto ${proto}`);
+      else if (this.learnedAuthoritative) lines.push(`route del ${prefix} proto ${proto}`);
+      else desired.set(key, value); // kept through a restart until BGP has re-learned the table
+    }
+    for (const [key, value] of desired) {
+      if (applied.get(key) === value) continue;
+      const [proto, prefix] = key.split(' ') as [string, string];
+      lines.push(
+        proto === String(RTPROT_TSROUTE_BLOCK)
+          ? `route replace blackhole ${prefix} proto ${proto}`
+          : this.learnedLine(prefix, value),
+      );
+    }
+    this.applied = desired;
+    this.owned = desired.size;
+    if (lines.length === 0) return;
+    try {
       // -force: one bad route (a next hop not reachable yet) must not stop the rest of the batch
-      await exec(['ip', '-force', '-batch', '-'], `${lines.join('\n')}\n`).catch((err) => {
-        this.log.debug({ err: (err as Error).message }, 'some route changes failed; the next pass retries');
-      });
-      this.log.debug({ changes: lines.length }, 'kernel routes reconciled');
+      await exec(['ip', '-force', '-batch', '-'], `${lines.join('\n')}\n`);
+    } catch (err) {
+      this.fullSync = true;
+      this.log.debug({ err: (err as Error).message.slice(0, 300) }, 'some route changes failed; a full sync follows');
+      setTimeout(() => this.queue(), 500).unref();
     }
-    this.owned = this.blackholes.size + this.learned.size;
+    this.log.debug({ changes: lines.length }, 'kernel routes reconciled');
   }
 
   private learnedLine(prefix: string, nextHops: string): string {
