@@ -6,6 +6,8 @@ const benches: { name: string; module: string; fn: string }[] = [
   { name: 'IPAM against etcd', module: './ipam.js', fn: 'runIpamBench' },
   { name: 'dataplane (kernel routes, endpoints)', module: './dataplane.js', fn: 'runDataplaneBench' },
   { name: 'BGP speaker vs BIRD, GoBGP, FRR', module: './speaker.js', fn: 'runSpeakerBench' },
+  { name: 'node agent (endpoints, convergence, kernel routes)', module: './agent.js', fn: 'runAgentBench' },
+  { name: 'container runtimes (podman, docker)', module: './runtimes.js', fn: 'runRuntimesBench' },
 ];
 
 const only = process.argv.slice(2);
