@@ -31,6 +31,13 @@ interface PeerFlags extends EtcdFlags {
   maxPrefix?: number;
 }
 
+/** "tsroute bgp peer" or "tsroute bgppeer", for help examples. */
+function cmdPath(c: Command): string {
+  const names: string[] = [];
+  for (let x: Command | null = c; x; x = x.parent) names.unshift(x.name());
+  return names.join(' ');
+}
+
 /** get NAME / list for one kind. */
 function readCommands(group: Command, kind: Kind, what: string, example: string): void {
   withEtcd(
@@ -40,7 +47,7 @@ function readCommands(group: Command, kind: Kind, what: string, example: string)
       .argument('<name>')
       .option('-o, --output <format>', OUTPUT_HELP, 'table'),
   )
-    .addHelpText('after', `\nExample:\n  tsroute ${group.name()} get ${example} -o yaml`)
+    .addHelpText('after', `\nExample:\n  ${cmdPath(group)} get ${example} -o yaml`)
     .action(
       action(async (name: string, o: EtcdFlags & { output?: string }) => {
         const format = outputFormat(o.output);
@@ -49,7 +56,7 @@ function readCommands(group: Command, kind: Kind, what: string, example: string)
       }),
     );
   withEtcd(group.command('list').description(`list ${what}s`).option('-o, --output <format>', OUTPUT_HELP, 'table'))
-    .addHelpText('after', `\nExample:\n  tsroute ${group.name()} list -o wide`)
+    .addHelpText('after', `\nExample:\n  ${cmdPath(group)} list -o wide`)
     .action(
       action(async (o: EtcdFlags & { output?: string }) => {
         const format = outputFormat(o.output);
@@ -58,7 +65,7 @@ function readCommands(group: Command, kind: Kind, what: string, example: string)
       }),
     );
   withEtcd(group.command('delete').description(`delete a ${what}`).argument('<name>'))
-    .addHelpText('after', `\nExample:\n  tsroute ${group.name()} delete ${example}`)
+    .addHelpText('after', `\nExample:\n  ${cmdPath(group)} delete ${example}`)
     .action(
       action(async (name: string, o: EtcdFlags) => {
         await withDatastore(o, (ds) => ds.delete(kind, name));
@@ -67,8 +74,8 @@ function readCommands(group: Command, kind: Kind, what: string, example: string)
     );
 }
 
-function registerPeer(program: Command): void {
-  const peer = program.command('bgppeer').description('manage BGP peers (top-of-rack routers, route reflectors)');
+function registerPeer(program: Command, name = 'bgppeer'): void {
+  const peer = program.command(name).description('manage BGP peers (top-of-rack routers, route reflectors)');
   withEtcd(
     peer
       .command('create')
@@ -95,7 +102,7 @@ function registerPeer(program: Command): void {
   )
     .addHelpText(
       'after',
-      '\nExample:\n  tsroute bgppeer create tor-1 --peer-ip 10.0.0.1 --as-number 65001 --node-selector "rack == \'r1\'"',
+      `\nExample:\n  ${cmdPath(peer)} create tor-1 --peer-ip 10.0.0.1 --as-number 65001 --node-selector "rack == 'r1'"`,
     )
     .action(
       action(async (name: string, o: PeerFlags) => {
@@ -129,8 +136,8 @@ function registerPeer(program: Command): void {
   readCommands(peer, 'BGPPeer', 'BGP peer', 'tor-1');
 }
 
-function registerFilter(program: Command): void {
-  const filter = program.command('bgpfilter').description('manage BGP import/export filters');
+function registerFilter(program: Command, name = 'bgpfilter'): void {
+  const filter = program.command(name).description('manage BGP import/export filters');
   withEtcd(
     filter
       .command('create')
@@ -139,7 +146,7 @@ function registerFilter(program: Command): void {
   )
     .addHelpText(
       'after',
-      `\nExample:\n  tsroute bgpfilter create -f - <<'EOF'\n  apiVersion: ${API_VERSION}\n  kind: BGPFilter\n  metadata: {name: only-pods}\n  spec:\n    exportV4: [{cidr: 10.65.0.0/16, matchOperator: In, action: Accept}, {action: Reject}]\n  EOF`,
+      `\nExample:\n  ${cmdPath(filter)} create -f - <<'EOF'\n  apiVersion: ${API_VERSION}\n  kind: BGPFilter\n  metadata: {name: only-pods}\n  spec:\n    exportV4: [{cidr: 10.65.0.0/16, matchOperator: In, action: Accept}, {action: Reject}]\n  EOF`,
     )
     .action(
       action(async (o: EtcdFlags & { filename: string }) => {
@@ -173,10 +180,8 @@ interface ConfigFlags extends EtcdFlags {
   output?: string;
 }
 
-function registerConfig(program: Command): void {
-  const config = program
-    .command('bgpconfig')
-    .description('see and change the BGP configuration (AS number, mesh, timers)');
+function registerConfig(program: Command, name = 'bgpconfig'): void {
+  const config = program.command(name).description('see and change the BGP configuration (AS number, mesh, timers)');
   withEtcd(
     config
       .command('get')
@@ -184,7 +189,7 @@ function registerConfig(program: Command): void {
       .option('--node <name>', "a node's effective configuration")
       .option('-o, --output <format>', OUTPUT_HELP, 'table'),
   )
-    .addHelpText('after', '\nExample:\n  tsroute bgpconfig get -o yaml\n  tsroute bgpconfig get --node host-a')
+    .addHelpText('after', `\nExample:\n  ${cmdPath(config)} get -o yaml\n  ${cmdPath(config)} get --node host-a`)
     .action(
       action(async (o: ConfigFlags) => {
         const format = outputFormat(o.output);
@@ -220,7 +225,7 @@ function registerConfig(program: Command): void {
         collect,
       ),
   )
-    .addHelpText('after', '\nExample:\n  tsroute bgpconfig set --as-number 65010 --mesh off')
+    .addHelpText('after', `\nExample:\n  ${cmdPath(config)} set --as-number 65010 --mesh off`)
     .action(
       action(async (o: ConfigFlags) => {
         const name = o.node ? `node.${o.node}` : 'default';
@@ -261,4 +266,11 @@ export function registerBgp(program: Command): void {
   registerPeer(program);
   registerFilter(program);
   registerConfig(program);
+  // The same commands grouped: `tsroute bgp peer list`, `tsroute bgp config set --mesh off`.
+  const bgp = program
+    .command('bgp')
+    .description('BGP peers, filters and configuration (also as bgppeer, bgpfilter, bgpconfig)');
+  registerPeer(bgp, 'peer');
+  registerFilter(bgp, 'filter');
+  registerConfig(bgp, 'config');
 }

@@ -133,68 +133,80 @@ test('cli: ippool, bgppeer and bgpconfig commands build, list, change and delete
     t.is(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  await ok(['ippool', 'create', 'p1', '--cidr', '10.70.0.0/16', '--block-size', '28', '--nat-outgoing']);
-  await ok(['ippool', 'disable', 'p1']);
-  t.true((await ds.mustGet('IPPool', 'p1')).spec.disabled);
-  await ok(['ippool', 'enable', 'p1']);
-  await ok(['ippool', 'update', 'p1', '--nat-outgoing', 'false', '--node-selector', "zone == 'b'"]);
-  t.like((await ds.mustGet('IPPool', 'p1')).spec, {
-    natOutgoing: false,
-    disabled: false,
-    blockSize: 28,
-    nodeSelector: "zone == 'b'",
-  });
-  t.regex(
-    await ok(['ippool', 'list', '-o', 'wide']),
-    /p1\s+10\.70\.0\.0\/16\s+\/28\s+false\s+false\s+true\s+zone == 'b'/,
-  );
-  t.like(JSON.parse(await ok(['ippool', 'get', 'p1', '-o', 'json'])), {
-    kind: 'IPPool',
-    spec: { cidr: '10.70.0.0/16' },
-  });
-
-  await ok([
-    'bgppeer',
-    'create',
-    'rr',
-    '--peer-ip',
-    '10.0.0.9',
-    '--as-number',
-    '64512',
-    '--node',
-    'host-a',
-    '--max-prefix',
-    '500',
-  ]);
-  await ok(['bgppeer', 'create', 'racks', '--peer-selector', "role == 'rr'"]);
-  t.regex(await ok(['bgppeer', 'list']), /rr\s+10\.0\.0\.9\s+64512\s+node host-a/);
-  await ok(['bgppeer', 'delete', 'racks']);
-  t.is((await ds.list('BGPPeer')).length, 1);
-
-  t.like(parse(await ok(['bgpconfig', 'get', '-o', 'yaml'])), {
-    spec: { asNumber: 64512, nodeToNodeMeshEnabled: true },
-  });
-  await ok([
-    'bgpconfig',
-    'set',
-    '--as-number',
-    '65100',
-    '--mesh',
-    'off',
-    '--community',
-    'pods=65100:1',
-    '--advertise',
-    '10.70.0.0/16=pods',
-  ]);
-  await ok(['bgpconfig', 'set', '--node', 'host-a', '--listen-port', '1179']);
-  t.like((await ds.mustGet('BGPConfiguration', 'default')).spec, {
-    asNumber: 65100,
-    nodeToNodeMeshEnabled: false,
-    holdTime: 90,
-  });
-  t.like(parse(await ok(['bgpconfig', 'get', '--node', 'host-a', '-o', 'yaml'])), {
-    spec: { asNumber: 65100, listenPort: 1179, nodeToNodeMeshEnabled: false },
-  });
-  t.regex(await ok(['bgpconfig', 'get']), /default\s+65100\s+off\s+179/);
-  t.regex(await ok(['ippool', 'create', '--help']), /Example:\n\s+tsroute ippool create/);
+  // Pools, peers and the configuration are independent: their command sequences run side by side.
+  const pools = async () => {
+    await ok(['ippool', 'create', 'p1', '--cidr', '10.70.0.0/16', '--block-size', '28', '--nat-outgoing']);
+    await ok(['ippool', 'disable', 'p1']);
+    t.true((await ds.mustGet('IPPool', 'p1')).spec.disabled);
+    await ok(['ippool', 'enable', 'p1']);
+    await ok(['ippool', 'update', 'p1', '--nat-outgoing', 'false', '--node-selector', "zone == 'b'"]);
+    t.like((await ds.mustGet('IPPool', 'p1')).spec, {
+      natOutgoing: false,
+      disabled: false,
+      blockSize: 28,
+      nodeSelector: "zone == 'b'",
+    });
+    t.regex(
+      await ok(['ippool', 'list', '-o', 'wide']),
+      /p1\s+10\.70\.0\.0\/16\s+\/28\s+false\s+false\s+true\s+zone == 'b'/,
+    );
+    t.like(JSON.parse(await ok(['ippool', 'get', 'p1', '-o', 'json'])), {
+      kind: 'IPPool',
+      spec: { cidr: '10.70.0.0/16' },
+    });
+  };
+  const peers = async () => {
+    await ok([
+      'bgppeer',
+      'create',
+      'rr',
+      '--peer-ip',
+      '10.0.0.9',
+      '--as-number',
+      '64512',
+      '--node',
+      'host-a',
+      '--max-prefix',
+      '500',
+    ]);
+    await ok(['bgppeer', 'create', 'racks', '--peer-selector', "role == 'rr'"]);
+    t.regex(await ok(['bgppeer', 'list']), /rr\s+10\.0\.0\.9\s+64512\s+node host-a/);
+    await ok(['bgppeer', 'delete', 'racks']);
+    t.is((await ds.list('BGPPeer')).length, 1);
+    t.regex(await ok(['bgp', 'peer', 'list']), /^rr\s+10\.0\.0\.9/m);
+  };
+  const config = async () => {
+    t.like(parse(await ok(['bgpconfig', 'get', '-o', 'yaml'])), {
+      spec: { asNumber: 64512, nodeToNodeMeshEnabled: true },
+    });
+    await ok([
+      'bgpconfig',
+      'set',
+      '--as-number',
+      '65100',
+      '--mesh',
+      'off',
+      '--community',
+      'pods=65100:1',
+      '--advertise',
+      '10.70.0.0/16=pods',
+    ]);
+    await ok(['bgpconfig', 'set', '--node', 'host-a', '--listen-port', '1179']);
+    t.like((await ds.mustGet('BGPConfiguration', 'default')).spec, {
+      asNumber: 65100,
+      nodeToNodeMeshEnabled: false,
+      holdTime: 90,
+    });
+    t.like(parse(await ok(['bgpconfig', 'get', '--node', 'host-a', '-o', 'yaml'])), {
+      spec: { asNumber: 65100, listenPort: 1179, nodeToNodeMeshEnabled: false },
+    });
+    t.regex(await ok(['bgpconfig', 'get']), /default\s+65100\s+off\s+179/);
+    // The grouped spelling reaches the same commands.
+    await ok(['bgp', 'config', 'set', '--listen-port', '180']);
+    t.is((await ds.mustGet('BGPConfiguration', 'default')).spec.listenPort, 180);
+  };
+  const help = async () => {
+    t.regex(await ok(['ippool', 'create', '--help']), /Example:\n\s+tsroute ippool create/);
+  };
+  await Promise.all([pools(), peers(), config(), help()]);
 });
