@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node --import tsx topology/two-router-demo.ts "$@"
+exec node --import tsx topology/quickstart-demo.ts "$@"
