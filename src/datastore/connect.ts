@@ -2,7 +2,7 @@
 // that fails fast (no retries, no circuit breaker that stays open, short deadlines) so that an etcd
 // that is away is an error within seconds, never a hang.
 import { readFileSync } from 'node:fs';
-import { noop } from 'cockatiel';
+import { ExponentialBackoff, type IBackoff, noop } from 'cockatiel';
 import { Etcd3, type IOptions } from 'etcd3';
 
 export interface EtcdOptions {
@@ -56,7 +56,14 @@ export function createEtcdClient(o: EtcdOptions): Etcd3 {
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + callTimeout }),
     // etcd3's defaults retry three times behind a circuit breaker that stays open for seconds after
     // an outage; we surface the first failure and let the caller decide.
-    faultHandling: { global: noop, host: () => noop },
+    // Watch streams reconnect by themselves (resuming at the last revision seen); keep the pause
+    // between attempts short so a restarted etcd is noticed within seconds.
+    faultHandling: {
+      global: noop,
+      host: () => noop,
+      // etcd3 itself passes the factory here (its type says IBackoff).
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }) as unknown as IBackoff<unknown>,
+    },
   };
   if (o.caFile) {
     options.credentials = {

@@ -55,6 +55,9 @@ function shortReason(err: Error): string {
 
 export class Kv {
   private client: Etcd3;
+  /** Watches get their own client: it is never recreated, since its watch streams reconnect (and
+   * resume) on their own, while the request client is replaced after an outage. */
+  private watchClient?: Etcd3;
 
   constructor(readonly options: EtcdOptions) {
     this.client = createEtcdClient(options);
@@ -133,7 +136,8 @@ export class Kv {
     onEvent: (e: WatchEvent<T>) => void,
     fromRevision?: number,
   ): Promise<() => Promise<void>> {
-    const builder = this.client.watch().prefix(prefix);
+    this.watchClient ??= createEtcdClient(this.options);
+    const builder = this.watchClient.watch().prefix(prefix);
     if (fromRevision !== undefined) builder.startRevision(String(fromRevision));
     const watcher = await this.call('watch', () => builder.create());
     watcher.on('put', (kv) => onEvent({ type: 'put', entry: decode<T>(kv) }));
@@ -147,6 +151,7 @@ export class Kv {
 
   close(): void {
     this.client.close();
+    this.watchClient?.close();
   }
 }
 

@@ -77,8 +77,11 @@ test('datastore: watch sees puts and deletes; effective BGP configuration layers
   t.deepEqual(seen, ['put BGPConfiguration/default', 'put BGPConfiguration/node.a', 'delete BGPConfiguration/node.a']);
 });
 
-test('datastore: an outage is a DatastoreUnavailableError within seconds, and the same object works again after', async (t) => {
+test('datastore: an outage is a DatastoreUnavailableError within seconds, and the same object works again after (watches too)', async (t) => {
   const { etcd, ds } = await etcdDatastore(t);
+  const seen: string[] = [];
+  const stop = await ds.watch('IPPool', (e) => seen.push(e.type === 'put' ? e.resource.metadata.name : `-${e.name}`));
+  t.teardown(() => stop());
   await ds.create(pool('a', '10.65.0.0/16'));
   await etcd.stop();
   const started = Date.now();
@@ -86,4 +89,8 @@ test('datastore: an outage is a DatastoreUnavailableError within seconds, and th
   t.true(Date.now() - started < 6000);
   await etcd.restart();
   t.is((await ds.list('IPPool')).length, 1);
+  await ds.create(pool('b', '10.66.0.0/16'));
+  const deadline = Date.now() + 10_000;
+  while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.deepEqual(seen, ['a', 'b'], 'the watch came back by itself');
 });
