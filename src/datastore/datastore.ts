@@ -187,20 +187,35 @@ export class Datastore {
     return { ...DEFAULT_BGP_CONFIGURATION, ...(global?.spec ?? {}), ...(own?.spec ?? {}) };
   }
 
-  /** Watches one kind (or every resource kind) from now; returns the stop function. */
-  async watch(kind: Kind | 'all', onEvent: (e: ResourceEvent) => void): Promise<() => Promise<void>> {
+  /** The resources of a kind and the revision they were read at (pass `revision + 1` to watch). */
+  async listAt<K extends Kind>(kind: K): Promise<{ items: KindMap[K][]; revision: number }> {
+    const r = await this.kv.listAt<KindMap[K]>(resourcePrefix(kind));
+    return { items: r.items.map((v) => withVersion(v.value, v.modRevision)), revision: r.revision };
+  }
+
+  /** Watches one kind (or every resource kind) from now, or from `fromRevision`; returns the stop
+   * function. List with `listAt`, then watch from its revision + 1, and no change falls in between. */
+  async watch(
+    kind: Kind | 'all',
+    onEvent: (e: ResourceEvent) => void,
+    fromRevision?: number,
+  ): Promise<() => Promise<void>> {
     const prefix = kind === 'all' ? PREFIX : resourcePrefix(kind);
     const byPlural = new Map(Object.values(KINDS).map((k) => [k.plural, k.kind]));
-    return this.kv.watch<AnyResource>(prefix, (e: WatchEvent<AnyResource>) => {
-      if (e.type === 'put') {
-        if (!e.entry.key.startsWith(PREFIX) || !byPlural.has(e.entry.key.slice(PREFIX.length).split('/')[0]!)) return;
-        onEvent({ type: 'put', resource: withVersion(e.entry.value, e.entry.modRevision) });
-      } else {
-        const [plural, ...rest] = e.key.slice(PREFIX.length).split('/');
-        const k = byPlural.get(plural!);
-        if (k) onEvent({ type: 'delete', kind: k, name: rest.join('/') });
-      }
-    });
+    return this.kv.watch<AnyResource>(
+      prefix,
+      (e: WatchEvent<AnyResource>) => {
+        if (e.type === 'put') {
+          if (!e.entry.key.startsWith(PREFIX) || !byPlural.has(e.entry.key.slice(PREFIX.length).split('/')[0]!)) return;
+          onEvent({ type: 'put', resource: withVersion(e.entry.value, e.entry.modRevision) });
+        } else {
+          const [plural, ...rest] = e.key.slice(PREFIX.length).split('/');
+          const k = byPlural.get(plural!);
+          if (k) onEvent({ type: 'delete', kind: k, name: rest.join('/') });
+        }
+      },
+      fromRevision,
+    );
   }
 
   private checkImmutable(before: AnyResource, after: AnyResource): void {

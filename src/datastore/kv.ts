@@ -89,8 +89,13 @@ export class Kv {
 
   /** Every key under `prefix`, in key order. */
   async list<T>(prefix: string): Promise<Versioned<T>[]> {
+    return (await this.listAt<T>(prefix)).items;
+  }
+
+  /** Like list, with the store revision of the read: watch from `revision + 1` to miss nothing. */
+  async listAt<T>(prefix: string): Promise<{ items: Versioned<T>[]; revision: number }> {
     const res = await this.call('list', (c) => c.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }));
-    return res.kvs.map((kv) => decode<T>(kv));
+    return { items: res.kvs.map((kv) => decode<T>(kv)), revision: Number(res.header.revision) };
   }
 
   /** Just the keys under `prefix` (cheap: no values). */

@@ -126,5 +126,3 @@ export function kindByName(text: string): KindInfo | undefined {
   const t = text.toLowerCase();
   return Object.values(KINDS).find((k) => k.kind.toLowerCase() === t || k.plural === t || k.aliases.includes(t));
 }
-
-export const lowerKind = (kind: string): string => kind.toLowerCase();

@@ -75,6 +75,18 @@ test('datastore: watch sees puts and deletes; effective BGP configuration layers
   const deadline = Date.now() + 5000;
   while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.deepEqual(seen, ['put BGPConfiguration/default', 'put BGPConfiguration/node.a', 'delete BGPConfiguration/node.a']);
+  // List, then watch from the list's revision + 1: a change made in between is not lost.
+  const { items, revision } = await ds.listAt('BGPConfiguration');
+  t.deepEqual(
+    items.map((i) => i.metadata.name),
+    ['default'],
+  );
+  await ds.delete('BGPConfiguration', 'default');
+  const later: string[] = [];
+  const stop2 = await ds.watch('BGPConfiguration', (e) => later.push(e.type), revision + 1);
+  t.teardown(() => stop2());
+  while (later.length < 1 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(later, ['delete']);
 });
 
 test('datastore: an outage is a DatastoreUnavailableError within seconds, and the same object works again after (watches too)', async (t) => {
