@@ -58,9 +58,13 @@ export function take(
   const next = structuredClone(block);
   const addresses: string[] = [];
   const keep: number[] = [];
-  for (const ordinal of next.unallocated) {
-    const address = addressAt(next, ordinal);
-    if (addresses.length >= n || isReserved(address)) {
+  const c = mustParseCidr(block.cidr);
+  const free = next.unallocated;
+  let i = 0;
+  for (; i < free.length && addresses.length < n; i++) {
+    const ordinal = free[i]!;
+    const address = formatAddress(c.family, c.base + BigInt(ordinal));
+    if (isReserved(address)) {
       keep.push(ordinal);
       continue;
     }
@@ -68,6 +72,8 @@ export function take(
     next.allocations[String(ordinal)] = { ...holder, seq: next.sequenceNumber };
     addresses.push(address);
   }
+  // The rest of the free list stays as it is, unlooked-at: a big block costs no more than a small one.
+  for (; i < free.length; i++) keep.push(free[i]!);
   next.unallocated = keep;
   if (addresses.length) delete next.emptySince;
   return { block: next, addresses };
@@ -85,8 +91,10 @@ export interface Released {
 export function release(block: IpamBlock, what: ReleaseSelector, now: number): Released {
   const next = structuredClone(block);
   const released: { address: string; handle: string }[] = [];
+  const c = mustParseCidr(block.cidr);
   for (const [ordText, alloc] of Object.entries(next.allocations)) {
-    const address = addressAt(next, Number(ordText));
+    if ('handle' in what && alloc.handle !== what.handle) continue;
+    const address = formatAddress(c.family, c.base + BigInt(ordText));
     let match: boolean;
     if ('handle' in what) match = alloc.handle === what.handle;
     else {
