@@ -1,5 +1,6 @@
 // `apply -f`, `delete -f` and `get KIND [NAME]`: any resource kind, from and to YAML/JSON manifests.
 import type { Command } from 'commander';
+import { APPLY_ALL_MAX } from '../../src/datastore/index.js';
 import { type AnyResource, KINDS, type Kind, kindByName, parseResource } from '../../src/model/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
@@ -45,6 +46,13 @@ export function registerApply(program: Command): void {
       action(async (o: { filename: string } & EtcdFlags) => {
         const resources = parseAll(o.filename);
         await withDatastore(o, async (ds) => {
+          // One transaction when it fits: a refusal of any document changes nothing.
+          if (resources.length <= APPLY_ALL_MAX) {
+            for (const { resource, created } of await ds.applyAll(resources)) {
+              print(`${label(resource)} ${created ? 'created' : 'configured'}`);
+            }
+            return;
+          }
           for (const r of resources) {
             const { created } = await ds.apply(r);
             print(`${label(r)} ${created ? 'created' : 'configured'}`);

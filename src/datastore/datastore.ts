@@ -25,6 +25,9 @@ import { type Compare, Kv, type Op, type WatchEvent } from './kv.js';
 // pools cannot both pass the overlap check.
 const POOLS_GUARD = `${PREFIX}meta/ippools-guard`;
 
+/** etcd refuses transactions of more than 128 operations by default (--max-txn-ops). */
+export const APPLY_ALL_MAX = 100;
+
 const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
 
 const label = (r: { kind: string; metadata: { name: string } }) => `${r.kind.toLowerCase()} "${r.metadata.name}"`;
@@ -131,6 +134,59 @@ export class Datastore {
     const copy = structuredClone(input);
     delete copy.metadata.resourceVersion;
     return { resource: await this.update(copy), created: false };
+  }
+
+  /**
+   * Creates or updates several resources in one transaction: all are written or none (a
+   * multi-document `apply -f`). Every rule is checked against the store as it will be: pools in the
+   * batch must not overlap each other or the rest. At most APPLY_ALL_MAX resources.
+   */
+  async applyAll(inputs: AnyResource[]): Promise<{ resource: AnyResource; created: boolean }[]> {
+    if (inputs.length > APPLY_ALL_MAX) {
+      throw new RefusedError(
+        `at most ${APPLY_ALL_MAX} resources can be applied at once (got ${inputs.length}); split the file`,
+      );
+    }
+    const resources = inputs.map((i) => parseResource(i));
+    const seen = new Set<string>();
+    for (const r of resources) {
+      const key = resourceKey(r.kind, r.metadata.name);
+      if (seen.has(key)) throw new RefusedError(`${label(r)} appears twice`);
+      seen.add(key);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const guard = await this.kv.get(POOLS_GUARD);
+      const current = await Promise.all(
+        resources.map((r) => this.kv.get<AnyResource>(resourceKey(r.kind, r.metadata.name))),
+      );
+      const compares: Compare[] = [];
+      const ops: Op[] = [];
+      const out = resources.map((input, i) => {
+        const r = structuredClone(input);
+        const was = current[i];
+        if (was) this.checkImmutable(was.value, r);
+        r.metadata.creationTimestamp = was?.value.metadata.creationTimestamp ?? new Date().toISOString();
+        delete r.metadata.resourceVersion;
+        compares.push({ key: resourceKey(r.kind, r.metadata.name), modRevision: was?.modRevision ?? 0 });
+        ops.push({ put: resourceKey(r.kind, r.metadata.name), value: stored(r) });
+        return { resource: r, created: !was };
+      });
+      const pools = out.map((o) => o.resource).filter((r): r is IPPool => r.kind === 'IPPool');
+      if (pools.length) {
+        const names = new Set(pools.map((p) => p.metadata.name));
+        const after = [...(await this.list('IPPool')).filter((p) => !names.has(p.metadata.name)), ...pools];
+        for (const p of pools) {
+          const overlap = poolOverlap(p, after);
+          if (overlap) throw new RefusedError(overlap);
+        }
+        compares.push({ key: POOLS_GUARD, modRevision: guard?.modRevision ?? 0 });
+        ops.push({ put: POOLS_GUARD, value: { at: Date.now() } });
+      }
+      const res = await this.kv.txn(compares, ops);
+      if (res.succeeded) return out.map((o) => ({ ...o, resource: withVersion(o.resource, res.revision) }));
+      if (attempt >= 8) throw new ConflictError('other changes kept racing this apply; try again');
+      await pause(attempt);
+    }
   }
 
   /**

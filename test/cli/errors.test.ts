@@ -60,6 +60,18 @@ const CASES: { what: string; args: string[]; input?: string; error: RegExp }[] =
     error: /^tsroute: stdin document 2: ippool "x": spec.cidr "nope" is not a CIDR/,
   },
   {
+    what: 'a later document overlaps an existing pool',
+    args: ['apply', '-f', '-'],
+    input: `${doc('{cidr: 10.92.0.0/16}', 'IPPool', 'ok2')}---\n${doc('{cidr: 10.65.0.0/17}', 'IPPool', 'y')}`,
+    error: /^tsroute: ippool "y" overlaps ippool "a" \(10\.65\.0\.0\/16\)\n$/,
+  },
+  {
+    what: 'two documents overlap each other',
+    args: ['apply', '-f', '-'],
+    input: `${doc('{cidr: 10.93.0.0/16}', 'IPPool', 'one')}---\n${doc('{cidr: 10.93.0.0/24}', 'IPPool', 'two')}`,
+    error: /^tsroute: ippool "one" overlaps ippool "two" \(10\.93\.0\.0\/24\)\n$/,
+  },
+  {
     what: 'peer without AS',
     args: ['bgppeer', 'create', 'p', '--peer-ip', '10.0.0.1'],
     error: /spec\.asNumber is required with spec\.peerIP/,
