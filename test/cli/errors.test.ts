@@ -72,6 +72,17 @@ const CASES: { what: string; args: string[]; input?: string; error: RegExp }[] =
     error: /^tsroute: ippool "one" overlaps ippool "two" \(10\.93\.0\.0\/24\)\n$/,
   },
   {
+    what: 'unknown kind to get',
+    args: ['get', 'poolz'],
+    error: /^tsroute: unknown resource kind "poolz" \(known: ippools, /,
+  },
+  {
+    what: 'delete -f of a pool in use',
+    args: ['delete', '-f', '-'],
+    input: doc('{cidr: 10.65.0.0/16}', 'IPPool', 'a'),
+    error: /ippool "a" has 1 address\(es\) in use/,
+  },
+  {
     what: 'peer without AS',
     args: ['bgppeer', 'create', 'p', '--peer-ip', '10.0.0.1'],
     error: /spec\.asNumber is required with spec\.peerIP/,
