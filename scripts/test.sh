@@ -10,6 +10,9 @@ echo "== lint"
 npx biome check . || exit 1
 
 # One prefix for every namespace, temp folder and daemon of this run (see src/lab/run-prefix.ts).
+# Agents and CLI processes the tests start run the compiled build setup.sh just made (faster to start
+# than the TypeScript sources, and it is what users run).
+export TSROUTE_TEST_DIST=1
 export TSROUTE_RUN_ID="tsr$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 echo "== tests (run id $TSROUTE_RUN_ID)"
 log=$(mktemp)

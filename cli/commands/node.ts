@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import type { AgentFlags } from '../../src/agent/config.js';
 import { DEFAULT_API_SOCKET } from '../../src/api/types.js';
 import { withAgent, withApiSocket } from '../agent-connection.js';
-import { action, CliError, notYetImplemented } from '../exit.js';
+import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
+import { action, CliError } from '../exit.js';
 import { renderNodeStatus } from '../node-status.js';
+import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -55,14 +57,27 @@ export function registerNode(program: Command): void {
         );
       }),
     );
-  node
-    .command('list')
-    .description('list the nodes registered in etcd')
+  withEtcd(
+    node
+      .command('list')
+      .description('list the nodes registered in etcd')
+      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
+  )
     .addHelpText('after', '\nExample:\n  tsroute node list -o wide')
-    .action(action(() => notYetImplemented('node list')));
-  node
-    .command('get <name>')
-    .description('show one node')
+    .action(
+      action(async (o: { output?: string } & EtcdFlags) => {
+        const format = outputFormat(o.output);
+        await withDatastore(o, async (ds) => print(renderResources('Node', await ds.list('Node'), format)));
+      }),
+    );
+  withEtcd(node.command('get <name>').description('show one node').option('-o, --output <format>', OUTPUT_HELP, 'yaml'))
     .addHelpText('after', '\nExample:\n  tsroute node get host-a -o yaml')
-    .action(action(() => notYetImplemented('node get')));
+    .action(
+      action(async (name: string, o: { output?: string } & EtcdFlags) => {
+        const format = outputFormat(o.output);
+        await withDatastore(o, async (ds) =>
+          print(renderResources('Node', [await ds.mustGet('Node', name)], format, true)),
+        );
+      }),
+    );
 }

@@ -116,7 +116,8 @@ export class LabAgent {
           return false;
         }
       },
-      { timeoutMs: 20_000, intervalMs: 100 },
+      // generous: on a loaded 2-core machine a Node process can take seconds to start
+      { timeoutMs: 60_000, intervalMs: 100 },
     );
     return this;
   }
