@@ -92,7 +92,7 @@ export class BgpController {
     this.pools = pools;
   }
 
-  private peerOptions(p: PlannedPeer): PeerOptions {
+  private peerOptions(p: PlannedPeer, v6SessionToo: boolean): PeerOptions {
     const family6 = p.address.includes(':');
     const localAddress = p.localAddress ?? (family6 ? this.options.address6 : this.options.address4);
     const imports: Policy[] = [];
@@ -114,7 +114,8 @@ export class BgpController {
       holdTime: this.options.holdTime,
       keepalive: this.options.keepaliveTime,
       connectRetry: 1,
-      families: family6 ? ['ipv6'] : ['ipv4', 'ipv6'],
+      // IPv6 routes ride on the IPv6 session when there is one, else on the IPv4 session (MP-BGP)
+      families: family6 ? ['ipv6'] : v6SessionToo ? ['ipv4'] : ['ipv4', 'ipv6'],
       gracefulRestart: p.gracefulRestartTime ? { restartTime: p.gracefulRestartTime } : undefined,
       importPolicy: mergePolicies(imports),
       exportPolicy: mergePolicies(exports),
@@ -134,8 +135,9 @@ export class BgpController {
       this.speaker.removePeer(address);
       this.active.delete(address);
     }
+    const withV6 = new Set(plan.filter((p) => p.address.includes(':') && p.peerNode).map((p) => p.peerNode));
     for (const p of plan) {
-      const options = this.peerOptions(p);
+      const options = this.peerOptions(p, p.peerNode !== undefined && withV6.has(p.peerNode));
       const fingerprint = JSON.stringify(options);
       const current = this.active.get(p.address);
       if (!current) {

@@ -6,6 +6,7 @@
 //   proto 186 (RTPROT_BGP)           routes learned by BGP
 // Routes with any other protocol, and links without the "tsr" prefix, are never touched.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Route } from '../api/types.js';
@@ -37,7 +38,19 @@ function exec(argv: string[], input?: string): Promise<string> {
 }
 
 const ipBatch = (lines: string[], ns?: string) =>
-  lines.length ? exec(['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], `${lines.join('\n')}\n`) : Promise.resolve('');
+  lines.length ? exec([IP, ...(ns ? ['-n', ns] : []), '-batch', '-'], `${lines.join('\n')}\n`) : Promise.resolve('');
+
+/**
+ * System tools by absolute path: under npm scripts node_modules/.bin comes first on PATH, and it
+ * holds an unrelated `nft` (a Node file tracer).
+ */
+function systemBinary(name: string): string {
+  for (const dir of ['/usr/sbin', '/sbin', '/usr/bin', '/bin'])
+    if (existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+  return name;
+}
+const IP = systemBinary('ip');
+const NFT = systemBinary('nft');
 
 const hostRoute = (a: string) => `${a}/${a.includes(':') ? 128 : 32}`;
 
@@ -77,7 +90,7 @@ class IpWiring implements EndpointWiring {
       ),
     ]);
     if (!ns) {
-      const [link] = JSON.parse(await exec(['ip', '-j', 'link', 'show', ifName])) as {
+      const [link] = JSON.parse(await exec([IP, '-j', 'link', 'show', ifName])) as {
         address: string;
         ifindex: number;
       }[];
@@ -107,7 +120,7 @@ class IpWiring implements EndpointWiring {
       ],
       ns,
     );
-    const [link] = JSON.parse(await exec(['ip', '-n', ns, '-j', 'link', 'show', ifName])) as {
+    const [link] = JSON.parse(await exec([IP, '-n', ns, '-j', 'link', 'show', ifName])) as {
       address: string;
       ifindex: number;
     }[];
@@ -116,7 +129,7 @@ class IpWiring implements EndpointWiring {
 
   async remove(spec: { hostIfName: string; addresses: string[] }): Promise<boolean> {
     try {
-      await exec(['ip', 'link', 'del', spec.hostIfName]);
+      await exec([IP, 'link', 'del', spec.hostIfName]);
       return true;
     } catch (err) {
       if (/Cannot find device|does not exist/.test((err as Error).message)) return false;
@@ -126,13 +139,13 @@ class IpWiring implements EndpointWiring {
 
   async check(spec: WiringSpec): Promise<string[]> {
     const problems: string[] = [];
-    const links = JSON.parse(await exec(['ip', '-j', 'link', 'show'])) as { ifname: string; operstate: string }[];
+    const links = JSON.parse(await exec([IP, '-j', 'link', 'show'])) as { ifname: string; operstate: string }[];
     if (!links.some((l) => l.ifname === spec.hostIfName)) {
       problems.push(`host interface ${spec.hostIfName} is missing`);
       return problems;
     }
-    const routes = JSON.parse(await exec(['ip', '-j', 'route', 'show', 'dev', spec.hostIfName])) as { dst: string }[];
-    const routes6 = JSON.parse(await exec(['ip', '-j', '-6', 'route', 'show', 'dev', spec.hostIfName])) as {
+    const routes = JSON.parse(await exec([IP, '-j', 'route', 'show', 'dev', spec.hostIfName])) as { dst: string }[];
+    const routes6 = JSON.parse(await exec([IP, '-j', '-6', 'route', 'show', 'dev', spec.hostIfName])) as {
       dst: string;
     }[];
     const dsts = new Set([...routes, ...routes6].map((r) => r.dst));
@@ -142,7 +155,7 @@ class IpWiring implements EndpointWiring {
     if (spec.netnsPath) {
       const ns = netnsName(spec.netnsPath);
       try {
-        const addrs = JSON.parse(await exec(['ip', '-n', ns, '-j', 'addr', 'show', 'dev', spec.ifName])) as {
+        const addrs = JSON.parse(await exec([IP, '-n', ns, '-j', 'addr', 'show', 'dev', spec.ifName])) as {
           addr_info: { local: string }[];
         }[];
         const have = new Set(addrs.flatMap((l) => l.addr_info.map((i) => i.local)));
@@ -223,7 +236,7 @@ class IpRoutes implements RouteProgrammer {
         '}',
       );
     }
-    await exec(['nft', '-f', '-'], `${script.join('\n')}\n`);
+    await exec([NFT, '-f', '-'], `${script.join('\n')}\n`);
   }
 
   ownedRouteCount(): number {
@@ -261,7 +274,7 @@ class IpRoutes implements RouteProgrammer {
     for (const family of ['-4', '-6'])
       for (const proto of protos) {
         const rows = JSON.parse(
-          await exec(['ip', '-j', family, 'route', 'show', 'table', 'main', 'proto', String(proto)]),
+          await exec([IP, '-j', family, 'route', 'show', 'table', 'main', 'proto', String(proto)]),
         ) as KernelRouteJson[];
         for (const r of rows) out.push({ ...r, protocol: String(proto) });
       }
@@ -333,7 +346,7 @@ class IpRoutes implements RouteProgrammer {
     if (lines.length === 0) return;
     try {
       // -force: one bad route (a next hop not reachable yet) must not stop the rest of the batch
-      await exec(['ip', '-force', '-batch', '-'], `${lines.join('\n')}\n`);
+      await exec([IP, '-force', '-batch', '-'], `${lines.join('\n')}\n`);
     } catch (err) {
       this.fullSync = true;
       this.log.debug({ err: (err as Error).message.slice(0, 300) }, 'some route changes failed; a full sync follows');

@@ -66,13 +66,19 @@ ${lines.join('\n')}
 }
 
 /** A container namespace on `host`, wired by the host's agent. */
-export async function addContainer(lab: Lab, host: Host, label: string): Promise<Container> {
+export async function addContainer(
+  lab: Lab,
+  host: Host,
+  label: string,
+  { ipv6 = false }: { ipv6?: boolean } = {},
+): Promise<Container> {
   const ns = await lab.namespace(label);
   const endpoint = await host.agent.client.addEndpoint({
     containerId: label,
     interface: 'eth0',
     netns: ns.path,
     ipv4Count: 1,
+    ipv6Count: ipv6 ? 1 : 0,
   });
   const address = endpoint.addresses[0]?.split('/')[0];
   if (!address) throw new Error(`agent on ${host.name} gave ${label} no address`);
@@ -160,7 +166,16 @@ export interface MeshCluster {
  */
 export async function meshCluster(
   lab: Lab,
-  { count = 3, mesh = true, pool = '10.65.0.0/16', blockSize = 26, reflectors = [] as number[] } = {},
+  {
+    count = 3,
+    mesh = true,
+    pool = '10.65.0.0/16',
+    blockSize = 26,
+    reflectors = [] as number[],
+    /** Also give hosts fd00:0::i/64, IPv6 BGP sessions and an IPv6 pool (fd00:65::/64, /122 blocks). */
+    ipv6 = false,
+    extraManifests = '',
+  } = {},
 ): Promise<MeshCluster> {
   const etcd = await startEtcd(lab);
   const sw = await lab.namespace('switch');
@@ -168,11 +183,15 @@ export async function meshCluster(
   const hostNs: Netns[] = [];
   for (let i = 1; i <= count; i++) {
     const ns = await lab.namespace(`h${i}`, { forwarding: true });
-    await lab.link(sw, [], ns, `10.0.0.${i}/24`, { aIf: `port${i}`, bIf: 'eth0' });
+    await lab.link(sw, [], ns, ipv6 ? [`10.0.0.${i}/24`, `fd00::${i}/64`] : `10.0.0.${i}/24`, {
+      aIf: `port${i}`,
+      bIf: 'eth0',
+    });
     await sw.ip('link', 'set', `port${i}`, 'master', bridge);
     hostNs.push(ns);
   }
-  let manifests = poolYaml('pool4', pool, blockSize) + bgpConfigYaml(64512, mesh);
+  let manifests = poolYaml('pool4', pool, blockSize) + bgpConfigYaml(64512, mesh) + extraManifests;
+  if (ipv6) manifests += poolYaml('pool6', 'fd00:65::/64', 122);
   for (const i of reflectors)
     manifests += `apiVersion: tsroute.io/v1
 kind: Node
@@ -189,7 +208,12 @@ spec:
     hostNs.map(async (ns, i) => {
       const name = `h${i + 1}`;
       const address = `10.0.0.${i + 1}`;
-      const agent = await startAgent(lab, ns, { name, etcd, bgpAddress: address });
+      const agent = await startAgent(lab, ns, {
+        name,
+        etcd,
+        bgpAddress: address,
+        ...(ipv6 ? { bgpAddress6: `fd00::${i + 1}` } : {}),
+      });
       return { name, ns, address, as: 64512, agent };
     }),
   );
