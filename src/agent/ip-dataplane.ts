@@ -6,8 +6,9 @@
 //   proto 186 (RTPROT_BGP)           routes learned by BGP
 // Routes with any other protocol, and links without the "tsr" prefix, are never touched.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Route } from '../api/types.js';
 import type { LearnedRoute } from './announcements.js';
@@ -61,21 +62,52 @@ function netnsName(path: string): string {
   return basename(path);
 }
 
+/** A random locally administered unicast MAC for a container's interface. */
+function containerMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** A veth's iflink is its peer's index; read from /sys, or asked of `ip` when /sys is not ours. */
+async function peerIfindex(hostIfName: string, ifName: string, ns: string | undefined): Promise<number> {
+  try {
+    const n = Number((await readFile(`/sys/class/net/${hostIfName}/iflink`, 'utf8')).trim());
+    if (Number.isInteger(n) && n > 0) return n;
+  } catch {
+    // /sys belongs to another namespace (started with nsenter instead of ip netns exec)
+  }
+  const [link] = JSON.parse(await exec([IP, ...(ns ? ['-n', ns] : []), '-j', 'link', 'show', ifName])) as {
+    ifindex: number;
+  }[];
+  return link?.ifindex ?? 0;
+}
+
 async function sysctl(path: string, value: string | number): Promise<void> {
   await writeFile(`/proc/sys/${path}`, String(value));
 }
 
 class IpWiring implements EndpointWiring {
+  /**
+   * Two `ip` processes per endpoint, the floor for this implementation: one batch in our namespace
+   * (veth with its peer created directly in the container's namespace, host side up with its /32s),
+   * one in the container's (address, gateway, default route). We choose the container's MAC, and
+   * read its interface index from the host side's iflink, so nothing needs a third process.
+   */
   async add(spec: WiringSpec): Promise<{ mac: string; containerIfindex: number }> {
     const { hostIfName, ifName, addresses } = spec;
     const mtu = spec.mtu ? ` mtu ${spec.mtu}` : '';
     const ns = spec.netnsPath ? netnsName(spec.netnsPath) : undefined;
+    const mac = containerMac();
     await ipBatch([
-      `link add ${hostIfName}${mtu} type veth peer name ${ifName}${mtu}${ns ? ` netns ${ns}` : ''}`,
-      `link set ${hostIfName} address ${HOST_MAC}`,
+      `link add ${hostIfName}${mtu} address ${HOST_MAC} type veth peer name ${ifName}${mtu} address ${mac}${ns ? ` netns ${ns}` : ''}`,
+      `link set ${hostIfName} up`,
+      ...addresses.map(
+        (a) => `route replace ${hostRoute(a)} dev ${hostIfName} scope link proto ${RTPROT_TSROUTE_LOCAL}`,
+      ),
     ]);
-    // Proxy ARP answers the container's ARP for 169.254.1.1 with our MAC; without proxy_delay=0 the
-    // first packet waits ~0.5 s.
+    // Proxy ARP lets the host answer for addresses it routes elsewhere; the container itself has a
+    // permanent neighbour entry for its gateway (below). Without proxy_delay=0 a proxied answer waits ~0.5 s.
     await sysctl(`net/ipv4/conf/${hostIfName}/proxy_arp`, 1);
     await sysctl(`net/ipv4/neigh/${hostIfName}/proxy_delay`, 0);
     await sysctl(`net/ipv4/conf/${hostIfName}/forwarding`, 1);
@@ -83,48 +115,33 @@ class IpWiring implements EndpointWiring {
       await sysctl(`net/ipv6/conf/${hostIfName}/proxy_ndp`, 1).catch(() => {});
       await sysctl(`net/ipv6/conf/${hostIfName}/forwarding`, 1).catch(() => {});
     }
-    await ipBatch([
-      `link set ${hostIfName} up`,
-      ...addresses.map(
-        (a) => `route replace ${hostRoute(a)} dev ${hostIfName} scope link proto ${RTPROT_TSROUTE_LOCAL}`,
-      ),
-    ]);
-    if (!ns) {
-      const [link] = JSON.parse(await exec([IP, '-j', 'link', 'show', ifName])) as {
-        address: string;
-        ifindex: number;
-      }[];
-      return { mac: link?.address ?? '', containerIfindex: link?.ifindex ?? 0 };
+    if (ns) {
+      const v4 = addresses.filter((a) => !a.includes(':'));
+      const v6 = addresses.filter((a) => a.includes(':'));
+      await ipBatch(
+        [
+          ...addresses.map((a) => `addr add ${hostRoute(a)} dev ${ifName}${a.includes(':') ? ' nodad' : ''}`),
+          `link set ${ifName} up`,
+          // A permanent neighbour entry for the gateway: the container never needs an ARP answer for
+          // 169.254.1.1 (proxy ARP gives one only when the host itself has a route to that address).
+          ...(v4.length
+            ? [
+                `route add 169.254.1.1 dev ${ifName} scope link`,
+                `neigh replace 169.254.1.1 lladdr ${HOST_MAC} dev ${ifName} nud permanent`,
+                `route add default via 169.254.1.1 dev ${ifName}`,
+              ]
+            : []),
+          ...(v6.length
+            ? [
+                `neigh replace ${GATEWAY6} lladdr ${HOST_MAC} dev ${ifName} nud permanent`,
+                `route add default via ${GATEWAY6} dev ${ifName}`,
+              ]
+            : []),
+        ],
+        ns,
+      );
     }
-    const v4 = addresses.filter((a) => !a.includes(':'));
-    const v6 = addresses.filter((a) => a.includes(':'));
-    await ipBatch(
-      [
-        ...addresses.map((a) => `addr add ${hostRoute(a)} dev ${ifName}${a.includes(':') ? ' nodad' : ''}`),
-        `link set ${ifName} up`,
-        // A permanent neighbour entry for the gateway: the container never needs an ARP answer for
-        // 169.254.1.1 (proxy ARP gives one only when the host itself has a route to that address).
-        ...(v4.length
-          ? [
-              `route add 169.254.1.1 dev ${ifName} scope link`,
-              `neigh replace 169.254.1.1 lladdr ${HOST_MAC} dev ${ifName} nud permanent`,
-              `route add default via 169.254.1.1 dev ${ifName}`,
-            ]
-          : []),
-        ...(v6.length
-          ? [
-              `neigh replace ${GATEWAY6} lladdr ${HOST_MAC} dev ${ifName} nud permanent`,
-              `route add default via ${GATEWAY6} dev ${ifName}`,
-            ]
-          : []),
-      ],
-      ns,
-    );
-    const [link] = JSON.parse(await exec([IP, '-n', ns, '-j', 'link', 'show', ifName])) as {
-      address: string;
-      ifindex: number;
-    }[];
-    return { mac: link?.address ?? '', containerIfindex: link?.ifindex ?? 0 };
+    return { mac, containerIfindex: await peerIfindex(hostIfName, ifName, ns) };
   }
 
   async remove(spec: { hostIfName: string; addresses: string[] }): Promise<boolean> {
