@@ -1,0 +1,48 @@
+// The CLI against a running agent: endpoint add/list/check/del, rib views and node status, as a
+// person would type them (one host, its agent, the compiled `tsroute`).
+import test from 'ava';
+import { allSessionsUp, meshCluster } from '../helpers/cluster.js';
+import { labFor } from '../helpers/lab.js';
+
+test('tsroute endpoint / rib / node status against a running agent', async (t) => {
+  const lab = await labFor(t);
+  const { hosts } = await meshCluster(lab, { count: 2 });
+  const h1 = hosts[0]!;
+  await allSessionsUp(hosts, 1);
+  const ns = await lab.namespace('web');
+
+  const add = await h1.agent.cli(['endpoint', 'add', '--container-id', 'web', '--netns', ns.path, '-o', 'json']);
+  t.is(add.code, 0, add.stderr);
+  const ep = JSON.parse(add.stdout) as { addresses: string[]; hostInterface: string; gatewayIpv4: string };
+  t.regex(ep.addresses[0]!, /^10\.65\.\d+\.\d+\/32$/);
+  t.regex(ep.hostInterface, /^tsr[0-9a-f]{11}$/);
+  t.is(ep.gatewayIpv4, '169.254.1.1');
+
+  const list = await h1.agent.cli(['endpoint', 'list']);
+  t.regex(list.stdout, new RegExp(`web\\s+eth0\\s+${ep.addresses[0]!.replace(/\./g, '\\.').replace('/', '\\/')}`));
+  t.is((await h1.agent.cli(['endpoint', 'check', '--container-id', 'web'])).stdout.trim(), 'web/eth0: ok');
+  // break it behind the agent's back: check says what is wrong, exit 1
+  await h1.ns.ip('link', 'del', ep.hostInterface);
+  const broken = await h1.agent.cli(['endpoint', 'check', '--container-id', 'web']);
+  t.is(broken.code, 1);
+  t.regex(broken.stderr, /host interface tsr[0-9a-f]{11} is missing/);
+
+  const rib = await h1.agent.cli(['rib']);
+  t.regex(rib.stdout, /\*\s+10\.65\.\d+\.\d+\/26\s+10\.0\.0\.1\s+-/); // our own block, local
+  const fib = await h1.agent.cli(['rib', '--fib']);
+  t.regex(fib.stdout, /blackhole\s+-\s+-\s+block/);
+  const adjIn = await h1.agent.cli(['rib', '--view', 'in']);
+  t.is(adjIn.code, 1);
+  t.is(adjIn.stderr.trim(), 'tsroute: --view in needs --peer ADDRESS');
+
+  const del = await h1.agent.cli(['endpoint', 'del', '--container-id', 'web']);
+  t.regex(del.stdout, /^deleted web\/eth0, released 10\.65\./);
+  t.regex((await h1.agent.cli(['endpoint', 'del', '--container-id', 'web'])).stdout, /did not exist/);
+
+  const bad = await h1.agent.cli(['endpoint', 'add', '--container-id', 'x', '--netns', ns.path, '--ipv4', 'many']);
+  t.is(bad.code, 1);
+  t.is(bad.stderr.trim(), 'tsroute: --ipv4 must be a whole number from 0 to 16, got "many"');
+  const noAgent = await h1.agent.cli(['node', 'status', '--api-socket', lab.path('nobody.sock')]);
+  t.is(noAgent.code, 3);
+  t.regex(noAgent.stderr, /is "tsroute node run" running\?/);
+});
