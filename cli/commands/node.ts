@@ -1,11 +1,26 @@
 import type { Command } from 'commander';
 import type { AgentFlags } from '../../src/agent/config.js';
+import type { Event } from '../../src/api/types.js';
 import { DEFAULT_API_SOCKET } from '../../src/api/types.js';
-import { withAgent, withApiSocket } from '../agent-connection.js';
+import { agentClient, withAgent, withApiSocket } from '../agent-connection.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
 import { renderNodeStatus } from '../node-status.js';
 import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+
+/** One line per event, for people. */
+function describeEvent(e: Event): string {
+  const time = new Date(Number(e.timeUnixMs)).toISOString().slice(11, 23);
+  if (e.peer)
+    return `${time} peer ${e.peer.peer.address} AS${e.peer.peer.asNumber} ${e.peer.previousState} → ${e.peer.peer.state}`;
+  if (e.route)
+    return e.route.kind === 'withdrawn'
+      ? `${time} route ${e.route.route.prefix} withdrawn`
+      : `${time} route ${e.route.route.prefix} via ${e.route.route.nextHops.join(',')} [${e.route.route.asPath.join(' ')}]`;
+  if (e.endpoint)
+    return `${time} endpoint ${e.endpoint.kind} ${e.endpoint.endpoint.containerId}/${e.endpoint.endpoint.interface} ${e.endpoint.endpoint.addresses.join(',')}`;
+  return `${time} ${JSON.stringify(e)}`;
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -56,6 +71,38 @@ export function registerNode(program: Command): void {
           o.output === 'json' ? `${JSON.stringify(status, null, 2)}\n` : `${renderNodeStatus(status)}\n`,
         );
       }),
+    );
+  withApiSocket(
+    node
+      .command('events')
+      .description("follow the local agent's events: BGP session changes, best paths, endpoints (Ctrl-C ends)")
+      .option('--peers', 'only session changes')
+      .option('--routes', 'only best-path changes')
+      .option('--endpoints', 'only endpoint changes')
+      .option('-o, --output <format>', 'text or json (one JSON object per line)', 'text'),
+  )
+    .addHelpText('after', '\nExample:\n  tsroute node events --peers')
+    .action(
+      action(
+        async (o: { peers?: boolean; routes?: boolean; endpoints?: boolean; output: string; apiSocket?: string }) => {
+          if (o.output !== 'text' && o.output !== 'json')
+            throw new CliError(`--output must be "text" or "json", got "${o.output}"`);
+          const client = agentClient(o);
+          await client.getStatus(5000); // a missing agent is one clear error, not a silent wait
+          await new Promise<void>((resolve, reject) => {
+            const stop = client.watchEvents(
+              { peers: !!o.peers, routes: !!o.routes, endpoints: !!o.endpoints },
+              (e) => process.stdout.write(`${o.output === 'json' ? JSON.stringify(e) : describeEvent(e)}\n`),
+              (err) => (err ? reject(err) : resolve()),
+            );
+            process.once('SIGINT', () => {
+              stop();
+              resolve();
+            });
+          });
+          client.close();
+        },
+      ),
     );
   withEtcd(
     node

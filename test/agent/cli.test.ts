@@ -1,6 +1,8 @@
 // The CLI against a running agent: endpoint add/list/check/del, rib views and node status, as a
 // person would type them (one host, its agent, the compiled `tsroute`).
 import test from 'ava';
+import { tsrouteArgv } from '../../src/lab/agent.js';
+import { waitFor } from '../../src/lab/index.js';
 import { allSessionsUp, meshCluster } from '../helpers/cluster.js';
 import { labFor } from '../helpers/lab.js';
 
@@ -10,6 +12,15 @@ test('tsroute endpoint / rib / node status against a running agent', async (t) =
   const h1 = hosts[0]!;
   await allSessionsUp(hosts, 1);
   const ns = await lab.namespace('web');
+  const events = h1.ns.spawn('events', [
+    ...tsrouteArgv(),
+    'node',
+    'events',
+    '--endpoints',
+    '--api-socket',
+    h1.agent.apiSocket,
+  ]);
+  await new Promise((r) => setTimeout(r, 1500)); // let it subscribe
 
   const add = await h1.agent.cli(['endpoint', 'add', '--container-id', 'web', '--netns', ns.path, '-o', 'json']);
   t.is(add.code, 0, add.stderr);
@@ -38,6 +49,10 @@ test('tsroute endpoint / rib / node status against a running agent', async (t) =
   const del = await h1.agent.cli(['endpoint', 'del', '--container-id', 'web']);
   t.regex(del.stdout, /^deleted web\/eth0, released 10\.65\./);
   t.regex((await h1.agent.cli(['endpoint', 'del', '--container-id', 'web'])).stdout, /did not exist/);
+
+  await waitFor('the event stream to show both', () => /endpoint deleted web\/eth0/.test(events.tail(10)));
+  t.regex(events.tail(10), /endpoint added web\/eth0 10\.65\.\d+\.\d+\/32/);
+  await events.stop();
 
   const bad = await h1.agent.cli(['endpoint', 'add', '--container-id', 'x', '--netns', ns.path, '--ipv4', 'many']);
   t.is(bad.code, 1);
