@@ -11,7 +11,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 
 # binary -> Debian package that provides it
 declare -A need=(
-  [ip]=iproute2 [ping]=iputils-ping [nft]=nftables [tcpdump]=tcpdump
+  [ip]=iproute2 [ping]=iputils-ping [/usr/sbin/nft]=nftables [tcpdump]=tcpdump [curl]=curl
   [etcd]=etcd-server [etcdctl]=etcd-client
   [bird]=bird2 [birdc]=bird2
   [gobgpd]=gobgpd [gobgp]=gobgpd
