@@ -155,7 +155,7 @@ async function routeProgramming(): Promise<void> {
         if (n > 0 && !first) first = performance.now();
         return n >= ROUTES;
       },
-      { timeoutMs: 300_000, intervalMs: 100 },
+      { timeoutMs: 300_000, intervalMs: 250 },
     );
     const agentMs = performance.now() - t0;
     const done = performance.now();

@@ -29,8 +29,13 @@ import { registerNode } from './register-node.js';
 
 /** How long after start learned routes missing from BGP are kept in the kernel (peers resending). */
 const RESTART_GRACE_MS = 10_000;
-/** How long best-path changes are gathered before the kernel is updated. */
-const LEARNED_BATCH_MS = 20;
+/**
+ * How long best-path changes are gathered before the kernel is updated: a few milliseconds for a
+ * single change (convergence), longer while a table is streaming in (throughput: fewer, larger batches).
+ */
+const LEARNED_BATCH_MS = { quiet: 3, busy: 50 };
+/** Changes in the previous batch above which the stream counts as busy. */
+const BUSY_BATCH = 500;
 
 export interface AgentParts {
   config: AgentConfig;
@@ -61,6 +66,13 @@ export class Agent {
   private readonly learned = new Map<string, string[]>();
   private learnedQueued = false;
   private learnedAuthoritativeAt = 0;
+  /** Prefixes whose best path changed since the last kernel update. */
+  private dirtyLearned = new Set<string>();
+  /** Recompute every learned route (announcements changed, or the restart grace ended). */
+  private allLearnedDirty = true;
+  private authoritativeSent = false;
+  private announcedKey = '';
+  private lastLearnedBatch = 0;
   private ownBlocks: string[] = [];
   private extraPaths = new Map<string, { prefix: string; communities?: string[]; med?: number }>();
   private timers: NodeJS.Timeout[] = [];
@@ -260,6 +272,7 @@ export class Agent {
       for (const [state, n] of Object.entries(counts)) this.parts.metrics.peers.set({ state }, n);
     });
     this.learned.clear();
+    this.allLearnedDirty = true;
     this.bgp = bgp;
     this.speakerIdentity = identity;
     bgp.start().catch((err) => {
@@ -273,6 +286,7 @@ export class Agent {
     if (e.local) return;
     if (e.withdrawn || e.nextHops.length === 0) this.learned.delete(e.prefix);
     else this.learned.set(e.prefix, e.nextHops);
+    this.dirtyLearned.add(e.prefix);
     if (this.events.subscriberCount > 0)
       this.events.emit({
         event: 'route',
@@ -306,24 +320,53 @@ export class Agent {
   private queueLearned(): void {
     if (this.learnedQueued) return;
     this.learnedQueued = true;
+    const delay = this.lastLearnedBatch > BUSY_BATCH ? LEARNED_BATCH_MS.busy : LEARNED_BATCH_MS.quiet;
     setTimeout(() => {
       this.learnedQueued = false;
       this.programLearned();
-    }, LEARNED_BATCH_MS);
+    }, delay);
   }
 
+  /**
+   * Hands the kernel side what changed. Only the prefixes whose best path moved are looked at, so a
+   * full table costs time proportional to the table once, not once per batch.
+   */
   private programLearned(): void {
     const bgp = this.bgp;
     if (!bgp) return;
     const self = new Set(
       [this.parts.config.bgpAddress4, this.parts.config.bgpAddress6].filter((x): x is string => !!x),
     );
-    const routes = routesToInstall(
-      [...this.learned].map(([prefix, nextHops]): LearnedRoute => ({ prefix, nextHops })),
-      bgp.announcedPrefixes(),
-      self,
-    );
-    this.parts.dataplane.routes.setLearned(routes, Date.now() >= this.learnedAuthoritativeAt);
+    const announced = bgp.announcedPrefixes();
+    const authoritative = Date.now() >= this.learnedAuthoritativeAt;
+    if (authoritative && !this.authoritativeSent) this.allLearnedDirty = true;
+    const routes = this.parts.dataplane.routes;
+    if (this.allLearnedDirty) {
+      this.allLearnedDirty = false;
+      this.lastLearnedBatch = this.learned.size;
+      this.dirtyLearned.clear();
+      this.authoritativeSent = authoritative;
+      const all = routesToInstall(
+        [...this.learned].map(([prefix, nextHops]): LearnedRoute => ({ prefix, nextHops })),
+        announced,
+        self,
+      );
+      routes.setLearned(all, authoritative);
+    } else if (this.dirtyLearned.size) {
+      const changes = new Map<string, string[] | undefined>();
+      const dirty = this.dirtyLearned;
+      this.lastLearnedBatch = dirty.size;
+      this.dirtyLearned = new Set();
+      const candidates: LearnedRoute[] = [];
+      for (const prefix of dirty) {
+        const nextHops = this.learned.get(prefix);
+        if (nextHops) candidates.push({ prefix, nextHops });
+        else changes.set(prefix, undefined);
+      }
+      const install = new Map(routesToInstall(candidates, announced, self).map((r) => [r.prefix, r.nextHops]));
+      for (const c of candidates) changes.set(c.prefix, install.get(c.prefix));
+      routes.updateLearned(changes);
+    }
     this.parts.metrics.locRibRoutes.set(this.learned.size);
   }
 
@@ -375,7 +418,13 @@ export class Agent {
     });
     this.parts.dataplane.routes.setBlackholes(this.ownBlocks);
     this.bgp?.applyAnnouncements(desired);
-    this.queueLearned();
+    const key = [...desired.keys()].sort().join(' ');
+    if (key !== this.announcedKey) {
+      // a learned route may now be hidden by (or freed from) one of our own prefixes
+      this.announcedKey = key;
+      this.allLearnedDirty = true;
+      this.queueLearned();
+    }
   }
 
   addPath(prefix: string, communities: string[], med?: number): void {

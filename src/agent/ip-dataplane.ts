@@ -206,6 +206,10 @@ class IpRoutes implements RouteProgrammer {
   /** What we last put in the kernel, keyed "proto prefix"; undefined until the first full sync. */
   private applied?: Map<string, string>;
   private fullSync = true;
+  /** Compare every desired route with `applied` (after a wholesale change), not only `dirty` ones. */
+  private compareAll = true;
+  /** Learned prefixes changed since the last pass. */
+  private dirty = new Set<string>();
 
   constructor(
     private readonly log: Logger,
@@ -229,12 +233,23 @@ class IpRoutes implements RouteProgrammer {
 
   setBlackholes(prefixes: string[]): void {
     this.blackholes = new Set(prefixes);
+    this.compareAll = true;
     this.queue();
   }
 
   setLearned(routes: LearnedRoute[], authoritative: boolean): void {
     this.learned = new Map(routes.map((r) => [r.prefix, [...r.nextHops].sort().join(',')]));
     this.learnedAuthoritative = authoritative;
+    this.compareAll = true;
+    this.queue();
+  }
+
+  updateLearned(changes: Map<string, string[] | undefined>): void {
+    for (const [prefix, nextHops] of changes) {
+      if (nextHops) this.learned.set(prefix, [...nextHops].sort().join(','));
+      else this.learned.delete(prefix);
+      this.dirty.add(prefix);
+    }
     this.queue();
   }
 
@@ -336,30 +351,50 @@ class IpRoutes implements RouteProgrammer {
         kernel.set(`${r.protocol} ${prefix}`, value);
       }
       this.applied = kernel;
+      this.compareAll = true;
     }
     const applied = this.applied;
-    const desired = new Map<string, string>();
-    for (const p of this.blackholes) desired.set(`${RTPROT_TSROUTE_BLOCK} ${p}`, 'blackhole');
-    for (const [p, nh] of this.learned) desired.set(`${RTPROT_BGP} ${p}`, nh);
     const lines: string[] = [];
-    for (const [key, value] of applied) {
-      if (desired.has(key)) continue;
+    const want = (key: string): string | undefined => {
       const [proto, prefix] = key.split(' ') as [string, string];
-      if (proto === String(RTPROT_TSROUTE_BLOCK)) lines.push(`route del blackhole ${prefix} proto ${proto}`);
-      else if (this.learnedAuthoritative) lines.push(`route del ${prefix} proto ${proto}`);
-      else desired.set(key, value); // kept through a restart until BGP has re-learned the table
+      if (proto === String(RTPROT_TSROUTE_BLOCK)) return this.blackholes.has(prefix) ? 'blackhole' : undefined;
+      return this.learned.get(prefix);
+    };
+    const line = (key: string, value: string | undefined): string | undefined => {
+      const [proto, prefix] = key.split(' ') as [string, string];
+      if (value === undefined) {
+        if (proto === String(RTPROT_TSROUTE_BLOCK)) return `route del blackhole ${prefix} proto ${proto}`;
+        // kept through a restart until BGP has re-learned the table
+        return this.learnedAuthoritative ? `route del ${prefix} proto ${proto}` : undefined;
+      }
+      return proto === String(RTPROT_TSROUTE_BLOCK)
+        ? `route replace blackhole ${prefix} proto ${proto}`
+        : this.learnedLine(prefix, value);
+    };
+    // A full table arrives in thousands of small changes: compare only what changed, unless a
+    // wholesale change (or a kernel read) asks for everything.
+    let keys: Iterable<string>;
+    if (this.compareAll) {
+      this.compareAll = false;
+      this.dirty.clear();
+      const all = new Set(applied.keys());
+      for (const p of this.blackholes) all.add(`${RTPROT_TSROUTE_BLOCK} ${p}`);
+      for (const p of this.learned.keys()) all.add(`${RTPROT_BGP} ${p}`);
+      keys = all;
+    } else {
+      keys = [...this.dirty].map((p) => `${RTPROT_BGP} ${p}`);
+      this.dirty = new Set();
     }
-    for (const [key, value] of desired) {
+    for (const key of keys) {
+      const value = want(key);
       if (applied.get(key) === value) continue;
-      const [proto, prefix] = key.split(' ') as [string, string];
-      lines.push(
-        proto === String(RTPROT_TSROUTE_BLOCK)
-          ? `route replace blackhole ${prefix} proto ${proto}`
-          : this.learnedLine(prefix, value),
-      );
+      const l = line(key, value);
+      if (l === undefined) continue;
+      lines.push(l);
+      if (value === undefined) applied.delete(key);
+      else applied.set(key, value);
     }
-    this.applied = desired;
-    this.owned = desired.size;
+    this.owned = applied.size;
     if (lines.length === 0) return;
     try {
       // -force: one bad route (a next hop not reachable yet) must not stop the rest of the batch

@@ -18,6 +18,8 @@ export interface RouteProgrammer {
    * sent their tables), routes missing from the set are kept instead of deleted.
    */
   setLearned(routes: LearnedRoute[], authoritative: boolean): void;
+  /** Changes to the learned routes since the last call: next hops, or undefined for gone. */
+  updateLearned(changes: Map<string, string[] | undefined>): void;
   /** Masquerade from these pools to destinations outside all pools. */
   setNatOutgoing(natPools: string[], allPools: string[]): Promise<void>;
   /** The kernel routes the agent owns, as the API shows them. */
