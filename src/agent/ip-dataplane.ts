@@ -6,13 +6,12 @@
 //   proto 186 (RTPROT_BGP)           routes learned by BGP
 // Routes with any other protocol, and links without the "tsr" prefix, are never touched.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Route } from '../api/types.js';
 import type { LearnedRoute } from './announcements.js';
-import type { EndpointWiring, WiringSpec } from './endpoints.js';
+import { containerMac, type EndpointWiring, type WiringSpec } from './endpoints.js';
 import type { Logger } from './logger.js';
 import type { Dataplane, RouteProgrammer } from './ports.js';
 
@@ -62,13 +61,6 @@ function netnsName(path: string): string {
   return basename(path);
 }
 
-/** A random locally administered unicast MAC for a container's interface. */
-function containerMac(): string {
-  const b = randomBytes(6);
-  b[0] = (b[0]! & 0xfe) | 0x02;
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-}
-
 /** A veth's iflink is its peer's index; read from /sys, or asked of `ip` when /sys is not ours. */
 async function peerIfindex(hostIfName: string, ifName: string, ns: string | undefined): Promise<number> {
   try {
@@ -98,7 +90,7 @@ class IpWiring implements EndpointWiring {
     const { hostIfName, ifName, addresses } = spec;
     const mtu = spec.mtu ? ` mtu ${spec.mtu}` : '';
     const ns = spec.netnsPath ? netnsName(spec.netnsPath) : undefined;
-    const mac = containerMac();
+    const mac = spec.mac ?? containerMac();
     await ipBatch([
       `link add ${hostIfName}${mtu} address ${HOST_MAC} type veth peer name ${ifName}${mtu} address ${mac}${ns ? ` netns ${ns}` : ''}`,
       `link set ${hostIfName} up`,

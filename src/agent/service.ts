@@ -47,7 +47,12 @@ export function agentService(agent: Agent): AgentService {
         workload: req.workload,
         labels: req.labels,
       });
-      agent.parts.metrics.endpointAddSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      agent.parts.metrics.endpointAddSeconds.observe(seconds);
+      agent.log.debug(
+        { endpoint: `${e.containerId}/${e.interface}`, apiMs: +(seconds * 1000).toFixed(1) },
+        'AddEndpoint',
+      );
       return e;
     },
     deleteEndpoint: (req: DeleteEndpointRequest) => agent.endpoints.delete(req.containerId, ifName(req.interface)),
