@@ -1,6 +1,6 @@
-// A dataplane on iproute2's batch mode: one `ip -batch` process per endpoint change or route
-// reconciliation (never one per route), and nft for nat-outgoing. It is the agent's stand-in until
-// the netlink dataplane in src/dataplane is wired in; it follows the same ownership rules:
+// The agent's dataplane: host-side links and endpoint routes over rtnetlink (netlink-veth.ts), the
+// container side and route reconciliation through iproute2's batch mode (one `ip -batch` per
+// endpoint or per reconciliation pass, never one per route), and nft for nat-outgoing. Ownership:
 //   proto 80  (RTPROT_TSROUTE_LOCAL) /32 and /128 routes to this host's endpoints
 //   proto 81  (RTPROT_TSROUTE_BLOCK) blackholes for the blocks this host owns
 //   proto 186 (RTPROT_BGP)           routes learned by BGP
@@ -13,6 +13,7 @@ import type { Route } from '../api/types.js';
 import type { LearnedRoute } from './announcements.js';
 import { containerMac, type EndpointWiring, type WiringSpec } from './endpoints.js';
 import type { Logger } from './logger.js';
+import { NetlinkVeth } from './netlink-veth.js';
 import type { Dataplane, RouteProgrammer } from './ports.js';
 
 export const RTPROT_TSROUTE_LOCAL = 80;
@@ -80,24 +81,29 @@ async function sysctl(path: string, value: string | number): Promise<void> {
 }
 
 class IpWiring implements EndpointWiring {
+  private readonly veth = new NetlinkVeth();
+
   /**
-   * Two `ip` processes per endpoint, the floor for this implementation: one batch in our namespace
-   * (veth with its peer created directly in the container's namespace, host side up with its /32s),
-   * one in the container's (address, gateway, default route). We choose the container's MAC, and
-   * read its interface index from the host side's iflink, so nothing needs a third process.
+   * The host side over netlink (veth with its peer created directly in the container's namespace,
+   * host side up with its /32s), then one `ip -batch` in the container's namespace (address,
+   * gateway, default route): a netlink socket cannot be opened in another namespace from Node. We
+   * choose the container's MAC and read its interface index from the host side's iflink, so nothing
+   * else needs a process.
    */
   async add(spec: WiringSpec): Promise<{ mac: string; containerIfindex: number }> {
     const { hostIfName, ifName, addresses } = spec;
-    const mtu = spec.mtu ? ` mtu ${spec.mtu}` : '';
     const ns = spec.netnsPath ? netnsName(spec.netnsPath) : undefined;
     const mac = spec.mac ?? containerMac();
-    await ipBatch([
-      `link add ${hostIfName}${mtu} address ${HOST_MAC} type veth peer name ${ifName}${mtu} address ${mac}${ns ? ` netns ${ns}` : ''}`,
-      `link set ${hostIfName} up`,
-      ...addresses.map(
-        (a) => `route replace ${hostRoute(a)} dev ${hostIfName} scope link proto ${RTPROT_TSROUTE_LOCAL}`,
-      ),
-    ]);
+    await this.veth.create({
+      hostIfName,
+      hostMac: HOST_MAC,
+      peerName: ifName,
+      peerMac: mac,
+      netnsPath: ns ? spec.netnsPath : undefined,
+      mtu: spec.mtu,
+      addresses,
+      routeProtocol: RTPROT_TSROUTE_LOCAL,
+    });
     // Proxy ARP lets the host answer for addresses it routes elsewhere; the container itself has a
     // permanent neighbour entry for its gateway (below). Without proxy_delay=0 a proxied answer waits ~0.5 s.
     await sysctl(`net/ipv4/conf/${hostIfName}/proxy_arp`, 1);
@@ -136,14 +142,8 @@ class IpWiring implements EndpointWiring {
     return { mac, containerIfindex: await peerIfindex(hostIfName, ifName, ns) };
   }
 
-  async remove(spec: { hostIfName: string; addresses: string[] }): Promise<boolean> {
-    try {
-      await exec([IP, 'link', 'del', spec.hostIfName]);
-      return true;
-    } catch (err) {
-      if (/Cannot find device|does not exist/.test((err as Error).message)) return false;
-      throw err;
-    }
+  remove(spec: { hostIfName: string; addresses: string[] }): Promise<boolean> {
+    return this.veth.remove(spec.hostIfName);
   }
 
   async check(spec: WiringSpec): Promise<string[]> {
