@@ -18,7 +18,7 @@ export function printRoutes(routes: Route[], view: RouteView): string {
     const rows = routes.map((r) => [
       r.prefix,
       r.type || 'unicast',
-      r.nextHops.join(',') || '-',
+      r.nextHops.join(',') || (r.source === 'local' ? 'self' : '-'),
       r.dev || '-',
       r.protocol,
     ]);
@@ -26,7 +26,7 @@ export function printRoutes(routes: Route[], view: RouteView): string {
   }
   const rows = routes.map((r) => [
     `${r.best ? '*' : ' '}${r.stale ? 'S' : ' '} ${r.prefix}`,
-    r.nextHops.join(',') || '-',
+    r.nextHops.join(',') || (r.source === 'local' ? 'self' : '-'),
     r.asPath.join(' ') || '-',
     r.localPref || '-',
     r.med || '-',

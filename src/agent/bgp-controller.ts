@@ -94,7 +94,6 @@ export class BgpController {
 
   private peerOptions(p: PlannedPeer, v6SessionToo: boolean): PeerOptions {
     const family6 = p.address.includes(':');
-    const localAddress = p.localAddress ?? (family6 ? this.options.address6 : this.options.address4);
     const imports: Policy[] = [];
     const exports: Policy[] = [];
     for (const name of p.filters) {
@@ -108,7 +107,11 @@ export class BgpController {
       address: p.address,
       asn: p.asNumber,
       port: p.port,
-      localAddress,
+      // The source address is the BGPPeer's sourceAddress, else whatever the kernel picks toward the
+      // peer: a host with two uplinks peers from each uplink's own address.
+      localAddress: p.localAddress,
+      // IPv6 routes carried over an IPv4 session need a real IPv6 next hop, not ::ffff:a.b.c.d.
+      localAddress6: family6 ? undefined : this.options.address6,
       routeReflectorClient: p.routeReflectorClient,
       nextHop: p.nextHopMode === 'self' ? 'self' : p.nextHopMode === 'keep' ? 'keep' : undefined,
       holdTime: this.options.holdTime,
@@ -162,12 +165,10 @@ export class BgpController {
     for (const [prefix, a] of desired) {
       const old = this.announced.get(prefix);
       if (old && old.med === a.med && old.communities.join() === a.communities.join()) continue;
-      const family6 = prefix.includes(':');
       this.speaker.announce(prefix, {
         communities: a.communities.filter((c) => c.split(':').length === 2),
         largeCommunities: a.communities.filter((c) => c.split(':').length === 3),
         med: a.med,
-        nextHop: family6 ? this.options.address6 : this.options.address4,
       });
     }
     this.announced = new Map(desired);

@@ -39,7 +39,7 @@ test('tsroute endpoint / rib / node status against a running agent', async (t) =
   t.regex(broken.stderr, /host interface tsr[0-9a-f]{11} is missing/);
 
   const rib = await h1.agent.cli(['rib']);
-  t.regex(rib.stdout, /\*\s+10\.65\.\d+\.\d+\/26\s+10\.0\.0\.1\s+-/); // our own block, local
+  t.regex(rib.stdout, /\*\s+10\.65\.\d+\.\d+\/26\s+self\s+-.*local/); // our own block
   const fib = await h1.agent.cli(['rib', '--fib']);
   t.regex(fib.stdout, /blackhole\s+-\s+-\s+block/);
   const adjIn = await h1.agent.cli(['rib', '--view', 'in']);
