@@ -1,10 +1,10 @@
 // The process around the Agent: settings, logs, metrics, the API socket, and signals. SIGTERM and
 // SIGINT end the process without withdrawing anything: the kernel keeps its routes and peers keep
 // ours under graceful restart, so containers keep talking while the agent is restarted.
-import { readFileSync } from 'node:fs';
 import { serveAgent } from '../api/server.js';
 import { Datastore } from '../datastore/index.js';
 import { Ipam } from '../ipam/index.js';
+import { version } from '../version.js';
 import { Agent, etcdOptionsOf } from './agent.js';
 import { type AgentFlags, resolveAgentConfig } from './config.js';
 import { openDataplane } from './dataplane-adapter.js';
@@ -12,21 +12,6 @@ import { ipamView } from './ipam-adapter.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { agentService } from './service.js';
-
-function packageVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'tsroute' && pkg.version) return pkg.version;
-    } catch {
-      // try the next one
-    }
-  }
-  return '0.0.0-unknown';
-}
 
 export async function runAgent(flags: AgentFlags): Promise<void> {
   const config = resolveAgentConfig(flags);
@@ -38,7 +23,7 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
     log: log.child({ component: 'dataplane' }),
     resyncIntervalMs: config.resyncIntervalMs,
   });
-  const agent = new Agent({ config, log, metrics, datastore, ipam, dataplane, version: packageVersion() });
+  const agent = new Agent({ config, log, metrics, datastore, ipam, dataplane, version: version() });
 
   let stopping = false;
   const stop = async (signal: string) => {
