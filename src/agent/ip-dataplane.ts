@@ -209,6 +209,10 @@ class IpRoutes implements RouteProgrammer {
   ) {}
 
   async start(): Promise<{ preserved: boolean }> {
+    // Containers that a runtime configured itself (Docker) ARP for their gateway 169.254.1.1, and
+    // proxy ARP only answers for an address the host routes out of another interface. A host route
+    // to it on lo is such a route (lab hosts, and some real ones, have no default route).
+    await exec([IP, 'route', 'replace', '169.254.1.1/32', 'dev', 'lo', 'proto', String(RTPROT_TSROUTE_LOCAL)]);
     const current = await this.read();
     this.owned = current.length;
     this.timer = setInterval(() => {
