@@ -1,14 +1,13 @@
 // Benchmark: time from `podman run -d` to a container the host can ping, with tsroute's CNI plugin
 // and with the standard bridge + host-local plugins, measured in the same run, interleaved, on the
 // same podman and image; then the same for `docker run` with tsroute's driver and Docker's bridge.
-// Until the real agent (`tsroute node run`) lands, tsroute's side runs against the agent TEST DOUBLE
-// (fixed address list, veth by `ip` commands): the output says so.
+// tsroute's side runs on a real `tsroute node run` (its own etcd, IPAM, netlink veth) in a lab host.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentClient } from '../src/api/index.js';
 import { agentBackend, removeSpec, serveDockerPlugin, writeSpec } from '../src/docker/index.js';
+import { meshCluster, poolYaml } from '../src/lab/cluster.js';
 import { Dockerd, installCniPlugin, Lab, type Netns, Podman, uniqueName, waitFor } from '../src/lab/index.js';
-import { AgentDouble, labHost } from '../test/runtimes/agent-double.js';
 
 const ROUNDS = Number(process.env.TSROUTE_BENCH_ROUNDS || 5);
 
@@ -22,7 +21,7 @@ interface Contender {
   /** Starts a container; resolves to its ID once the runtime command returns. */
   start(): Promise<string>;
   /** The container's address, known without asking the runtime (which would add to the time). */
-  addressOf(id: string): string | undefined;
+  addressOf(id: string): string | undefined | Promise<string | undefined>;
   remove(id: string): Promise<unknown>;
   samples: Sample[];
 }
@@ -31,7 +30,7 @@ async function timeOne(host: Netns, c: Contender): Promise<Sample> {
   const started = process.hrtime.bigint();
   const id = await c.start();
   const ran = process.hrtime.bigint();
-  const address = c.addressOf(id);
+  const address = await c.addressOf(id);
   if (!address) throw new Error(`${c.name}: no address found for container ${id}`);
   await waitFor(`${address} to answer ping`, () => host.ping(address, { timeoutS: 1 }), {
     timeoutMs: 10_000,
@@ -67,14 +66,20 @@ function table(title: string, contenders: Contender[]): void {
   }
 }
 
-/** The agent's address for a handle containing `id` (CNI handles carry the container ID). */
-const heldBy = (agent: AgentDouble, id: string) =>
-  Object.entries(agent.holdings()).find(([, handle]) => handle.includes(`.${id}.`))?.[0];
+/** The address the agent gave container `id` (CNI passes the container ID through). */
+async function addressFromAgent(agent: AgentClient, id: string): Promise<string | undefined> {
+  const { endpoints } = await agent.listEndpoints();
+  return endpoints.find((e) => e.containerId === id)?.addresses[0]?.split('/')[0];
+}
 
-async function podmanRows(lab: Lab, host: Netns, agent: AgentDouble, socket: string): Promise<void> {
+async function podmanRows(lab: Lab, host: Netns, agent: AgentClient, socket: string): Promise<void> {
   const plugin = installCniPlugin(lab.path('cni-bin'), { compiled: true });
   const podman = await Podman.create(lab, host, { cniPluginDirs: [lab.path('cni-bin')] });
-  podman.addNetwork({ cniVersion: '1.0.0', name: 'tsrnet', plugins: [{ type: 'tsroute', agentSocket: socket }] });
+  podman.addNetwork({
+    cniVersion: '1.0.0',
+    name: 'tsrnet',
+    plugins: [{ type: 'tsroute', agentSocket: socket, pools: ['podman'] }],
+  });
   const hostLocalDir = lab.path('host-local');
   podman.addNetwork({
     cniVersion: '1.0.0',
@@ -100,9 +105,9 @@ async function podmanRows(lab: Lab, host: Netns, agent: AgentDouble, socket: str
   const remove = (id: string) => podman.podman('rm', '--force', '--time', '0', id);
   const contenders: Contender[] = [
     {
-      name: 'tsroute CNI plugin (+ agent double)',
+      name: 'tsroute CNI plugin + tsroute node run',
       start: () => run('tsrnet'),
-      addressOf: (id) => heldBy(agent, id),
+      addressOf: (id) => addressFromAgent(agent, id),
       remove,
       samples: [],
     },
@@ -118,12 +123,10 @@ async function podmanRows(lab: Lab, host: Netns, agent: AgentDouble, socket: str
       samples: [],
     },
   ];
-  agent.addEndpointMs.length = 0;
   await measure(host, contenders);
   table('podman run -d → container pingable from the host', contenders);
   console.log(
-    `tsroute plugin: ${plugin.compiled ? 'compiled (dist/src/cni/main.js)' : 'TypeScript via tsx (run `npm run build` for the compiled plugin)'}; ` +
-      `the agent double's AddEndpoint (veth + routes by ~12 \`ip\` runs): median ${median(agent.addEndpointMs).toFixed(0)} ms`,
+    `tsroute plugin: ${plugin.compiled ? 'compiled (dist/src/cni/main.js)' : 'TypeScript via tsx (run `npm run build` for the compiled plugin)'}`,
   );
 }
 
@@ -166,7 +169,7 @@ async function dockerRows(lab: Lab, host: Netns, socket: string): Promise<void> 
     };
   };
   const contenders = [
-    contender('tsroute driver (+ agent double)', 'tsrnet', '10.127.1.'),
+    contender('tsroute driver + tsroute node run', 'tsrnet', '10.127.1.'),
     contender("Docker's bridge driver", 'brnet', '10.129.0.'),
   ];
   await measure(host, contenders);
@@ -176,18 +179,17 @@ async function dockerRows(lab: Lab, host: Netns, socket: string): Promise<void> 
 export async function runRuntimesBench(): Promise<void> {
   const lab = await Lab.create('bench-runtimes');
   try {
-    const host = await labHost(lab);
-    const pool = [
-      ...Array.from({ length: 200 }, (_, i) => `10.127.0.${i + 2}/32`),
-      ...Array.from({ length: 200 }, (_, i) => `10.127.1.${i + 2}/32`),
-    ];
-    const agent = new AgentDouble(host, pool);
-    const socket = lab.path('agent.sock');
-    const server = await agent.serve(socket);
-    lab.onDestroy(() => server.close());
-    console.log('tsroute agent: TEST DOUBLE (fixed address list, veth by `ip`), not `tsroute node run`');
-    await podmanRows(lab, host, agent, socket);
-    await dockerRows(lab, host, socket);
+    // one host running the real agent; podman allocates from one pool, docker names addresses in another
+    const { hosts } = await meshCluster(lab, {
+      count: 1,
+      pool: '10.127.0.0/24',
+      extraManifests: poolYaml('docker', '10.127.1.0/24', 26) + poolYaml('podman', '10.127.2.0/24', 26),
+    });
+    const host = hosts[0]!;
+    const socket = host.agent.apiSocket;
+    console.log('tsroute agent: `tsroute node run` (etcd, IPAM, netlink veth), one lab host');
+    await podmanRows(lab, host.ns, host.agent.client, socket);
+    await dockerRows(lab, host.ns, socket);
   } finally {
     await lab.destroy();
   }
