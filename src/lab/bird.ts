@@ -136,13 +136,22 @@ export class Bird implements Router {
   }
 
   /** Starts BIRD in `ns` and waits until its control socket answers. */
-  static async start(lab: Lab, ns: Netns, spec: RouterSpec): Promise<Bird> {
+  static start(lab: Lab, ns: Netns, spec: RouterSpec): Promise<Bird> {
+    return Bird.launch(lab, ns, spec);
+  }
+
+  /** BIRD with a configuration written by someone else (a topology file's bound bird.conf). */
+  static startWithConfig(lab: Lab, ns: Netns, spec: RouterSpec, conf: string): Promise<Bird> {
+    return Bird.launch(lab, ns, spec, conf);
+  }
+
+  private static async launch(lab: Lab, ns: Netns, spec: RouterSpec, conf?: string): Promise<Bird> {
     const binary = requireBinary('bird');
     requireBinary('birdc');
     const confFile = lab.path(`bird-${ns.label}.conf`);
     const socket = lab.path(`bird-${ns.label}.ctl`);
     const origins = (spec.originate ?? []).map(toOrigination);
-    writeFileSync(confFile, birdConfig(spec, `${lab.logDir}/bird-${ns.label}.log`, origins));
+    writeFileSync(confFile, conf ?? birdConfig(spec, `${lab.logDir}/bird-${ns.label}.log`, origins));
     const daemon = ns.spawn('bird', [
       binary,
       '-f',

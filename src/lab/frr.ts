@@ -140,7 +140,24 @@ export class Frr implements Router {
     private readonly runDir: string,
   ) {}
 
-  static async start(lab: Lab, ns: Netns, spec: RouterSpec): Promise<Frr> {
+  static start(lab: Lab, ns: Netns, spec: RouterSpec): Promise<Frr> {
+    return Frr.launch(lab, ns, spec, (log) => frrBgpdConfig(spec, log));
+  }
+
+  /**
+   * FRR with a bgpd configuration written by someone else (a topology file's bound frr.conf): `spec`
+   * then only names it (router ID, AS) for status output; the peers come from the file.
+   */
+  static startWithConfig(lab: Lab, ns: Netns, spec: RouterSpec, bgpdConf: string): Promise<Frr> {
+    return Frr.launch(lab, ns, spec, () => bgpdConf);
+  }
+
+  private static async launch(
+    lab: Lab,
+    ns: Netns,
+    spec: RouterSpec,
+    bgpdConfig: (logFile: string) => string,
+  ): Promise<Frr> {
     requireBinary(ZEBRA);
     requireBinary(BGPD);
     requireBinary('vtysh');
@@ -159,7 +176,7 @@ export class Frr implements Router {
       `${runDir}/zebra.conf`,
       `hostname frr-${spec.routerId}\nlog file ${lab.logDir}/frr-${ns.label}-zebra.log\n!\n`,
     );
-    writeFileSync(`${runDir}/bgpd.conf`, frrBgpdConfig(spec, `${lab.logDir}/frr-${ns.label}-bgpd.log`));
+    writeFileSync(`${runDir}/bgpd.conf`, bgpdConfig(`${lab.logDir}/frr-${ns.label}-bgpd.log`));
     const common = ['-d', '-u', 'frr', '-g', 'frr', '-z', `${runDir}/zserv.api`, '--vty_socket', runDir, '-P', '0'];
     await ns.exec([ZEBRA, ...common, '-f', `${runDir}/zebra.conf`, '-i', `${runDir}/zebra.pid`]);
     await waitFor('FRR zebra socket', () => run(['test', '-S', `${runDir}/zserv.api`]).then(() => true));

@@ -1,0 +1,159 @@
+// Realizes a containerlab topology on this machine with network namespaces: every node a namespace,
+// every link a veth, `exec` lines run in the node, routers started from their bound configs, one etcd,
+// `tsroute node run` on every host, the topology's tsroute.yaml applied, test containers wired
+// through each host's agent. The state (namespace names, API sockets, containers) goes to a JSON
+// file so `tsroute lab status|exec|down` work from other processes.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
+import { startAgent } from './agent.js';
+import { Bird } from './bird.js';
+import { addContainer, apply, type Container, type Host } from './cluster.js';
+import type { LabNode, LabTopology } from './containerlab.js';
+import { startEtcd } from './etcd.js';
+import { Frr } from './frr.js';
+import { Lab } from './lab.js';
+import type { Netns } from './netns.js';
+import { waitFor } from './wait.js';
+
+export const LAB_STATE_ROOT = process.env.TSROUTE_LAB_STATE_DIR || '/run/tsroute-lab';
+
+export interface LabState {
+  name: string;
+  file: string;
+  /** The process holding the lab; `lab down` stops it and it removes everything. */
+  pid: number;
+  ready: boolean;
+  error?: string;
+  etcd?: string;
+  namespaces: Record<string, string>;
+  hosts: { name: string; ns: string; address: string; apiSocket: string }[];
+  containers: { name: string; host: string; ns: string; address: string }[];
+}
+
+export const statePath = (name: string) => `${LAB_STATE_ROOT}/${name}/state.json`;
+
+export function readState(name: string): LabState | undefined {
+  try {
+    return JSON.parse(readFileSync(statePath(name), 'utf8')) as LabState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeState(state: LabState): void {
+  mkdirSync(`${LAB_STATE_ROOT}/${state.name}`, { recursive: true });
+  writeFileSync(statePath(state.name), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+function label(node: LabNode, key: string): string | undefined {
+  return node.labels[`tsroute.io/${key}`];
+}
+
+function boundFile(node: LabNode, ending: string[]): string {
+  const bind = node.binds.find((b) => ending.some((e) => b.node.endsWith(e)));
+  if (!bind) throw new Error(`node "${node.name}": no bind for ${ending.join(' or ')} (its router configuration)`);
+  return readFileSync(bind.host, 'utf8');
+}
+
+export interface RunningLab {
+  lab: Lab;
+  state: LabState;
+  hosts: Host[];
+  containers: Container[];
+}
+
+export async function runLab(topology: LabTopology, progress: (line: string) => void): Promise<RunningLab> {
+  const lab = await Lab.create(`lab-${topology.name}`);
+  const state: LabState = {
+    name: topology.name,
+    file: topology.file,
+    pid: process.pid,
+    ready: false,
+    namespaces: {},
+    hosts: [],
+    containers: [],
+  };
+  try {
+    progress(`etcd for the lab`);
+    const etcd = await startEtcd(lab);
+    state.etcd = etcd.endpoint;
+    const ns = new Map<string, Netns>();
+    for (const node of topology.nodes) {
+      const n = await lab.namespace(node.name, { forwarding: node.role !== 'bridge' });
+      ns.set(node.name, n);
+      state.namespaces[node.name] = n.name;
+    }
+    progress(`${topology.nodes.length} nodes as namespaces`);
+    for (const node of topology.nodes.filter((x) => x.role === 'bridge')) await lab.bridge(ns.get(node.name)!, 'br0');
+    const bridgeNodes = new Set(topology.nodes.filter((x) => x.role === 'bridge').map((x) => x.name));
+    for (const link of topology.links) {
+      await lab.link(ns.get(link.a.node)!, [], ns.get(link.b.node)!, [], { aIf: link.a.ifname, bIf: link.b.ifname });
+      for (const end of [link.a, link.b])
+        if (bridgeNodes.has(end.node)) await ns.get(end.node)!.ip('link', 'set', end.ifname, 'master', 'br0');
+    }
+    progress(`${topology.links.length} links`);
+    for (const node of topology.nodes) for (const cmd of node.exec) await ns.get(node.name)!.exec(['sh', '-c', cmd]);
+
+    for (const node of topology.nodes) {
+      const spec = { routerId: label(node, 'router-id') ?? '0.0.0.0', as: Number(label(node, 'as') ?? 0), peers: [] };
+      if (node.role === 'frr')
+        await Frr.startWithConfig(lab, ns.get(node.name)!, spec, boundFile(node, ['frr.conf', 'bgpd.conf']));
+      if (node.role === 'bird')
+        await Bird.startWithConfig(lab, ns.get(node.name)!, spec, boundFile(node, ['bird.conf']));
+    }
+    progress('routers started from their bound configurations');
+    if (topology.manifests) await apply(lab, etcd, topology.manifests);
+    progress('tsroute.yaml applied (pools, peers, BGP configuration)');
+
+    const hostNodes = topology.nodes.filter((x) => x.role === 'tsroute-host');
+    const hosts: Host[] = await Promise.all(
+      hostNodes.map(async (node) => {
+        const address = label(node, 'bgp-address');
+        if (!address || !isIPv4(address))
+          throw new Error(`host "${node.name}": label tsroute.io/bgp-address must be its IPv4 address`);
+        const as = label(node, 'as') ? Number(label(node, 'as')) : undefined;
+        const agent = await startAgent(lab, ns.get(node.name)!, {
+          name: node.name,
+          etcd,
+          bgpAddress: address,
+          as,
+          logLevel: 'info',
+        });
+        state.hosts.push({ name: node.name, ns: ns.get(node.name)!.name, address, apiSocket: agent.apiSocket });
+        return { name: node.name, ns: ns.get(node.name)!, address, as: as ?? 64512, agent };
+      }),
+    );
+    progress(`tsroute node run on ${hosts.length} hosts`);
+    await waitFor(
+      'every host to have all its BGP sessions Established',
+      async () => {
+        for (const h of hosts) {
+          const s = await h.agent.status();
+          if (s.peers.length === 0 || s.peers.some((p) => p.state !== 'Established')) return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    progress('every BGP session Established');
+    const containers: Container[] = [];
+    for (const h of hosts) {
+      const node = hostNodes.find((x) => x.name === h.name)!;
+      const count = Number(label(node, 'containers') ?? 2);
+      for (let i = 1; i <= count; i++) {
+        const c = await addContainer(lab, h, `${h.name}-c${i}`);
+        containers.push(c);
+        state.containers.push({ name: c.ns.label, host: h.name, ns: c.ns.name, address: c.address });
+      }
+    }
+    progress(`${containers.length} test containers wired through the agents`);
+    state.ready = true;
+    writeState(state);
+    return { lab, state, hosts, containers };
+  } catch (err) {
+    state.error = (err as Error).message;
+    writeState(state);
+    await lab.destroy();
+    throw err;
+  }
+}
