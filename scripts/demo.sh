@@ -1,6 +1,26 @@
 #!/usr/bin/env bash
-# The README's main job: set up (Debian packages, npm packages, build), then run the lab demo.
+# The README's main job: set up (Debian packages, npm packages, build), bring up the quickstart lab
+# (an FRR top-of-rack router and three hosts running tsroute, with test containers), show its
+# reachability matrix, host h1's routes and BGP status, and take it down again.
+#   npm run demo            bring up, show, take down
+#   npm run demo -- --keep  leave the lab up and say how to look around and how to take it down
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node --import tsx topology/quickstart-demo.ts "$@"
+keep=0
+[[ "${1:-}" == "--keep" ]] && keep=1
+tsroute() { node dist/cli/main.js "$@"; }
+file=topology/quickstart/quickstart.clab.yml
+tsroute lab down "$file" >/dev/null 2>&1 || true # a lab left up by an earlier --keep
+if [[ $keep == 0 ]]; then trap 'echo; tsroute lab down "$file"' EXIT; fi
+echo "== tsroute lab up $file"
+tsroute lab up "$file"
+echo
+echo "== tsroute lab status $file --node h1   (h1's BGP session, blocks and kernel routes; the matrix again)"
+tsroute lab status "$file" --node h1
+if [[ $keep == 1 ]]; then
+  echo
+  echo "The lab stays up. Look around with 'node dist/cli/main.js lab exec $file h1 -- ip route' (any node:"
+  echo "tor, h1, h2, h3, or a container such as h2-c1), and take it down with:"
+  echo "  node dist/cli/main.js lab down $file"
+fi

@@ -106,16 +106,21 @@ export function registerLab(program: Command): void {
   lab
     .command('status <file>')
     .description("every host's BGP sessions and routes, and the reachability matrix with pass/fail")
+    .option('--node <host>', 'only this host (the matrix always covers every container)')
     .addHelpText('after', '\nExample:\n  tsroute lab status topology/quickstart/quickstart.clab.yml')
     .action(
-      action(async (file: string) => {
+      action(async (file: string, o: { node?: string }) => {
         requireRoot();
         const { name, state } = running(file);
+        if (o.node && !state.hosts.some((h) => h.name === o.node))
+          throw new CliError(
+            `no host "${o.node}" in lab "${name}" (hosts: ${state.hosts.map((h) => h.name).join(', ')})`,
+          );
         if (!isAlive(state.pid))
           throw new CliError(
             `lab "${name}" is not running (its process ${state.pid} is gone); run: tsroute lab down ${file}`,
           );
-        for (const h of state.hosts) {
+        for (const h of state.hosts.filter((x) => !o.node || x.name === o.node)) {
           const client = new AgentClient(h.apiSocket, 5000);
           try {
             console.log(`\n== ${h.name}\n${renderNodeStatus(await client.getStatus(5000))}`);
