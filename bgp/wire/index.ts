@@ -1,0 +1,18 @@
+// The BGP wire codec: bytes ⇄ typed messages, RFC 7606 error actions as data.
+export * from './constants.js';
+export { decodeMessage } from './decode.js';
+export { checkHeader, type FrameError, MessageFramer } from './framer.js';
+export {
+  decodeKeepalive,
+  decodeNotification,
+  decodeRouteRefresh,
+  encodeKeepalive,
+  encodeNotification,
+  encodeRouteRefresh,
+  frame,
+} from './message.js';
+export { nlriSize, readNlri, writePrefix } from './nlri.js';
+export { decodeOpen, encodeOpen } from './open.js';
+export type * from './types.js';
+export { decodeUpdate, familyOf, mergeAs4Path } from './update-decode.js';
+export { encodeAttributes, encodeEndOfRib, encodeUpdate, type PackOptions, packUpdates } from './update-encode.js';

@@ -1,0 +1,90 @@
+// NLRI prefixes (RFC 4271 §4.3, RFC 4760 §5, RFC 7911 §3): a length byte and the significant bytes,
+// optionally preceded by a 4-byte path ID. This is the hot path of the codec, so it is a hand-written
+// loop: no temporary buffers for IPv4, text built straight from the bytes.
+import { bytesToIpv6, ipv6ToBytes } from '../rib/prefix.js';
+import type { Family, Nlri } from './types.js';
+
+const v6 = new Uint8Array(16);
+
+/** Reads the prefixes in b[start, end); undefined when a prefix is malformed or overruns. */
+export function readNlri(b: Uint8Array, start: number, end: number, family: Family, addPath = false): Nlri | undefined {
+  const prefixes: string[] = [];
+  const pathIds: number[] | undefined = addPath ? [] : undefined;
+  const max = family === 'ipv4' ? 32 : 128;
+  let off = start;
+  while (off < end) {
+    if (pathIds) {
+      if (off + 4 > end) return undefined;
+      pathIds.push(((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0);
+      off += 4;
+      if (off >= end) return undefined;
+    }
+    const len = b[off]!;
+    if (len > max) return undefined;
+    const n = (len + 7) >> 3;
+    if (off + 1 + n > end) return undefined;
+    // Host bits beyond the length are cleared so one prefix never gets two spellings.
+    const lastMask = (0xff << ((8 - (len & 7)) & 7)) & 0xff;
+    if (max === 32) {
+      const p = off + 1;
+      let a = 0;
+      let c = 0;
+      let d = 0;
+      let e = 0;
+      if (n > 0) a = n === 1 ? b[p]! & lastMask : b[p]!;
+      if (n > 1) c = n === 2 ? b[p + 1]! & lastMask : b[p + 1]!;
+      if (n > 2) d = n === 3 ? b[p + 2]! & lastMask : b[p + 2]!;
+      if (n > 3) e = b[p + 3]! & lastMask;
+      prefixes.push(`${a}.${c}.${d}.${e}/${len}`);
+    } else {
+      v6.fill(0);
+      for (let i = 0; i < n; i++) v6[i] = b[off + 1 + i]!;
+      if (n > 0) v6[n - 1]! &= lastMask;
+      prefixes.push(`${bytesToIpv6(v6)}/${len}`);
+    }
+    off += 1 + n;
+  }
+  return pathIds ? { prefixes, pathIds } : { prefixes };
+}
+
+/** Bytes one prefix takes on the wire (without a path ID). */
+export function nlriSize(prefix: string): number {
+  const slash = prefix.lastIndexOf('/');
+  let len = 0;
+  for (let i = slash + 1; i < prefix.length; i++) len = len * 10 + prefix.charCodeAt(i) - 48;
+  return 1 + ((len + 7) >> 3);
+}
+
+/**
+ * Writes one prefix (path ID first when given) at `off`; returns the new offset. IPv4 text is parsed
+ * by character codes: this runs once per prefix per peer and must not allocate.
+ */
+export function writePrefix(out: Uint8Array, off: number, prefix: string, pathId?: number): number {
+  if (pathId !== undefined) {
+    out[off] = pathId >>> 24;
+    out[off + 1] = (pathId >>> 16) & 0xff;
+    out[off + 2] = (pathId >>> 8) & 0xff;
+    out[off + 3] = pathId & 0xff;
+    off += 4;
+  }
+  const slash = prefix.lastIndexOf('/');
+  let len = 0;
+  for (let i = slash + 1; i < prefix.length; i++) len = len * 10 + prefix.charCodeAt(i) - 48;
+  const n = (len + 7) >> 3;
+  out[off] = len;
+  if (prefix.charCodeAt(1) === 58 || prefix.indexOf(':') >= 0) {
+    const bytes = ipv6ToBytes(prefix.slice(0, slash));
+    for (let i = 0; i < n; i++) out[off + 1 + i] = bytes[i]!;
+    return off + 1 + n;
+  }
+  let octet = 0;
+  let k = 0;
+  for (let i = 0; i <= slash && k < n; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c === 46 || i === slash) {
+      out[off + 1 + k++] = octet;
+      octet = 0;
+    } else octet = octet * 10 + c - 48;
+  }
+  return off + 1 + n;
+}

@@ -1,0 +1,143 @@
+// The wire codec's own message shapes: what is on the wire, typed, nothing interpreted beyond it.
+// Addresses and prefixes are text; set-valued attributes keep wire order.
+
+export type Family = 'ipv4' | 'ipv6';
+
+export interface AfiSafi {
+  afi: number;
+  safi: number;
+}
+
+export type Capability =
+  | { kind: 'multiprotocol'; afi: number; safi: number }
+  | { kind: 'route-refresh' }
+  | { kind: 'enhanced-route-refresh' }
+  | { kind: 'extended-message' }
+  | { kind: 'four-octet-as'; asn: number }
+  | {
+      kind: 'graceful-restart';
+      restarting: boolean;
+      /** RFC 8538 N bit. */
+      notification: boolean;
+      restartTime: number;
+      families: { afi: number; safi: number; forwarding: boolean }[];
+    }
+  /** RFC 7911 §4: mode 1 receive, 2 send, 3 both. */
+  | { kind: 'add-path'; families: { afi: number; safi: number; mode: number }[] }
+  | { kind: 'fqdn'; hostname: string; domain: string }
+  | { kind: 'unknown'; code: number; value: string };
+
+export interface OpenMessage {
+  type: 'open';
+  version: number;
+  /** The 2-octet My AS field (AS_TRANS when the real AS is in the four-octet-as capability). */
+  myAs: number;
+  holdTime: number;
+  bgpId: string;
+  capabilities: Capability[];
+  /** Optional parameters other than capabilities (RFC 5492), kept raw. */
+  otherParams?: { type: number; value: string }[];
+}
+
+export interface AsSegment {
+  type: number;
+  asns: number[];
+}
+
+export interface UnknownAttribute {
+  flags: number;
+  type: number;
+  /** Hex. */
+  value: string;
+}
+
+/** Path attributes as on the wire (AS4_PATH/AS4_AGGREGATOR already merged into asPath/aggregator). */
+export interface Attributes {
+  origin?: number;
+  asPath?: AsSegment[];
+  nextHop?: string;
+  med?: number;
+  localPref?: number;
+  atomicAggregate?: boolean;
+  aggregator?: { asn: number; address: string };
+  communities?: number[];
+  originatorId?: string;
+  clusterList?: string[];
+  /** RFC 4360: each 8-byte community as 16 hex digits. */
+  extendedCommunities?: string[];
+  /** RFC 8092 "global:local1:local2". */
+  largeCommunities?: string[];
+  mpReach?: { afi: number; safi: number; nextHop: string; linkLocal?: string; nlri: Nlri };
+  mpUnreach?: { afi: number; safi: number; withdrawn: Nlri };
+  unknown?: UnknownAttribute[];
+}
+
+/** Prefixes of one field; pathIds (RFC 7911) is present, same length, when ADD-PATH applies. */
+export interface Nlri {
+  prefixes: string[];
+  pathIds?: number[];
+}
+
+export interface UpdateMessage {
+  type: 'update';
+  withdrawn: Nlri;
+  attributes: Attributes;
+  nlri: Nlri;
+}
+
+export interface NotificationMessage {
+  type: 'notification';
+  code: number;
+  subcode: number;
+  /** Hex of the data field. */
+  data: string;
+  /** RFC 8203/9003: Cease 2 or 4 with a shutdown communication. */
+  shutdownCommunication?: string;
+}
+
+export interface KeepaliveMessage {
+  type: 'keepalive';
+}
+
+export interface RouteRefreshMessage {
+  type: 'route-refresh';
+  afi: number;
+  /** RFC 7313: 0 request, 1 BoRR, 2 EoRR. */
+  subtype: number;
+  safi: number;
+}
+
+export type Message = OpenMessage | UpdateMessage | NotificationMessage | KeepaliveMessage | RouteRefreshMessage;
+
+/** The NOTIFICATION a receiver sends when it resets the session. */
+export interface Notify {
+  code: number;
+  subcode: number;
+  data?: Uint8Array;
+}
+
+/** RFC 7606 §2 actions, weakest first. */
+export type ErrorAction = 'none' | 'attribute-discard' | 'treat-as-withdraw' | 'session-reset';
+
+/**
+ * What decoding one message gave: the message (absent only on session-reset), the strongest action
+ * the errors call for, and each error found (for logs: RFC 7606 §8 asks that they be logged).
+ */
+export interface Decoded {
+  message?: Message;
+  action: ErrorAction;
+  notification?: Notify;
+  errors: string[];
+}
+
+/** What decoding needs to know about the session. */
+export interface WireContext {
+  /** RFC 6793: both sides announced 4-octet AS. */
+  fourOctetAs: boolean;
+  /** RFC 7606 §7.5, §7.9, §7.10 discard some attributes from eBGP peers. */
+  ebgp: boolean;
+  /** RFC 7911: families for which NLRI carry path IDs (received or sent, depending on direction). */
+  addPath?: Partial<Record<Family, boolean>>;
+  /** RFC 8654 negotiated. */
+  extendedMessage?: boolean;
+}

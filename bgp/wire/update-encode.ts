@@ -1,0 +1,234 @@
+// UPDATE encoding (RFC 4271 §4.3, RFC 4760, RFC 6793 §4.2.2) and the packer that fills messages
+// with as many prefixes sharing one attribute set as fit, MP_REACH/MP_UNREACH first, one NLRI carrier
+// per UPDATE (RFC 7606 §5.1).
+import { ipv4ToBytes, ipv6ToBytes } from '../rib/prefix.js';
+import {
+  AFI_IPV4,
+  AS_TRANS,
+  ATTR,
+  FLAG_EXTENDED,
+  FLAG_OPTIONAL,
+  FLAG_TRANSITIVE,
+  HEADER_LENGTH,
+  MAX_MESSAGE,
+  MSG,
+  SAFI_UNICAST,
+} from './constants.js';
+import { frame } from './message.js';
+import { nlriSize, writePrefix } from './nlri.js';
+import type { AsSegment, Attributes, Family, Nlri, UpdateMessage, WireContext } from './types.js';
+
+function attr(flags: number, type: number, value: Uint8Array): Buffer {
+  if (value.length > 255) {
+    const h = Buffer.from([flags | FLAG_EXTENDED, type, value.length >> 8, value.length & 0xff]);
+    return Buffer.concat([h, value]);
+  }
+  return Buffer.concat([Buffer.from([flags & ~FLAG_EXTENDED, type, value.length]), value]);
+}
+
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0, 0);
+  return b;
+};
+
+function asPathBytes(segs: readonly AsSegment[], four: boolean): Buffer {
+  const parts: Buffer[] = [];
+  for (const s of segs) {
+    // RFC 4271 §4.3: a segment holds at most 255 ASes; longer ones are split.
+    for (let i = 0; i < s.asns.length; i += 255) {
+      const chunk = s.asns.slice(i, i + 255);
+      const b = Buffer.alloc(2 + chunk.length * (four ? 4 : 2));
+      b[0] = s.type;
+      b[1] = chunk.length;
+      chunk.forEach((asn, j) => {
+        if (four) b.writeUInt32BE(asn >>> 0, 2 + j * 4);
+        else b.writeUInt16BE(asn > 0xffff ? AS_TRANS : asn, 2 + j * 2);
+      });
+      parts.push(b);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+function nlriBytes(n: Nlri): Buffer {
+  const out = Buffer.alloc(n.prefixes.length * 21);
+  let off = 0;
+  for (let i = 0; i < n.prefixes.length; i++) off = writePrefix(out, off, n.prefixes[i]!, n.pathIds?.[i]);
+  return out.subarray(0, off);
+}
+
+const afiSafi = (afi: number, safi: number) => Buffer.from([afi >> 8, afi & 0xff, safi]);
+
+function nextHopBytes(nextHop: string, linkLocal?: string): Buffer {
+  if (!nextHop.includes(':') && !linkLocal) return Buffer.from(ipv4ToBytes(nextHop));
+  const g = Buffer.from(ipv6ToBytes(nextHop.includes(':') ? nextHop : `::ffff:${nextHop}`));
+  return linkLocal ? Buffer.concat([g, ipv6ToBytes(linkLocal)]) : g;
+}
+
+function mpReach(m: NonNullable<Attributes['mpReach']>): Buffer {
+  const nh = nextHopBytes(m.nextHop, m.linkLocal);
+  return attr(
+    FLAG_OPTIONAL,
+    ATTR.MP_REACH,
+    Buffer.concat([afiSafi(m.afi, m.safi), Buffer.from([nh.length]), nh, Buffer.from([0]), nlriBytes(m.nlri)]),
+  );
+}
+
+/** The path attributes other than MP_REACH/MP_UNREACH, in type order. */
+export function encodeAttributes(a: Attributes, ctx: WireContext): Buffer {
+  const out: Buffer[] = [];
+  const T = FLAG_TRANSITIVE;
+  const OT = FLAG_OPTIONAL | FLAG_TRANSITIVE;
+  if (a.origin !== undefined) out.push(attr(T, ATTR.ORIGIN, Buffer.from([a.origin])));
+  if (a.asPath) out.push(attr(T, ATTR.AS_PATH, asPathBytes(a.asPath, ctx.fourOctetAs)));
+  if (a.nextHop) out.push(attr(T, ATTR.NEXT_HOP, ipv4ToBytes(a.nextHop)));
+  if (a.med !== undefined) out.push(attr(FLAG_OPTIONAL, ATTR.MED, u32(a.med)));
+  if (a.localPref !== undefined) out.push(attr(T, ATTR.LOCAL_PREF, u32(a.localPref)));
+  if (a.atomicAggregate) out.push(attr(T, ATTR.ATOMIC_AGGREGATE, Buffer.alloc(0)));
+  const big = (asn: number) => asn > 0xffff;
+  if (a.aggregator) {
+    const { asn, address } = a.aggregator;
+    const v = ctx.fourOctetAs
+      ? u32(asn)
+      : Buffer.from([(big(asn) ? AS_TRANS : asn) >> 8, (big(asn) ? AS_TRANS : asn) & 0xff]);
+    out.push(attr(OT, ATTR.AGGREGATOR, Buffer.concat([v, ipv4ToBytes(address)])));
+  }
+  if (a.communities?.length) out.push(attr(OT, ATTR.COMMUNITIES, Buffer.concat(a.communities.map(u32))));
+  if (a.originatorId) out.push(attr(FLAG_OPTIONAL, ATTR.ORIGINATOR_ID, ipv4ToBytes(a.originatorId)));
+  if (a.clusterList?.length)
+    out.push(attr(FLAG_OPTIONAL, ATTR.CLUSTER_LIST, Buffer.concat(a.clusterList.map((c) => ipv4ToBytes(c)))));
+  if (a.extendedCommunities?.length)
+    out.push(
+      attr(OT, ATTR.EXTENDED_COMMUNITIES, Buffer.concat(a.extendedCommunities.map((c) => Buffer.from(c, 'hex')))),
+    );
+  // RFC 6793 §4.2.2: toward an old speaker, 4-octet numbers travel in AS4_PATH/AS4_AGGREGATOR.
+  if (!ctx.fourOctetAs && a.asPath?.some((s) => s.asns.some(big)))
+    out.push(attr(OT, ATTR.AS4_PATH, asPathBytes(a.asPath, true)));
+  if (!ctx.fourOctetAs && a.aggregator && big(a.aggregator.asn))
+    out.push(attr(OT, ATTR.AS4_AGGREGATOR, Buffer.concat([u32(a.aggregator.asn), ipv4ToBytes(a.aggregator.address)])));
+  if (a.largeCommunities?.length)
+    out.push(
+      attr(
+        OT,
+        ATTR.LARGE_COMMUNITY,
+        Buffer.concat(a.largeCommunities.map((c) => Buffer.concat(c.split(':').map((x) => u32(Number(x)))))),
+      ),
+    );
+  for (const o of a.unknown ?? []) out.push(attr(o.flags, o.type, Buffer.from(o.value, 'hex')));
+  return Buffer.concat(out);
+}
+
+function updateFrame(withdrawn: Uint8Array, attrs: Uint8Array, nlri: Uint8Array): Buffer {
+  const body = Buffer.allocUnsafe(4 + withdrawn.length + attrs.length + nlri.length);
+  body.writeUInt16BE(withdrawn.length, 0);
+  body.set(withdrawn, 2);
+  body.writeUInt16BE(attrs.length, 2 + withdrawn.length);
+  body.set(attrs, 4 + withdrawn.length);
+  body.set(nlri, 4 + withdrawn.length + attrs.length);
+  return frame(MSG.UPDATE, body);
+}
+
+/** One UPDATE exactly as given (MP attributes first). The caller keeps it within the size limit. */
+export function encodeUpdate(m: Omit<UpdateMessage, 'type'>, ctx: WireContext): Buffer {
+  const parts: Buffer[] = [];
+  const a = m.attributes;
+  if (a.mpReach) parts.push(mpReach(a.mpReach));
+  if (a.mpUnreach)
+    parts.push(
+      attr(
+        FLAG_OPTIONAL,
+        ATTR.MP_UNREACH,
+        Buffer.concat([afiSafi(a.mpUnreach.afi, a.mpUnreach.safi), nlriBytes(a.mpUnreach.withdrawn)]),
+      ),
+    );
+  parts.push(encodeAttributes(a, ctx));
+  return updateFrame(nlriBytes(m.withdrawn), Buffer.concat(parts), nlriBytes(m.nlri));
+}
+
+/** RFC 4724 §2: an empty UPDATE (IPv4) or an UPDATE with only an empty MP_UNREACH_NLRI. */
+export function encodeEndOfRib(afi: number, safi: number): Buffer {
+  if (afi === AFI_IPV4 && safi === SAFI_UNICAST) return updateFrame(Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0));
+  return updateFrame(Buffer.alloc(0), attr(FLAG_OPTIONAL, ATTR.MP_UNREACH, afiSafi(afi, safi)), Buffer.alloc(0));
+}
+
+export interface PackOptions extends WireContext {
+  /** Message size limit (4096, or up to 65535 with RFC 8654). */
+  maxMessage?: number;
+}
+
+const scratch = Buffer.alloc(65535);
+
+/**
+ * Packs prefixes into UPDATEs. `attributes` apply to every prefix of `announce`; for IPv6 (and
+ * whenever `nextHop` is IPv6) the prefixes go in MP_REACH_NLRI with `nextHop`/`linkLocal`.
+ */
+export function packUpdates(
+  family: Family,
+  withdraw: Nlri,
+  announce: { attributes: Attributes; nextHop?: string; linkLocal?: string; nlri: Nlri }[],
+  opts: PackOptions,
+): Buffer[] {
+  const out: Buffer[] = [];
+  const max = (opts.maxMessage ?? MAX_MESSAGE) - HEADER_LENGTH - 4;
+  const afi = family === 'ipv4' ? 1 : 2;
+  const head = afiSafi(afi, SAFI_UNICAST);
+  const addPath = opts.addPath?.[family] ?? false;
+  // Fills scratch with prefixes from `from` until `room` bytes; returns where it stopped.
+  const fill = (n: Nlri, from: number, room: number): [number, number] => {
+    let used = 0;
+    let i = from;
+    for (; i < n.prefixes.length; i++) {
+      const p = n.prefixes[i]!;
+      const size = nlriSize(p) + (addPath ? 4 : 0);
+      if (used + size > room) break;
+      used = writePrefix(scratch, used, p, addPath ? (n.pathIds?.[i] ?? 0) : undefined);
+    }
+    return [i, used];
+  };
+  const extHeader = 4; // MP attributes always take the extended-length form here when large
+  for (let i = 0; i < withdraw.prefixes.length; ) {
+    if (family === 'ipv4') {
+      const [next, used] = fill(withdraw, i, max);
+      out.push(updateFrame(scratch.subarray(0, used), Buffer.alloc(0), Buffer.alloc(0)));
+      i = next;
+    } else {
+      const [next, used] = fill(withdraw, i, max - extHeader - head.length);
+      out.push(
+        updateFrame(
+          Buffer.alloc(0),
+          attr(FLAG_OPTIONAL, ATTR.MP_UNREACH, Buffer.concat([head, scratch.subarray(0, used)])),
+          Buffer.alloc(0),
+        ),
+      );
+      i = next;
+    }
+  }
+  for (const group of announce) {
+    let nh = group.nextHop ?? group.attributes.nextHop ?? (family === 'ipv4' ? '0.0.0.0' : '::');
+    const viaMp = family === 'ipv6' || nh.includes(':');
+    // An IPv4 next hop for IPv6 NLRI travels IPv4-mapped (RFC 4291 §2.5.5.2), as BIRD and FRR send it.
+    if (family === 'ipv6' && !nh.includes(':')) nh = `::ffff:${nh}`;
+    const attrs = encodeAttributes(
+      viaMp ? { ...group.attributes, nextHop: undefined } : { ...group.attributes, nextHop: nh },
+      opts,
+    );
+    const nhb = viaMp ? nextHopBytes(nh, group.linkLocal) : Buffer.alloc(0);
+    const mpHead = Buffer.concat([head, Buffer.from([nhb.length]), nhb, Buffer.from([0])]);
+    for (let i = 0; i < group.nlri.prefixes.length; ) {
+      if (!viaMp) {
+        const [next, used] = fill(group.nlri, i, max - attrs.length);
+        if (next === i) break;
+        out.push(updateFrame(Buffer.alloc(0), attrs, scratch.subarray(0, used)));
+        i = next;
+      } else {
+        const [next, used] = fill(group.nlri, i, max - attrs.length - extHeader - mpHead.length);
+        if (next === i) break;
+        const mp = attr(FLAG_OPTIONAL, ATTR.MP_REACH, Buffer.concat([mpHead, scratch.subarray(0, used)]));
+        out.push(updateFrame(Buffer.alloc(0), Buffer.concat([mp, attrs]), Buffer.alloc(0)));
+        i = next;
+      }
+    }
+  }
+  return out;
+}

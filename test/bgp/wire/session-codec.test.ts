@@ -1,0 +1,157 @@
+// The speaker's loopback assertions (test/bgp/session/loopback.test.ts), run with both speakers on the
+// bgp/wire session codec: proves the adapter is a drop-in for the interim codec. The last test pairs
+// the wire codec with the interim one, so each side reads the other's bytes.
+import test from 'ava';
+import { type BestPathEvent, BgpSpeaker, type PeerOptions } from '../../../bgp/index.js';
+import type { Codec } from '../../../bgp/session/codec.js';
+import { wireCodec as interimCodec } from '../../../bgp/session/wire-codec.js';
+import { sessionCodec } from '../../../bgp/wire/session-codec.js';
+import { freePort, waitFor } from '../../../src/lab/index.js';
+
+async function pair(
+  a: { asn: number; extra?: Partial<PeerOptions> },
+  b: { asn: number; extra?: Partial<PeerOptions> },
+  opts: { multipath?: number } = {},
+  codecs: [Codec, Codec] = [sessionCodec, sessionCodec],
+) {
+  const [pa, pb] = [await freePort(), await freePort()];
+  const sa = new BgpSpeaker(
+    { asn: a.asn, routerId: '1.1.1.1', listen: { address: '127.0.0.1', port: pa }, ...opts },
+    codecs[0],
+  );
+  const sb = new BgpSpeaker({ asn: b.asn, routerId: '2.2.2.2', listen: { address: '127.0.0.2', port: pb } }, codecs[1]);
+  const timers = { connectRetry: 1, holdTime: 9 };
+  sa.addPeer({ address: '127.0.0.2', port: pb, asn: b.asn, localAddress: '127.0.0.1', ...timers, ...a.extra });
+  sb.addPeer({ address: '127.0.0.1', port: pa, asn: a.asn, localAddress: '127.0.0.2', ...timers, ...b.extra });
+  await Promise.all([sa.start(), sb.start()]);
+  return { sa, sb };
+}
+
+const established = (s: BgpSpeaker) => s.peers().every((p) => p.state === 'Established');
+
+test('wire codec: eBGP: session up quickly, routes with communities and MED flow, withdrawals propagate', async (t) => {
+  const { sa, sb } = await pair({ asn: 65001 }, { asn: 65002 });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  const started = Date.now();
+  await waitFor('both Established', () => established(sa) && established(sb));
+  t.true(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  const events: BestPathEvent[] = [];
+  sb.on('best-path-changed', (e) => events.push(e));
+  sa.announce('10.1.0.0/24', { communities: ['65001:100'], largeCommunities: ['65001:1:2'], med: 7 });
+  sa.announce('fd00:1::/48');
+  const v4 = await waitFor('v4 at B', () => sb.locRib({ prefix: '10.1.0.0/24' })[0]);
+  t.deepEqual(v4.asPath, [65001]);
+  t.is(v4.nextHop, '127.0.0.1');
+  t.deepEqual(v4.communities, ['65001:100']);
+  t.deepEqual(v4.largeCommunities, ['65001:1:2']);
+  t.is(v4.med, 7);
+  t.is(v4.localPref, undefined);
+  const v6 = await waitFor('v6 at B', () => sb.locRib({ prefix: 'fd00:1::/48' })[0]);
+  t.is(v6.nextHop, '::ffff:127.0.0.1');
+  t.like(
+    events.find((e) => e.prefix === '10.1.0.0/24'),
+    { withdrawn: false, nextHops: ['127.0.0.1'], local: false },
+  );
+  t.deepEqual(
+    sa
+      .adjRibOut('127.0.0.2')
+      .map((r) => r.prefix)
+      .sort(),
+    ['10.1.0.0/24', 'fd00:1::/48'],
+  );
+  const status = sb.peer('127.0.0.1')!;
+  t.deepEqual(status.capabilities?.families, ['ipv4', 'ipv6']);
+  t.true(status.capabilities?.fourOctetAs);
+  t.is(status.capabilities?.holdTime, 9);
+  t.is(status.counters.prefixesAccepted, 2);
+  sa.withdraw('10.1.0.0/24');
+  await waitFor('withdrawn at B', () => sb.locRib({ prefix: '10.1.0.0/24' }).length === 0);
+  await waitFor('withdraw event', () => events.some((e) => e.prefix === '10.1.0.0/24' && e.withdrawn));
+  t.pass();
+});
+
+test('wire codec: iBGP: LOCAL_PREF carried, next hop kept, 4-octet AS numbers', async (t) => {
+  const { sa, sb } = await pair({ asn: 4200000001 }, { asn: 4200000001 });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('both Established', () => established(sa) && established(sb));
+  sa.announce('10.2.0.0/24', { localPref: 250, nextHop: '127.0.0.9' });
+  const r = await waitFor('route at B', () => sb.locRib({ prefix: '10.2.0.0/24' })[0]);
+  t.is(r.localPref, 250);
+  t.is(r.nextHop, '127.0.0.9');
+  t.deepEqual(r.asPath, []);
+  t.is(sb.peer('127.0.0.1')!.type, 'ibgp');
+});
+
+test('wire codec: a wrong peer AS is refused with an OPEN error and the session never comes up', async (t) => {
+  const { sa, sb } = await pair({ asn: 65001, extra: { asn: 65099 } }, { asn: 65002 });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('A reports the bad peer AS', () => sa.peer('127.0.0.2')!.lastError?.includes('65002'));
+  t.not(sa.peer('127.0.0.2')!.state, 'Established');
+});
+
+test('wire codec: export policy rejecting a range and adding a community; import policy setting LOCAL_PREF', async (t) => {
+  const { sa, sb } = await pair(
+    {
+      asn: 65001,
+      extra: {
+        exportPolicy: {
+          rules: [
+            { match: { prefixes: [{ prefix: '10.9.0.0/16', le: 32 }] }, action: 'reject' },
+            { set: { addCommunities: ['65001:42'] }, action: 'accept' },
+          ],
+        },
+      },
+    },
+    { asn: 65002, extra: { importPolicy: { rules: [{ set: { localPref: 300 } }] } } },
+  );
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('both Established', () => established(sa) && established(sb));
+  sa.announce('10.9.1.0/24');
+  sa.announce('10.8.1.0/24');
+  const r = await waitFor('10.8.1.0/24 at B', () => sb.locRib({ prefix: '10.8.1.0/24' })[0]);
+  t.deepEqual(r.communities, ['65001:42']);
+  t.is(r.localPref, 300);
+  t.deepEqual(sb.locRib({ prefix: '10.9.1.0/24' }), []);
+});
+
+test('wire codec: max-prefix: exceeding the limit closes the session with Cease/max-prefix', async (t) => {
+  const { sa, sb } = await pair({ asn: 65001 }, { asn: 65002, extra: { maxPrefix: 2 } });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('both Established', () => established(sa) && established(sb));
+  for (const p of ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24']) sa.announce(p);
+  await waitFor('A hears Cease/1', () => sa.peer('127.0.0.2')!.lastError === 'received NOTIFICATION 6/1');
+  await waitFor('B drops the routes', () => sb.locRib().length === 0);
+  t.not(sb.peer('127.0.0.1')!.state, 'Established');
+});
+
+test('wire codec: removePeer sends Cease/peer de-configured and withdraws its routes', async (t) => {
+  const { sa, sb } = await pair({ asn: 65001 }, { asn: 65002 });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('both Established', () => established(sa) && established(sb));
+  sb.announce('10.3.0.0/24');
+  await waitFor('route at A', () => sa.locRib({ prefix: '10.3.0.0/24' }).length === 1);
+  sb.removePeer('127.0.0.1');
+  await waitFor('A hears Cease/3', () => sa.peer('127.0.0.2')!.lastError === 'received NOTIFICATION 6/3');
+  t.deepEqual(sa.locRib({ prefix: '10.3.0.0/24' }), []);
+});
+
+test('wire codec against the interim codec: routes with attributes both ways, IPv4 and IPv6', async (t) => {
+  const { sa, sb } = await pair({ asn: 65001 }, { asn: 4200000002 }, {}, [sessionCodec, interimCodec]);
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('both Established', () => established(sa) && established(sb));
+  sa.announce('10.7.0.0/24', { communities: ['65001:7'], largeCommunities: ['65001:7:7'], med: 3 });
+  sb.announce('fd00:7::/48', { communities: ['65002:9'] });
+  sb.announce('10.8.0.0/16');
+  const atB = await waitFor('v4 at B', () => sb.locRib({ prefix: '10.7.0.0/24' })[0]);
+  t.deepEqual(atB.communities, ['65001:7']);
+  t.deepEqual(atB.largeCommunities, ['65001:7:7']);
+  t.is(atB.med, 3);
+  const v6 = await waitFor('v6 at A', () => sa.locRib({ prefix: 'fd00:7::/48' })[0]);
+  t.deepEqual(v6.asPath, [4200000002]);
+  t.deepEqual(v6.communities, ['65002:9']);
+  t.is(v6.nextHop, '::ffff:127.0.0.2');
+  await waitFor('v4 at A', () => sa.locRib({ prefix: '10.8.0.0/16' })[0]);
+  sb.withdraw('fd00:7::/48');
+  await waitFor('v6 withdrawn at A', () => sa.locRib({ prefix: 'fd00:7::/48' }).length === 0);
+  t.pass();
+});
