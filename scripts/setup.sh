@@ -17,7 +17,7 @@ declare -A need=(
   [gobgpd]=gobgpd [gobgp]=gobgpd
   [/usr/lib/frr/bgpd]=frr [vtysh]=frr
   [exabgp]=exabgp
-  [podman]=podman [runc]=runc [/usr/lib/cni/bridge]=containernetworking-plugins [dockerd]=docker.io [busybox]=busybox-static
+  [mnexec]=mininet [podman]=podman [runc]=runc [/usr/lib/cni/bridge]=containernetworking-plugins [dockerd]=docker.io [busybox]=busybox-static
 )
 missing=()
 for bin in "${!need[@]}"; do

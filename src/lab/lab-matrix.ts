@@ -26,7 +26,7 @@ async function pings(from: MatrixContainer, to: MatrixContainer, attempts: numbe
 
 export async function reachabilityMatrix(
   containers: MatrixContainer[],
-  attempts = 3,
+  attempts = 6,
 ): Promise<{ text: string; failed: string[]; pairs: number }> {
   const results = await Promise.all(
     containers.map((from) => Promise.all(containers.map((to) => (from === to ? true : pings(from, to, attempts))))),
