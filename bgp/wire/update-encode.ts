@@ -104,7 +104,17 @@ export function encodeAttributes(a: Attributes, ctx: WireContext): Buffer {
     );
   // RFC 6793 §4.2.2: toward an old speaker, 4-octet numbers travel in AS4_PATH/AS4_AGGREGATOR.
   if (!ctx.fourOctetAs && a.asPath?.some((s) => s.asns.some(big)))
-    out.push(attr(OT, ATTR.AS4_PATH, asPathBytes(a.asPath, true)));
+    // RFC 6793 §4.2.2: confederation segments stay out of AS4_PATH.
+    out.push(
+      attr(
+        OT,
+        ATTR.AS4_PATH,
+        asPathBytes(
+          a.asPath.filter((s) => s.type <= 2),
+          true,
+        ),
+      ),
+    );
   if (!ctx.fourOctetAs && a.aggregator && big(a.aggregator.asn))
     out.push(attr(OT, ATTR.AS4_AGGREGATOR, Buffer.concat([u32(a.aggregator.asn), ipv4ToBytes(a.aggregator.address)])));
   if (a.largeCommunities?.length)
