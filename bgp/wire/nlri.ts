@@ -56,6 +56,32 @@ export function nlriSize(prefix: string): number {
 }
 
 /**
+ * Writes one IPv4 prefix ("a.b.c.d/len") at `off` in a single pass over the text; returns the new
+ * offset. The packer's hot path: no allocation, no second scan for the length.
+ */
+export function writePrefix4(out: Uint8Array, off: number, prefix: string): number {
+  let octet = 0;
+  let k = 0;
+  let i = 0;
+  const n = prefix.length;
+  const bytes = off + 1;
+  for (; i < n; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c === 46) {
+      out[bytes + k++] = octet;
+      octet = 0;
+    } else if (c === 47) break;
+    else octet = octet * 10 + c - 48;
+  }
+  out[bytes + k] = octet;
+  let len = 0;
+  for (i++; i < n; i++) len = len * 10 + prefix.charCodeAt(i) - 48;
+  out[off] = len;
+  // Only the significant bytes travel (RFC 4271 §4.3); the ones written past them are overwritten next.
+  return off + 1 + ((len + 7) >> 3);
+}
+
+/**
  * Writes one prefix (path ID first when given) at `off`; returns the new offset. IPv4 text is parsed
  * by character codes: this runs once per prefix per peer and must not allocate.
  */

@@ -14,8 +14,7 @@ import {
   MSG,
   SAFI_UNICAST,
 } from './constants.js';
-import { frame } from './message.js';
-import { nlriSize, writePrefix } from './nlri.js';
+import { writePrefix, writePrefix4 } from './nlri.js';
 import type { AsSegment, Attributes, Family, Nlri, UpdateMessage, WireContext } from './types.js';
 
 function attr(flags: number, type: number, value: Uint8Array): Buffer {
@@ -130,13 +129,19 @@ export function encodeAttributes(a: Attributes, ctx: WireContext): Buffer {
 }
 
 function updateFrame(withdrawn: Uint8Array, attrs: Uint8Array, nlri: Uint8Array): Buffer {
-  const body = Buffer.allocUnsafe(4 + withdrawn.length + attrs.length + nlri.length);
-  body.writeUInt16BE(withdrawn.length, 0);
-  body.set(withdrawn, 2);
-  body.writeUInt16BE(attrs.length, 2 + withdrawn.length);
-  body.set(attrs, 4 + withdrawn.length);
-  body.set(nlri, 4 + withdrawn.length + attrs.length);
-  return frame(MSG.UPDATE, body);
+  const len = HEADER_LENGTH + 4 + withdrawn.length + attrs.length + nlri.length;
+  const out = Buffer.allocUnsafe(len);
+  out.fill(0xff, 0, 16);
+  out.writeUInt16BE(len, 16);
+  out[18] = MSG.UPDATE;
+  let o = HEADER_LENGTH;
+  out.writeUInt16BE(withdrawn.length, o);
+  out.set(withdrawn, o + 2);
+  o += 2 + withdrawn.length;
+  out.writeUInt16BE(attrs.length, o);
+  out.set(attrs, o + 2);
+  out.set(nlri, o + 2 + attrs.length);
+  return out;
 }
 
 /** One UPDATE exactly as given (MP attributes first). The caller keeps it within the size limit. */
@@ -167,7 +172,8 @@ export interface PackOptions extends WireContext {
   maxMessage?: number;
 }
 
-const scratch = Buffer.alloc(65535);
+/** Room for a whole extended message plus one prefix written past the limit. */
+const scratch = Buffer.alloc(65535 + 32);
 
 /**
  * Packs prefixes into UPDATEs. `attributes` apply to every prefix of `announce`; for IPv6 (and
@@ -185,14 +191,21 @@ export function packUpdates(
   const head = afiSafi(afi, SAFI_UNICAST);
   const addPath = opts.addPath?.[family] ?? false;
   // Fills scratch with prefixes from `from` until `room` bytes; returns where it stopped.
+  const v4 = family === 'ipv4';
   const fill = (n: Nlri, from: number, room: number): [number, number] => {
     let used = 0;
     let i = from;
-    for (; i < n.prefixes.length; i++) {
-      const p = n.prefixes[i]!;
-      const size = nlriSize(p) + (addPath ? 4 : 0);
-      if (used + size > room) break;
-      used = writePrefix(scratch, used, p, addPath ? (n.pathIds?.[i] ?? 0) : undefined);
+    const { prefixes, pathIds } = n;
+    // Write, then check: scratch has room past any limit, and a prefix that does not fit is simply
+    // left for the next message (the bytes written past `used` are overwritten).
+    for (; i < prefixes.length; i++) {
+      const end = addPath
+        ? writePrefix(scratch, used, prefixes[i]!, pathIds?.[i] ?? 0)
+        : v4
+          ? writePrefix4(scratch, used, prefixes[i]!)
+          : writePrefix(scratch, used, prefixes[i]!);
+      if (end > room) break;
+      used = end;
     }
     return [i, used];
   };
