@@ -27,7 +27,7 @@ if [ -n "$leftover_ns$leftover_procs" ]; then
   status=1
 fi
 
-passed=$(grep -Eo '([0-9]+) tests? passed' "$log" | tail -1 | grep -Eo '^[0-9]+' || echo 0)
+passed=$(grep -c '✔' "$log" || true)
 failed=$(grep -Eo '([0-9]+) tests? failed' "$log" | tail -1 | grep -Eo '^[0-9]+' || echo 0)
 uncaught=$(grep -Eo '([0-9]+) uncaught exceptions?' "$log" | tail -1 | grep -Eo '^[0-9]+' || echo 0)
 [ "$status" -ne 0 ] && [ "$failed" = 0 ] && failed=$((uncaught > 0 ? uncaught : 1))

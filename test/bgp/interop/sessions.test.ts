@@ -20,7 +20,7 @@ const sorted = (r: RibRoute[]) => r.map((x) => x.prefix).sort();
 for (const kind of ['bird', 'frr', 'gobgp'] as RouterKind[]) {
   for (const ibgp of [false, true]) {
     const mode = ibgp ? 'iBGP' : 'eBGP';
-    test(`${kind} ${mode}: sessions up < 2 s, routes both ways with attributes, withdrawals`, async (t) => {
+    test.serial(`${kind} ${mode}: sessions up < 2 s, routes both ways with attributes, withdrawals`, async (t) => {
       const asB = ibgp ? 65001 : 65002;
       const { ts, router, upMs } = await tsrouteAndRouter(t, kind, { asB, originate: THEIRS });
       t.true(upMs < 2000, `sessions took ${upMs} ms`);
