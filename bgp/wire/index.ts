@@ -13,6 +13,7 @@ export {
 } from './message.js';
 export { nlriSize, readNlri, writePrefix } from './nlri.js';
 export { decodeOpen, encodeOpen } from './open.js';
+export { capabilityCode, checkOpen, peerAsOf } from './open-check.js';
 export type * from './types.js';
 export { decodeUpdate, familyOf, mergeAs4Path } from './update-decode.js';
 export { encodeAttributes, encodeEndOfRib, encodeUpdate, type PackOptions, packUpdates } from './update-encode.js';

@@ -7,6 +7,7 @@ import { decodeMessage } from '../../../bgp/wire/decode.js';
 import { MessageFramer } from '../../../bgp/wire/framer.js';
 import { encodeKeepalive, encodeNotification, encodeRouteRefresh } from '../../../bgp/wire/message.js';
 import { encodeOpen } from '../../../bgp/wire/open.js';
+import { checkOpen } from '../../../bgp/wire/open-check.js';
 import type { Attributes, Capability, Nlri, OpenMessage, UpdateMessage, WireContext } from '../../../bgp/wire/types.js';
 import { encodeEndOfRib, encodeUpdate } from '../../../bgp/wire/update-encode.js';
 
@@ -290,4 +291,22 @@ test('OPEN errors carry RFC 4271 §6.2 subcodes', (t) => {
   t.is(sub(encodeOpen({ ...base, holdTime: 2 })), 6, 'unacceptable hold time');
   t.is(sub(encodeOpen({ ...base, bgpId: '0.0.0.0' })), 3, 'bad BGP identifier');
   t.is(sub(encodeOpen({ ...base, otherParams: [{ type: 1, value: '00' }] })), 4, 'unsupported optional parameter');
+});
+
+test('OPEN checks that need configuration: Bad Peer AS (2) and Unsupported Capability (7)', (t) => {
+  const open = (myAs: number, capabilities: Capability[]): OpenMessage => ({
+    type: 'open',
+    version: 4,
+    myAs,
+    holdTime: 90,
+    bgpId: '1.1.1.1',
+    capabilities,
+  });
+  t.is(checkOpen(open(65001, []), { peerAs: 65001 }), undefined);
+  t.like(checkOpen(open(65001, []), { peerAs: 65002 })?.notification, { code: 2, subcode: 2 });
+  t.is(checkOpen(open(23456, [{ kind: 'four-octet-as', asn: 4200000001 }]), { peerAs: 4200000001 }), undefined);
+  t.like(checkOpen(open(23456, []), {})?.notification, { code: 2, subcode: 2 });
+  const missing = checkOpen(open(65001, [{ kind: 'route-refresh' }]), { required: [2, 65] });
+  t.like(missing?.notification, { code: 2, subcode: 7 });
+  t.deepEqual([...(missing?.notification.data ?? [])], [65, 0]);
 });
