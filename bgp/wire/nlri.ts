@@ -5,9 +5,47 @@ import { bytesToIpv6, ipv6ToBytes } from '../rib/prefix.js';
 import type { Family, Nlri } from './types.js';
 
 const v6 = new Uint8Array(16);
+/** Text pieces made once: "n." for every octet value, "/n" for every IPv4 length. */
+const DOTTED = Array.from({ length: 256 }, (_, i) => `${i}.`);
+const SLASH = Array.from({ length: 33 }, (_, i) => `/${i}`);
+
+/** IPv4 without path IDs: the common case, in its own tight loop. */
+function readIpv4(b: Uint8Array, start: number, end: number): Nlri | undefined {
+  const prefixes: string[] = [];
+  let off = start;
+  while (off < end) {
+    const len = b[off]!;
+    if (len > 32) return undefined;
+    const n = (len + 7) >> 3;
+    if (off + 1 + n > end) return undefined;
+    const lastMask = (0xff << ((8 - (len & 7)) & 7)) & 0xff;
+    const p = off + 1;
+    let a = 0;
+    let c = 0;
+    let d = 0;
+    let e = 0;
+    if (n === 3) {
+      a = b[p]!;
+      c = b[p + 1]!;
+      d = b[p + 2]! & lastMask;
+    } else if (n === 4) {
+      a = b[p]!;
+      c = b[p + 1]!;
+      d = b[p + 2]!;
+      e = b[p + 3]! & lastMask;
+    } else if (n === 2) {
+      a = b[p]!;
+      c = b[p + 1]! & lastMask;
+    } else if (n === 1) a = b[p]! & lastMask;
+    prefixes.push(DOTTED[a]! + DOTTED[c]! + DOTTED[d]! + e + SLASH[len]!);
+    off = p + n;
+  }
+  return { prefixes };
+}
 
 /** Reads the prefixes in b[start, end); undefined when a prefix is malformed or overruns. */
 export function readNlri(b: Uint8Array, start: number, end: number, family: Family, addPath = false): Nlri | undefined {
+  if (family === 'ipv4' && !addPath) return readIpv4(b, start, end);
   const prefixes: string[] = [];
   const pathIds: number[] | undefined = addPath ? [] : undefined;
   const max = family === 'ipv4' ? 32 : 128;

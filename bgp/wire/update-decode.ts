@@ -1,6 +1,7 @@
 // UPDATE decoding (RFC 4271 §4.3, RFC 4760, RFC 6793, RFC 7911) with RFC 7606 revised error handling:
 // every error found becomes data — an action (attribute discard < treat-as-withdraw < session reset,
 // the strongest wins) and, for a reset, the NOTIFICATION to send.
+import { Parser } from 'binary-parser';
 import { bytesToIpv4, bytesToIpv6 } from '../rib/prefix.js';
 import {
   AFI_IPV4,
@@ -27,6 +28,15 @@ import type {
   UpdateMessage,
   WireContext,
 } from './types.js';
+
+// Fixed-layout attribute values, parsed by binary-parser parsers built once (lengths are checked first).
+const ipv4Text = (b: number[]) => `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+/** RFC 4271 §5.1.7 AGGREGATOR (2-octet AS) / RFC 6793 §3 (4-octet AS and AS4_AGGREGATOR). */
+const aggregator2 = new Parser().uint16be('asn').array('address', { type: 'uint8', length: 4, formatter: ipv4Text });
+const aggregator4 = new Parser().uint32be('asn').array('address', { type: 'uint8', length: 4, formatter: ipv4Text });
+/** RFC 4760 §3/§4: AFI, SAFI (and next hop length for MP_REACH_NLRI). */
+const mpReachHead = new Parser().uint16be('afi').uint8('safi').uint8('nhLen');
+const mpUnreachHead = new Parser().uint16be('afi').uint8('safi');
 
 const RANK: Record<ErrorAction, number> = {
   none: 0,
@@ -257,7 +267,7 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
       case ATTR.AGGREGATOR: {
         const w = ctx.fourOctetAs ? 4 : 2;
         if (len !== w + 4) bad('length');
-        else a.aggregator = { asn: w === 4 ? u32(v, 0) : u16(v, 0), address: bytesToIpv4(v.subarray(w)) };
+        else a.aggregator = (w === 4 ? aggregator4 : aggregator2).parse(v) as { asn: number; address: string };
         break;
       }
       case ATTR.COMMUNITIES:
@@ -308,7 +318,7 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
       }
       case ATTR.AS4_AGGREGATOR:
         if (len !== 8) bad('length');
-        else as4Aggregator = { asn: u32(v, 0), address: bytesToIpv4(v.subarray(4)) };
+        else as4Aggregator = aggregator4.parse(v) as { asn: number; address: string };
         break;
       case ATTR.MP_REACH:
         decodeMpReach(v, ctx, a, errs);
@@ -370,9 +380,7 @@ function decodeMpReach(v: Buffer, ctx: WireContext, a: Attributes, errs: Errors)
     reset('too short');
     return;
   }
-  const afi = u16(v, 0);
-  const safi = v[2]!;
-  const nhLen = v[3]!;
+  const { afi, safi, nhLen } = mpReachHead.parse(v) as { afi: number; safi: number; nhLen: number };
   // RFC 4760 §3: one reserved byte follows the next hop.
   if (4 + nhLen + 1 > v.length) {
     reset('next hop overrun');
@@ -419,8 +427,7 @@ function decodeMpUnreach(v: Buffer, ctx: WireContext, a: Attributes, errs: Error
     });
     return;
   }
-  const afi = u16(v, 0);
-  const safi = v[2]!;
+  const { afi, safi } = mpUnreachHead.parse(v) as { afi: number; safi: number };
   const family = familyOf(afi, safi);
   if (!family) {
     errs.add('attribute-discard', `MP_UNREACH_NLRI for AFI ${afi} SAFI ${safi} not handled`);
