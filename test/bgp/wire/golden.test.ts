@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { decodeMessage } from '../../../bgp/wire/decode.js';
-import type { Attributes, Message, OpenMessage, UpdateMessage } from '../../../bgp/wire/types.js';
+import type { Attributes, Message, NotificationMessage, OpenMessage, UpdateMessage } from '../../../bgp/wire/types.js';
 import type { RibRoute } from '../../../src/lab/index.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/bgp');
@@ -15,6 +15,7 @@ interface Fixture {
   routers: Record<string, { v4: string; v6: string; as: number }>;
   withdrawn: Record<string, string[]>;
   stopped: string;
+  shutdownCommunication: string;
   reported: Record<string, { ipv4: RibRoute[]; ipv6: RibRoute[] }>;
   messages: { from: string; transport: 'ipv4' | 'ipv6'; index: number; hex: string }[];
 }
@@ -24,15 +25,20 @@ const community = (c: number) => `${c >>> 16}:${c & 0xffff}`;
 const sorted = (xs: string[] | undefined) => [...(xs ?? [])].sort();
 
 /**
- * What each capture holds: GoBGP, stopped, sends Cease/Peer De-configured (RFC 4486) on both sessions;
- * FRR, stopped, sent none, but refused BIRD's colliding IPv6 connection with an FSM error (5/0).
+ * What each capture holds. GoBGP, told to disable the IPv4 session and then stopped, sends
+ * Cease/Peer De-configured (RFC 4486) on both sessions. FRR shuts the IPv4 session down with an
+ * RFC 8203 shutdown communication (Cease/Administrative Shutdown) and refused BIRD's colliding IPv6
+ * connection with an FSM error (5/0); stopped, it sent nothing more.
  */
 const NOTIFICATIONS: Record<string, [number, number][]> = {
   'bird-gobgp.json': [
     [6, 3],
     [6, 3],
   ],
-  'bird-frr.json': [[5, 0]],
+  'bird-frr.json': [
+    [5, 0],
+    [6, 2],
+  ],
 };
 
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -128,10 +134,16 @@ for (const name of fixtures) {
         `${r}: IPv6 End-of-RIB`,
       );
     }
-    const notes = decoded.filter((m) => m.d.message?.type === 'notification').map((m) => m.d.message);
+    const notes = decoded
+      .map((m) => m.d.message)
+      .filter((m): m is NotificationMessage => m?.type === 'notification')
+      .sort((x, y) => x.code - y.code || x.subcode - y.subcode);
     t.deepEqual(
-      notes.map((n) => n && n.type === 'notification' && [n.code, n.subcode]),
+      notes.map((n) => [n.code, n.subcode]),
       NOTIFICATIONS[name],
     );
+    // RFC 8203: the text the router was told to send is the text we read.
+    for (const n of notes.filter((x) => x.code === 6 && x.subcode === 2))
+      t.is(n.shutdownCommunication, fx.shutdownCommunication);
   });
 }
