@@ -196,6 +196,15 @@ export function packUpdates(
     let used = 0;
     let i = from;
     const { prefixes, pathIds } = n;
+    if (v4 && !addPath) {
+      // The common case in its own loop: IPv4, no path IDs.
+      for (; i < prefixes.length; i++) {
+        const end = writePrefix4(scratch, used, prefixes[i]!);
+        if (end > room) break;
+        used = end;
+      }
+      return [i, used];
+    }
     // Write, then check: scratch has room past any limit, and a prefix that does not fit is simply
     // left for the next message (the bytes written past `used` are overwritten).
     for (; i < prefixes.length; i++) {
