@@ -11,7 +11,7 @@ export {
   encodeRouteRefresh,
   frame,
 } from './message.js';
-export { nlriSize, readNlri, writePrefix } from './nlri.js';
+export { nlriSize, readNlri, writePrefix, writePrefix4 } from './nlri.js';
 export { decodeOpen, encodeOpen } from './open.js';
 export { capabilityCode, checkOpen, peerAsOf } from './open-check.js';
 export type * from './types.js';
