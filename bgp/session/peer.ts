@@ -215,9 +215,15 @@ export class Peer extends EventEmitter {
           if (this.conn) {
             const socket = this.conn.socket;
             this.conn = undefined;
-            // Let a NOTIFICATION written just before reach the peer.
-            socket.end();
-            setTimeout(() => socket.destroy(), 1000).unref();
+            if (socket.connecting) {
+              // Not connected yet: end() would wait for the SYN-ACK and then open a session we
+              // have already given up on, beside the retry.
+              socket.destroy();
+            } else {
+              // Let a NOTIFICATION written just before reach the peer.
+              socket.end();
+              setTimeout(() => socket.destroy(), 1000).unref();
+            }
           }
           break;
         case 'send-open':
@@ -288,6 +294,13 @@ export class Peer extends EventEmitter {
   }
 
   private connect(): void {
+    // A retry (ConnectRetry expired in Connect, RFC 4271 §8.2.2) replaces our pending attempt: drop
+    // it first, or both SYNs reach the peer and it takes them for a collision.
+    const pending = this.conn;
+    if (pending && !pending.inbound) {
+      this.conn = undefined;
+      pending.socket.destroy();
+    }
     const { address, port, localAddress } = this.settings;
     const socket = tcpConnect({ host: address, port, localAddress, noDelay: true });
     const conn = this.wire(socket, false);

@@ -180,10 +180,10 @@ export class Frr implements Router {
     const common = ['-d', '-u', 'frr', '-g', 'frr', '-z', `${runDir}/zserv.api`, '--vty_socket', runDir, '-P', '0'];
     await ns.exec([ZEBRA, ...common, '-f', `${runDir}/zebra.conf`, '-i', `${runDir}/zebra.pid`]);
     await waitFor('FRR zebra socket', () => run(['test', '-S', `${runDir}/zserv.api`]).then(() => true));
-    const listen = spec.peers.find((p) => p.localAddress)?.localAddress;
     const bgpdArgs = [BGPD, ...common, '-f', `${runDir}/bgpd.conf`, '-i', `${runDir}/bgpd.pid`];
     if (spec.listenPort) bgpdArgs.push('-p', String(spec.listenPort));
-    if (listen) bgpdArgs.push('-l', listen);
+    // No -l: bgpd listens on every address of its namespace, IPv4 and IPv6 (with -l a.b.c.d it
+    // refuses IPv6 sessions, and the peer's first connection is reset).
     await ns.exec(bgpdArgs);
     const frr = new Frr(ns, spec, runDir);
     // The daemons fork away from us; the lab's namespace sweep stops them, and so does stop().

@@ -13,6 +13,7 @@ import {
   type PeerSpec,
   type Router,
   type RouterSpec,
+  waitFor,
 } from '../../../src/lab/index.js';
 import { labFor } from '../../helpers/lab.js';
 import { TsrouteNode } from './tsroute-node.js';
@@ -67,6 +68,11 @@ export async function tsrouteAndRouter(
   if (families.includes('ipv6')) peers.push({ address: A6, as: asA, localAddress: B6, ...routerPeer });
   const router = await startRouter(lab, b, kind, { routerId: B4, as: asB, peers, originate });
   const ts = await TsrouteNode.start(lab, a, { asn: asA, routerId: A4, ...speaker });
+  // The clock measures the session, not the router's start: a daemon "started" may not listen yet,
+  // and a refused first connection costs a ConnectRetry period.
+  await waitFor(`${kind} to listen on TCP 179`, async () =>
+    /:179\b/.test((await b.exec(['ss', '-Hltn', 'sport = :179'])).stdout),
+  );
   const started = Date.now();
   if (families.includes('ipv4'))
     await ts.addPeer({ address: B4, asn: asB, localAddress: A4, families: ['ipv4'], ...TIMERS, ...peer });
