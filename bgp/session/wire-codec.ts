@@ -1,23 +1,4 @@
-// The Codec the speaker uses. Interim: built on this folder's own encoder/decoder until the shared
-// codec in bgp/wire lands; then this file becomes the adapter onto it and nothing else changes.
-import type { Codec } from './codec.js';
-import { createFramer, decodeMessage } from './codec-decode.js';
-import {
-  encodeEndOfRib,
-  encodeKeepalive,
-  encodeNotification,
-  encodeOpen,
-  encodeRouteRefresh,
-  encodeUpdates,
-} from './codec-encode.js';
-
-export const wireCodec: Codec = {
-  framer: createFramer,
-  decode: decodeMessage,
-  encodeOpen,
-  encodeKeepalive,
-  encodeNotification,
-  encodeRouteRefresh,
-  encodeUpdates,
-  encodeEndOfRib,
-};
+// The Codec the speaker uses: bgp/wire's, through its session adapter (bgp/wire/session-codec.ts).
+// The interim codec beside it (codec-decode.ts, codec-encode.ts) stays only as the benchmark's and
+// the cross-check test's reference.
+export { sessionCodec as wireCodec } from '../wire/session-codec.js';
