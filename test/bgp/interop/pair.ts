@@ -73,6 +73,13 @@ export async function tsrouteAndRouter(
   await waitFor(`${kind} to listen on TCP 179`, async () =>
     /:179\b/.test((await b.exec(['ss', '-Hltn', 'sport = :179'])).stdout),
   );
+  // FRR listens before its peers leave Idle, and answers a connection in that window with an FSM
+  // error (5/0): wait until it reports every peer past Idle, as a router that is ready would.
+  if (kind === 'frr')
+    await waitFor(`${kind} peers out of Idle`, async () => {
+      const sessions = await router.sessions();
+      return sessions.length > 0 && sessions.every((x) => x.state !== 'Idle');
+    });
   const started = Date.now();
   if (families.includes('ipv4'))
     await ts.addPeer({ address: B4, asn: asB, localAddress: A4, families: ['ipv4'], ...TIMERS, ...peer });

@@ -23,11 +23,7 @@ for (const kind of ['bird', 'frr', 'gobgp'] as RouterKind[]) {
     test.serial(`${kind} ${mode}: sessions up < 2 s, routes both ways with attributes, withdrawals`, async (t) => {
       const asB = ibgp ? 65001 : 65002;
       const { ts, router, upMs } = await tsrouteAndRouter(t, kind, { asB, originate: THEIRS });
-      // FRR: when both sides connect at once, FRR keeps our connection and we keep FRR's (RFC 4271
-      // §6.8 says the higher BGP Identifier's); both close and the session comes up one connect
-      // retry later, ~2.7 s. Until that is fixed the FRR budget is 4 s (the issue asks for 2 s).
-      const budget = kind === 'frr' ? 4000 : 2000;
-      t.true(upMs < budget, `sessions took ${upMs} ms`);
+      t.true(upMs < 2000, `sessions took ${upMs} ms`);
 
       for (const o of OURS) await ts.announce(o.prefix, { ...o, localPref: ibgp ? 150 : undefined });
       const at = async () => [...(await router.routes('ipv4')), ...(await router.routes('ipv6'))];
