@@ -9,8 +9,8 @@ import type { Path, PathSource } from './path.js';
 export interface Destination {
   paths: Path[];
   best: Path | undefined;
-  /** The paths used for forwarding (the best first); length 1 without ECMP. */
-  multipath: Path[];
+  /** With ECMP, the paths used for forwarding (the best first); absent when only the best is used. */
+  multipath?: Path[];
 }
 
 export interface BestChange {
@@ -70,7 +70,7 @@ export class LocRib {
   upsert(prefix: string, source: PathSource, attrs: AttrSet): void {
     let dest = this.table.get(prefix);
     if (!dest) {
-      dest = { paths: [], best: undefined, multipath: [] };
+      dest = { paths: [], best: undefined };
       this.table.set(prefix, dest);
     }
     const i = dest.paths.findIndex((p) => p.source.address === source.address);
@@ -144,15 +144,22 @@ export class LocRib {
       const dest = this.table.get(prefix);
       if (!dest) continue;
       const previous = dest.best;
-      const oldHops = dest.multipath.length > 1 ? nextHopsKey(dest.multipath) : undefined;
-      const { best, multipath } = selectBest(dest.paths, this.maxPaths, this.decision);
+      const oldHops = dest.multipath ? nextHopsKey(dest.multipath) : undefined;
+      let best: Path | undefined;
+      let multipath: Path[];
+      if (dest.paths.length === 1 && this.maxPaths === 1) {
+        // The common case (one path per prefix): no decision to run, nothing to allocate.
+        best = dest.paths[0];
+        multipath = [];
+      } else ({ best, multipath } = selectBest(dest.paths, this.maxPaths, this.decision));
       dest.best = best;
-      dest.multipath = multipath;
+      if (multipath.length > 1) dest.multipath = multipath;
+      else if (dest.multipath) dest.multipath = undefined;
       if (!best) this.table.delete(prefix);
       const newHops = multipath.length > 1 ? nextHopsKey(multipath) : undefined;
       const multipathChanged = oldHops !== newHops;
       if (best !== previous || multipathChanged || (best && previous && best.attrs !== previous.attrs))
-        changes.push({ prefix, best, previous, multipath, multipathChanged });
+        changes.push({ prefix, best, previous, multipath: dest.multipath ?? (best ? [best] : []), multipathChanged });
     }
     return changes;
   }

@@ -144,6 +144,14 @@ export function readPrefixes(b: Uint8Array, family: AddressFamily): string[] | u
     if (len > max) return undefined;
     const n = (len + 7) >> 3;
     if (off + 1 + n > b.length) return undefined;
+    if (size === 4) {
+      // IPv4 fast path: text straight from the bytes, host bits masked, no temporary arrays.
+      const mask = (i: number) => (i < n - 1 ? 0xff : i === n - 1 ? (0xff << ((8 - (len & 7)) & 7)) & 0xff : 0);
+      const o = (i: number) => (i < n ? b[off + 1 + i]! & mask(i) : 0);
+      out.push(`${o(0)}.${o(1)}.${o(2)}.${o(3)}/${len}`);
+      off += 1 + n;
+      continue;
+    }
     const bytes = new Uint8Array(size);
     bytes.set(b.subarray(off + 1, off + 1 + n));
     // Host bits beyond the length must not make two keys for one prefix.

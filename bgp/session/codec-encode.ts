@@ -115,10 +115,40 @@ const u32 = (n: number) => {
   return b;
 };
 
-export function prefixBytes(prefix: string): Buffer {
-  const p = parsePrefix(prefix);
-  const n = (p.length + 7) >> 3;
-  return Buffer.concat([Buffer.from([p.length]), p.bytes.subarray(0, n)]);
+/**
+ * Writes `prefix` as NLRI (length byte + the significant bytes) at `off` in `out`; returns the new
+ * offset. IPv4 text is parsed by character codes: this runs once per prefix per peer, so it must not
+ * allocate.
+ */
+export function writePrefix(out: Buffer, off: number, prefix: string): number {
+  if (prefix.includes(':')) {
+    const p = parsePrefix(prefix);
+    const n = (p.length + 7) >> 3;
+    out[off] = p.length;
+    out.set(p.bytes.subarray(0, n), off + 1);
+    return off + 1 + n;
+  }
+  const slash = prefix.indexOf('/');
+  let len = 0;
+  for (let i = slash + 1; i < prefix.length; i++) len = len * 10 + prefix.charCodeAt(i) - 48;
+  const n = (len + 7) >> 3;
+  out[off] = len;
+  let octet = 0;
+  let k = 0;
+  for (let i = 0; i <= slash && k < n; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c === 46 || i === slash) {
+      out[off + 1 + k++] = octet;
+      octet = 0;
+    } else octet = octet * 10 + c - 48;
+  }
+  return off + 1 + n;
+}
+
+/** NLRI bytes of one prefix, at most 17. */
+export function prefixLength(prefix: string): number {
+  if (prefix.includes(':')) return 1 + ((parsePrefix(prefix).length + 7) >> 3);
+  return 1 + ((Number(prefix.slice(prefix.indexOf('/') + 1)) + 7) >> 3);
 }
 
 /** The attribute block for `a` (without MP_REACH, which carries per-message NLRI). */
@@ -164,21 +194,20 @@ function ipv6NextHop(a: AttrSet): Buffer {
   return a.nextHopLinkLocal ? Buffer.concat([global, ipv6ToBytes(a.nextHopLinkLocal)]) : Buffer.from(global);
 }
 
-/** Fills messages with prefixes: `fixed` bytes of header and attributes, `room` for NLRI. */
+const scratch = Buffer.alloc(MAX_MESSAGE);
+
+/** Fills messages with prefixes: `room` bytes of NLRI each; `emit` gets a view it must copy. */
 function pack(prefixes: string[], room: number, emit: (nlri: Buffer[]) => void): void {
-  let cur: Buffer[] = [];
   let used = 0;
   for (const p of prefixes) {
-    const b = prefixBytes(p);
-    if (used + b.length > room && cur.length) {
-      emit(cur);
-      cur = [];
+    // 17 bytes is the longest NLRI (an IPv6 /128): flush before a prefix could overrun.
+    if (used + 17 > room && used > 0 && used + prefixLength(p) > room) {
+      emit([scratch.subarray(0, used)]);
       used = 0;
     }
-    cur.push(b);
-    used += b.length;
+    used = writePrefix(scratch, used, p);
   }
-  if (cur.length) emit(cur);
+  if (used) emit([scratch.subarray(0, used)]);
 }
 
 function updateMessage(withdrawn: Buffer, attrs: Buffer, nlri: Buffer): Buffer {
