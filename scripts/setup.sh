@@ -41,4 +41,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# the dataplane's setns addon (npm run build runs this too; here it fails set-up with its own message)
+bash scripts/build-native.sh || { echo "setup: the native addon did not build (see above)" >&2; exit 1; }
 npm run --silent build

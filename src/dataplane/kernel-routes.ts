@@ -1,0 +1,45 @@
+// Reading the kernel: the main table's routes of the protocols asked for (both families, one dump
+// each over netlink), and link names for showing them.
+import { decodeLink, writeLinkDump } from './link-codec.js';
+import { MessageWriter } from './message-writer.js';
+import type { NetlinkChannel } from './netlink-channel.js';
+import { decodeRoute, routeProtocol, writeRouteDump } from './route-codec.js';
+import type { KernelRoute } from './types.js';
+
+/** A dump the kernel flagged as interrupted by a change is read again, this many times at most. */
+const DUMP_ATTEMPTS = 3;
+
+/** Routes in the main table whose protocol is in `protocols`. */
+export async function readRoutes(channel: NetlinkChannel, protocols: ReadonlySet<number>): Promise<KernelRoute[]> {
+  let out: KernelRoute[] = [];
+  for (const family of [4, 6] as const) {
+    for (let attempt = 1; ; attempt++) {
+      const rows: KernelRoute[] = [];
+      const w = new MessageWriter(64);
+      writeRouteDump(w, channel.nextSeq(), family);
+      const { interrupted } = await channel.dump(w, (msg) => {
+        // most of a large table is filtered on one byte, before any attribute is decoded
+        if (!protocols.has(routeProtocol(msg))) return;
+        const r = decodeRoute(msg);
+        if (r) rows.push(r);
+      });
+      if (!interrupted || attempt === DUMP_ATTEMPTS) {
+        out = out.concat(rows);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Interface index → name. */
+export async function linkNames(channel: NetlinkChannel): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  const w = new MessageWriter(64);
+  writeLinkDump(w, channel.nextSeq());
+  await channel.dump(w, (msg) => {
+    const link = decodeLink(msg);
+    if (link) names.set(link.index, link.name);
+  });
+  return names;
+}
