@@ -5,11 +5,11 @@
 import { EventEmitter } from 'node:events';
 import type { AddressFamily, BestPathEvent, Logger } from './config.js';
 import type { CompiledPolicy } from './policy/evaluate.js';
-import type { AdjRibOut } from './rib/adj-rib-out.js';
+import { AdjRibOut } from './rib/adj-rib-out.js';
 import { type AttrSet, AttrStore, type PathAttributes } from './rib/attributes.js';
-import { type BestChange, LocRib } from './rib/loc-rib.js';
-import type { Path, PathSource } from './rib/path.js';
-import { familyOfPrefix } from './rib/prefix.js';
+import { LocRib } from './rib/loc-rib.js';
+import type { PathSource } from './rib/path.js';
+import { type FamilyIndex, newScratch, parseKey, V4, V6 } from './rib/prefix-key.js';
 import {
   type ExportTarget,
   exportAttributes,
@@ -18,14 +18,19 @@ import {
   mayExport,
   normalizeImport,
 } from './rib/propagation.js';
+import { SlotPrefixes } from './rib/slot-prefixes.js';
 import type { UpdateBatch } from './session/codec.js';
 import type { UpdateMessage } from './session/messages.js';
 import { pathView } from './views.js';
 
 /** Prefixes handled per slice of work before yielding to the event loop. */
-export const CHUNK = 2000;
+export const CHUNK = 4000;
 /** Dirty prefixes above which peers' sockets are paused (TCP flow control) until the RIB catches up. */
 const INPUT_HIGH_WATER = 50_000;
+/** Export results a session caches (per source and attribute set) before the cache starts over. */
+const EXPORT_CACHE_LIMIT = 20_000;
+
+const FAMILY_NAMES: readonly [AddressFamily, AddressFamily] = ['ipv4', 'ipv6'];
 
 /** What the engine needs from one established session. */
 export interface SessionPort {
@@ -34,18 +39,29 @@ export interface SessionPort {
   readonly families: ReadonlySet<AddressFamily>;
   importPolicy: CompiledPolicy;
   exportPolicy: CompiledPolicy;
-  readonly out: AdjRibOut;
   /** Encodes and sends; false when the socket is full. */
   sendBatch(batch: UpdateBatch): boolean;
   sendEndOfRib(family: AddressFamily): void;
   drained(): Promise<void>;
   pauseInput(paused: boolean): void;
-  /** Set once the initial table has been sent (End-of-RIB after it). */
-  initialSent: boolean;
-  /** Counters the status view shows. */
+  /** Prefixes received (before policy), for the status view. */
   received: number;
   closed: boolean;
-  exportCache: Map<number, WeakMap<AttrSet, AttrSet | null>>;
+}
+
+/** The engine's own state for a session. */
+interface Session {
+  readonly port: SessionPort;
+  readonly src: number;
+  readonly peerKey: number;
+  readonly out: AdjRibOut;
+  readonly enabled: readonly [boolean, boolean];
+  /** Initial table sent (End-of-RIB after it). */
+  initialSent: boolean;
+  /** Export results per source and attribute set (retained in the store while cached). */
+  exportCache: Map<PathSource, Map<AttrSet, AttrSet | null>>;
+  exportCacheSize: number;
+  flushing: boolean;
 }
 
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -53,10 +69,12 @@ export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(res
 export class RouteEngine extends EventEmitter {
   readonly store = new AttrStore();
   readonly rib: LocRib;
-  private readonly sessions = new Set<SessionPort>();
+  private readonly sessions = new Map<SessionPort, Session>();
   private settling = false;
-  private readonly flushing = new Set<SessionPort>();
   private inputPaused = false;
+  private readonly scratch = newScratch();
+  /** Sets exported without caching (prefix-dependent policies), released after their batch. */
+  private readonly transient: AttrSet[] = [];
 
   constructor(
     readonly local: LocalIdentity,
@@ -73,41 +91,54 @@ export class RouteEngine extends EventEmitter {
 
   /** Paths from one UPDATE enter the Loc-RIB (after loop checks and the peer's import policy). */
   importUpdate(port: SessionPort, update: UpdateMessage): void {
-    const address = port.source.address;
-    for (const prefix of update.withdrawn) this.rib.remove(prefix, address);
+    const s = this.sessions.get(port);
+    if (!s) return;
+    for (const prefix of update.withdrawn) this.removeText(s, prefix);
     if (update.announced.length && update.attrs) {
       if (update.treatAsWithdraw) {
-        for (const prefix of update.announced) this.rib.remove(prefix, address);
+        for (const prefix of update.announced) this.removeText(s, prefix);
       } else {
         port.received += update.announced.length;
         const loop = loopReason(update.attrs, port.source, this.local);
         if (loop) {
-          this.log.debug({ peer: address, reason: loop }, 'dropping looped path');
-          for (const prefix of update.announced) this.rib.remove(prefix, address);
-        } else this.importPaths(port, update.announced, normalizeImport(update.attrs, port.source));
+          this.log.debug({ peer: port.source.address, reason: loop }, 'dropping looped path');
+          for (const prefix of update.announced) this.removeText(s, prefix);
+        } else this.importPaths(s, update.announced, normalizeImport(update.attrs, port.source));
       }
     }
     this.schedule();
   }
 
-  private importPaths(port: SessionPort, prefixes: string[], attrs: PathAttributes): void {
+  private removeText(s: Session, prefix: string): void {
+    const k = this.scratch;
+    if (!parseKey(prefix, k)) return;
+    const slot = this.rib.families[k.family].table.find(k);
+    if (slot >= 0) this.rib.removeSlot(k.family, slot, s.peerKey);
+  }
+
+  private importPaths(s: Session, prefixes: string[], attrs: PathAttributes): void {
+    const port = s.port;
     const policy = port.importPolicy;
-    const address = port.source.address;
     const ctxBase = { peerType: port.source.kind, rrClient: port.source.rrClient, localAs: this.local.asn };
     let shared: AttrSet | null | undefined;
     if (!policy.prefixDependent) {
       const r = policy.run(attrs, { ...ctxBase, prefix: prefixes[0] ?? '' });
       shared = r.accept ? this.store.intern(r.attrs) : null;
     }
+    const k = this.scratch;
+    const rib = this.rib;
     for (const prefix of prefixes) {
-      if (!port.families.has(familyOfPrefix(prefix))) continue;
+      if (!parseKey(prefix, k) || !s.enabled[k.family]) continue;
       let set = shared;
       if (set === undefined) {
         const r = policy.run(attrs, { ...ctxBase, prefix });
         set = r.accept ? this.store.intern(r.attrs) : null;
       }
-      if (set === null) this.rib.remove(prefix, address);
-      else this.rib.upsert(prefix, port.source, set);
+      const table = rib.families[k.family].table;
+      if (set === null) {
+        const slot = table.find(k);
+        if (slot >= 0) rib.removeSlot(k.family, slot, s.peerKey);
+      } else rib.upsertSlot(k.family, table.findOrAdd(k), s.src, set);
     }
   }
 
@@ -119,36 +150,74 @@ export class RouteEngine extends EventEmitter {
   }
 
   addSession(port: SessionPort): void {
-    this.sessions.add(port);
+    const session: Session = {
+      port,
+      src: this.rib.sources.indexOf(port.source),
+      peerKey: this.rib.sources.peerKey(port.source.address),
+      out: new AdjRibOut(this.rib),
+      enabled: [port.families.has('ipv4'), port.families.has('ipv6')],
+      initialSent: false,
+      exportCache: new Map(),
+      exportCacheSize: 0,
+      flushing: false,
+    };
+    this.sessions.set(port, session);
     void this.sendTable(port);
   }
 
   removeSession(port: SessionPort): void {
+    const s = this.sessions.get(port);
     port.closed = true;
     this.sessions.delete(port);
-    port.out.clear();
+    if (!s) return;
+    s.out.clear();
+    this.clearExportCache(s);
+    // Its paths may stay (stale, RFC 4724); the source index goes with the last of them.
+    this.rib.sources.retire(port.source);
   }
 
-  /** Sends the whole table to one peer again (initial dump, ROUTE-REFRESH, export policy change). */
-  async sendTable(port: SessionPort, { resend = false } = {}): Promise<void> {
-    if (resend) port.out.clear();
-    port.exportCache.clear();
-    let n = 0;
-    for (const [prefix, dest] of this.rib.entries()) {
-      if (port.closed) return;
-      this.exportTo(port, prefix, dest.best);
-      if (++n % CHUNK === 0) {
-        await this.flush(port);
-        await yieldToLoop();
+  /** Prefixes the peer holds from us. */
+  advertisedCount(port: SessionPort): number {
+    return this.sessions.get(port)?.out.size ?? 0;
+  }
+
+  /** What the peer holds from us, as prefix text and the attributes it was sent with. */
+  *advertised(port: SessionPort): IterableIterator<[string, AttrSet]> {
+    const s = this.sessions.get(port);
+    if (!s) return;
+    for (const family of [V4, V6] as const) {
+      const slots: number[] = [];
+      s.out.forEachSent(family, (slot) => slots.push(slot));
+      for (const slot of slots) {
+        const best = this.rib.bestOf(family, slot);
+        const attrs = best ? this.exportFor(s, family, slot, best) : null;
+        if (attrs) yield [this.rib.families[family].table.text(slot), attrs];
       }
     }
-    await this.flush(port);
-    if (port.closed) return;
-    if (!port.initialSent) {
-      port.initialSent = true;
-      // RFC 4724 §2: End-of-RIB after the initial table, per family.
-      for (const family of port.families) port.sendEndOfRib(family);
+    this.releaseTransient();
+  }
+
+  /**
+   * Sends the whole table to one peer again: the initial dump, a ROUTE-REFRESH, an export policy
+   * change. With `resend`, prefixes the peer already holds are reconsidered too (and withdrawn if
+   * they no longer pass).
+   */
+  async sendTable(port: SessionPort, { resend = false } = {}): Promise<void> {
+    const s = this.sessions.get(port);
+    if (!s) return;
+    this.clearExportCache(s);
+    for (const family of [V4, V6] as const) {
+      if (!s.enabled[family]) continue;
+      if (resend) s.out.forEachSent(family, (slot) => s.out.queue(family, slot));
+      const f = this.rib.families[family];
+      for (let slot = 0; slot < f.table.highWater; slot++)
+        if (f.table.live[slot] && f.best[slot] !== 0) s.out.queue(family, slot);
     }
+    await this.flush(s);
+    if (port.closed || s.initialSent) return;
+    s.initialSent = true;
+    // RFC 4724 §2: End-of-RIB after the initial table, per family.
+    for (const family of port.families) port.sendEndOfRib(family);
   }
 
   /** Re-runs the decision for dirty prefixes, chunk by chunk, soon. */
@@ -162,9 +231,8 @@ export class RouteEngine extends EventEmitter {
     try {
       while (this.rib.pendingCount > 0) {
         this.setInputPaused(this.rib.pendingCount > INPUT_HIGH_WATER);
-        const changes = this.rib.settle(CHUNK);
-        for (const c of changes) this.onBestChange(c);
-        for (const port of this.sessions) void this.flush(port);
+        this.rib.settle(CHUNK, this.onBestChange);
+        for (const s of this.sessions.values()) void this.flush(s);
         await yieldToLoop();
       }
     } finally {
@@ -176,110 +244,145 @@ export class RouteEngine extends EventEmitter {
   private setInputPaused(paused: boolean): void {
     if (paused === this.inputPaused) return;
     this.inputPaused = paused;
-    for (const port of this.sessions) port.pauseInput(paused);
+    for (const s of this.sessions.values()) s.port.pauseInput(paused);
   }
 
-  private onBestChange(c: BestChange): void {
-    for (const port of this.sessions) this.exportTo(port, c.prefix, c.best);
+  private readonly onBestChange = (family: FamilyIndex, slot: number, multipath: readonly number[]): void => {
+    for (const s of this.sessions.values()) if (s.enabled[family]) s.out.queue(family, slot);
     if (this.listenerCount('best-path-changed') === 0) return;
-    const best = c.best;
+    const rib = this.rib;
+    const prefix = rib.families[family].table.text(slot);
+    const bestRow = rib.bestOf(family, slot);
+    const best = bestRow ? rib.path(bestRow) : undefined;
     const event: BestPathEvent = {
-      prefix: c.prefix,
-      family: familyOfPrefix(c.prefix),
+      prefix,
+      family: FAMILY_NAMES[family],
       withdrawn: !best,
-      nextHops: best ? c.multipath.map((p) => p.attrs.nextHop).filter((h): h is string => h !== undefined) : [],
-      best: best ? pathView(c.prefix, best, true) : undefined,
+      nextHops: best
+        ? multipath
+            .map((row) => rib.store.get(rib.pool.attrs[row]!).nextHop)
+            .filter((h): h is string => h !== undefined)
+        : [],
+      best: best ? pathView(prefix, best, true) : undefined,
       local: best?.source.kind === 'local',
     };
     this.emit('best-path-changed', event);
-  }
+  };
 
-  /** Queues what `port` should now have for `prefix`, given the best path. */
-  private exportTo(port: SessionPort, prefix: string, best: Path | undefined): void {
-    const family = familyOfPrefix(prefix);
-    if (!port.families.has(family)) return;
-    if (!best || !mayExport(best, port.target)) {
-      if (port.out.get(prefix)) port.out.queue(prefix, null);
-      return;
-    }
-    port.out.queue(prefix, this.exportAttrs(port, prefix, best, family));
-  }
-
-  private exportAttrs(port: SessionPort, prefix: string, best: Path, family: AddressFamily): AttrSet | null {
-    const policy = port.exportPolicy;
+  /** The attributes `s` should have for the prefix whose best path is row `best`, or null for none. */
+  private exportFor(s: Session, family: FamilyIndex, slot: number, best: number): AttrSet | null {
+    const rib = this.rib;
+    const source = rib.sources.get(rib.pool.source[best]!);
+    if (!mayExport(source, s.port.target)) return null;
+    const attrs = rib.store.get(rib.pool.attrs[best]!);
+    const policy = s.port.exportPolicy;
+    // Keyed by source too: split horizon, ORIGINATOR_ID and MED rules depend on where the path came from.
     const cacheable = !policy.prefixDependent;
-    let cache: WeakMap<AttrSet, AttrSet | null> | undefined;
     if (cacheable) {
-      // Keyed by source too: split horizon, ORIGINATOR_ID and MED rules depend on where the path came from.
-      cache = port.exportCache.get(best.source.id);
-      if (!cache) {
-        cache = new WeakMap();
-        port.exportCache.set(best.source.id, cache);
-      }
-      const hit = cache.get(best.attrs);
+      const hit = s.exportCache.get(source)?.get(attrs);
       if (hit !== undefined) return hit;
     }
-    const attrs = exportAttributes(best, port.target, this.local, family);
-    const r = policy.run(attrs, {
-      prefix,
-      peerType: port.target.kind,
-      rrClient: port.target.rrClient,
+    const fam = FAMILY_NAMES[family];
+    const target = s.port.target;
+    const r = policy.run(exportAttributes({ source, attrs }, target, this.local, fam), {
+      prefix: cacheable ? '' : rib.families[family].table.text(slot),
+      peerType: target.kind,
+      rrClient: target.rrClient,
       localAs: this.local.asn,
-      selfAddress: family === 'ipv4' ? port.target.selfIpv4 : port.target.selfIpv6,
+      selfAddress: fam === 'ipv4' ? target.selfIpv4 : target.selfIpv6,
     });
     const set = r.accept ? this.store.intern(r.attrs) : null;
-    cache?.set(best.attrs, set);
+    if (set) this.store.retain(set);
+    if (!cacheable) {
+      if (set) this.transient.push(set);
+      return set;
+    }
+    if (s.exportCacheSize >= EXPORT_CACHE_LIMIT) this.clearExportCache(s);
+    let cache = s.exportCache.get(source);
+    if (!cache) {
+      cache = new Map();
+      s.exportCache.set(source, cache);
+    }
+    cache.set(attrs, set);
+    s.exportCacheSize++;
     return set;
   }
 
-  /** Sends a peer's queued changes, respecting socket back-pressure. */
-  async flush(port: SessionPort): Promise<void> {
-    if (this.flushing.has(port)) return;
-    this.flushing.add(port);
+  private clearExportCache(s: Session): void {
+    for (const cache of s.exportCache.values())
+      for (const set of cache.values()) if (set) this.store.releaseId(set.__id);
+    s.exportCache.clear();
+    s.exportCacheSize = 0;
+  }
+
+  private releaseTransient(): void {
+    for (const set of this.transient) this.store.releaseId(set.__id);
+    this.transient.length = 0;
+  }
+
+  /** Sends a peer's queued changes, a chunk at a time, respecting socket back-pressure. */
+  private async flush(s: Session): Promise<void> {
+    if (s.flushing) return;
+    s.flushing = true;
+    const port = s.port;
     try {
-      while (port.out.pendingCount > 0 && !port.closed) {
-        const { announce, withdraw } = port.out.flush(CHUNK);
+      while (s.out.pendingCount > 0 && !port.closed) {
         let ok = true;
-        for (const family of port.families) {
-          const batch: UpdateBatch = {
-            family,
-            withdraw: withdraw.filter((p) => familyOfPrefix(p) === family),
-            announce: announce
-              .map((b) => ({ attrs: b.attrs, prefixes: b.prefixes.filter((p) => familyOfPrefix(p) === family) }))
-              .filter((b) => b.prefixes.length > 0),
-          };
-          if (batch.withdraw.length || batch.announce.length) ok = port.sendBatch(batch) && ok;
+        for (const family of [V4, V6] as const) {
+          const queue = s.out.queues[family];
+          if (queue.length === 0) continue;
+          const table = this.rib.families[family].table;
+          const groups = new Map<AttrSet, number[]>();
+          const withdraw: number[] = [];
+          for (let n = 0; n < CHUNK && queue.length > 0; n++) {
+            const slot = s.out.take(family);
+            const best = this.rib.bestOf(family, slot);
+            const attrs = best ? this.exportFor(s, family, slot, best) : null;
+            if (attrs) {
+              s.out.announced(family, slot);
+              let list = groups.get(attrs);
+              if (!list) {
+                list = [];
+                groups.set(attrs, list);
+              }
+              list.push(slot);
+            } else if (s.out.withdrawn(family, slot)) withdraw.push(slot);
+          }
+          if (groups.size || withdraw.length) {
+            const announce = [...groups].map(([attrs, slots]) => ({ attrs, prefixes: new SlotPrefixes(table, slots) }));
+            const batch = { family: FAMILY_NAMES[family], withdraw: new SlotPrefixes(table, withdraw), announce };
+            ok = port.sendBatch(batch) && ok;
+          }
+          // Withdrawn slots stayed ours until their NLRI was written; now they may be reused.
+          for (const slot of withdraw) s.out.release(family, slot);
+          this.releaseTransient();
         }
         if (!ok) await port.drained();
-        else if (port.out.pendingCount > 0) await yieldToLoop();
+        else if (s.out.pendingCount > 0) await yieldToLoop();
       }
     } finally {
-      this.flushing.delete(port);
+      s.flushing = false;
     }
   }
 
-  /** Removes (or marks stale) every path from `address`, in chunks. */
-  async dropPathsFrom(address: string, mode: 'remove' | 'stale' | 'purge-stale'): Promise<number> {
+  /**
+   * Removes (or marks stale, or purges the stale) paths of a peer, in chunks. With `source`, only
+   * that session incarnation's paths; without, every incarnation's.
+   */
+  async dropPathsFrom(address: string, mode: 'remove' | 'stale' | 'purge-stale', source?: PathSource): Promise<number> {
+    const rib = this.rib;
+    const peerKey = rib.sources.peerKey(address);
+    const src = source ? rib.sources.find(source) : -1;
+    if (src === undefined) return 0;
+    const step = CHUNK * 10;
     let n = 0;
-    let i = 0;
-    for (const [prefix, dest] of this.rib.entries()) {
-      const p = dest.paths.find((x) => x.source.address === address);
-      if (p) {
-        if (mode === 'remove') {
-          if (this.rib.remove(prefix, address)) n++;
-        } else if (mode === 'stale') {
-          if (!p.stale) {
-            p.stale = true;
-            n++;
-          }
-        } else if (p.stale && this.rib.remove(prefix, address)) n++;
-      }
-      if (++i % (CHUNK * 5) === 0) {
-        this.schedule();
-        await yieldToLoop();
-      }
+    for (let from = 0; from < rib.pool.end; from += step) {
+      // The incarnation's index is reused only once its last path is gone: then there is nothing left to do.
+      if (source && rib.sources.find(source) !== src) break;
+      n += rib.dropPaths(peerKey, src, mode, from, from + step);
+      this.schedule();
+      await yieldToLoop();
     }
-    this.schedule();
     return n;
   }
 }

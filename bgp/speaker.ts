@@ -16,7 +16,6 @@ import type {
   SpeakerOptions,
 } from './config.js';
 import { compilePolicy } from './policy/evaluate.js';
-import { AdjRibOut } from './rib/adj-rib-out.js';
 import type { PathSource } from './rib/path.js';
 import { canonicalPrefix, familyOfPrefix } from './rib/prefix.js';
 import { RouteEngine, type SessionPort } from './route-engine.js';
@@ -234,7 +233,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     if (!entry?.port) return [];
     const want = filter.prefix ? canonicalPrefix(filter.prefix) : undefined;
     const out: RouteView[] = [];
-    for (const [prefix, attrs] of entry.port.out.entries())
+    for (const [prefix, attrs] of this.engine.advertised(entry.port))
       if (!want || want === prefix) out.push(attrsView(prefix, 'local', attrs));
     return out;
   }
@@ -242,7 +241,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   /** Statistics: table size, distinct attribute sets. */
   stats(): { prefixes: number; attributeSets: number; peers: number; established: number } {
     return {
-      prefixes: this.engine.rib.size,
+      prefixes: this.engine.rib.prefixCount,
       attributeSets: this.engine.store.size,
       peers: this.peersByAddress.size,
       established: [...this.peersByAddress.values()].filter((e) => e.peer.state === 'Established').length,
@@ -265,7 +264,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         ...p.counters,
         prefixesReceived: e.port?.received ?? 0,
         prefixesAccepted: this.engine.rib.countFrom(e.options.address),
-        prefixesAdvertised: e.port?.out.size ?? 0,
+        prefixesAdvertised: e.port ? this.engine.advertisedCount(e.port) : 0,
       },
       lastError: p.lastError,
       routeReflectorClient: e.options.routeReflectorClient ?? false,
@@ -357,15 +356,12 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       families,
       importPolicy: compilePolicy(options.importPolicy),
       exportPolicy: compilePolicy(options.exportPolicy),
-      out: new AdjRibOut(this.engine.store),
       sendBatch: (batch) => peer.sendUpdates(this.codec.encodeUpdates(batch, peer.codecCtx)),
       sendEndOfRib: (family) => peer.send(this.codec.encodeEndOfRib(family)),
       drained: () => peer.drained(),
       pauseInput: (paused) => peer.pauseInput(paused),
-      initialSent: false,
       received: 0,
       closed: false,
-      exportCache: new Map(),
     };
     entry.port = port;
     if (entry.staleHeld) {
@@ -388,14 +384,14 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     const gr = entry.peer.negotiated?.gracefulRestart;
     if (down.keepStale && gr && this.running) {
       entry.staleHeld = true;
-      void this.engine.dropPathsFrom(entry.options.address, 'stale');
+      void this.engine.dropPathsFrom(entry.options.address, 'stale', port?.source);
       clearTimeout(entry.restartTimer);
       // RFC 4724 §4.2: the peer has its restart time to come back; then its paths go.
       entry.restartTimer = setTimeout(() => this.purgeStale(entry), gr.restartTime * 1000).unref();
       this.log.info({ peer: entry.options.address, restartTime: gr.restartTime }, 'peer restarting: paths kept stale');
     } else {
       entry.staleHeld = false;
-      void this.engine.dropPathsFrom(entry.options.address, 'remove');
+      void this.engine.dropPathsFrom(entry.options.address, 'remove', port?.source);
     }
   }
 

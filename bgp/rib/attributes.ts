@@ -45,8 +45,15 @@ export interface PathAttributes {
   opaque?: readonly OpaqueAttribute[];
 }
 
-/** An interned, frozen attribute set. Compare with ===. */
-export type AttrSet = Readonly<PathAttributes> & { readonly __interned: true; readonly asPathLength: number };
+/**
+ * An interned attribute set: one shared object per distinct set, so "same attributes" is ===. Its
+ * parts are frozen; `__id` is the store's number for it (0 once the store let it go).
+ */
+export type AttrSet = Readonly<PathAttributes> & {
+  readonly __interned: true;
+  readonly asPathLength: number;
+  __id: number;
+};
 
 /** RFC 4271 §9.1.2.2 (a): an AS_SET counts as 1, whatever its size; confederation segments count 0. */
 export function asPathLength(segments: readonly AsPathSegment[]): number {
@@ -132,57 +139,69 @@ function normalize(a: PathAttributes): PathAttributes {
   return out;
 }
 
-function deepFreeze(a: PathAttributes): void {
-  for (const s of a.asPath) {
-    Object.freeze(s.asns);
-    Object.freeze(s);
+function freezeParts(a: PathAttributes): void {
+  for (const seg of a.asPath) {
+    Object.freeze(seg.asns);
+    Object.freeze(seg);
   }
   Object.freeze(a.asPath);
   for (const v of [a.communities, a.largeCommunities, a.clusterList, a.opaque, a.aggregator]) if (v) Object.freeze(v);
-  Object.freeze(a);
 }
 
 /**
- * The store of distinct attribute sets. Sets are kept while referenced: the RIBs call `retain` when a
- * path starts pointing at a set and `release` when it stops, so the store never grows without bound.
+ * The store of distinct attribute sets, each with a small integer id that the RIB keeps in its typed
+ * arrays. Sets live while referenced: `retain` when a path (or a cache) starts pointing at one,
+ * `release` when it stops; at zero the set leaves the store and its id is reused.
  */
 export class AttrStore {
-  private readonly byKey = new Map<string, { set: AttrSet; refs: number; key: string }>();
-  private readonly entryOf = new WeakMap<AttrSet, { set: AttrSet; refs: number; key: string }>();
+  private readonly byKey = new Map<string, AttrSet>();
+  private readonly sets: (AttrSet | undefined)[] = [undefined];
+  private refs = new Int32Array(256);
+  private readonly freeIds: number[] = [];
 
-  /** The one shared set equal to `attrs` (created if new, with no references yet). */
+  /** The one shared set equal to `attrs` (added if new, with no references yet). */
   intern(attrs: PathAttributes): AttrSet {
-    const known = (attrs as AttrSet).__interned ? this.entryOf.get(attrs as AttrSet) : undefined;
-    if (known) {
-      // A set whose last reference went may be handed back in: make it findable again.
-      if (!this.byKey.has(known.key)) this.byKey.set(known.key, known);
-      return known.set;
-    }
+    const known = attrs as AttrSet;
+    if (known.__interned && known.__id > 0) return known;
     const normal = normalize(attrs);
     const key = keyOf(normal);
     const found = this.byKey.get(key);
-    if (found) return found.set;
-    const set = Object.assign(normal, { __interned: true as const, asPathLength: asPathLength(normal.asPath) });
-    deepFreeze(set);
-    const entry = { set: set as AttrSet, refs: 0, key };
-    this.byKey.set(key, entry);
-    this.entryOf.set(entry.set, entry);
-    return entry.set;
+    if (found) return found;
+    const set = Object.assign(normal, {
+      __interned: true as const,
+      asPathLength: asPathLength(normal.asPath),
+      __id: this.allocId(),
+    });
+    freezeParts(set);
+    this.sets[set.__id] = set;
+    this.byKey.set(key, set);
+    return set;
   }
 
-  retain(set: AttrSet): void {
-    const e = this.entryOf.get(set);
-    if (!e) return;
-    // A set whose references all went may come back (from a cache): make it findable again.
-    if (e.refs <= 0 && !this.byKey.has(e.key)) this.byKey.set(e.key, e);
-    e.refs++;
+  /** Adds a reference to `set` (interning it again if the store had let it go); returns its id. */
+  retain(set: AttrSet | PathAttributes): number {
+    const id = this.intern(set).__id;
+    this.refs[id]!++;
+    return id;
   }
 
-  release(set: AttrSet): void {
-    const e = this.entryOf.get(set);
-    if (!e) return;
-    e.refs--;
-    if (e.refs <= 0 && this.byKey.get(e.key) === e) this.byKey.delete(e.key);
+  retainId(id: number): void {
+    this.refs[id]!++;
+  }
+
+  releaseId(id: number): void {
+    if (--this.refs[id]! > 0) return;
+    const set = this.sets[id];
+    if (!set) return;
+    this.byKey.delete(keyOf(set));
+    this.sets[id] = undefined;
+    set.__id = 0;
+    this.freeIds.push(id);
+  }
+
+  /** The set with this id (ids come from retain). */
+  get(id: number): AttrSet {
+    return this.sets[id]!;
   }
 
   /** A copy of `set` with some fields changed, interned. */
@@ -193,5 +212,22 @@ export class AttrStore {
   /** Number of distinct sets alive (for statistics and tests). */
   get size(): number {
     return this.byKey.size;
+  }
+
+  private allocId(): number {
+    const reused = this.freeIds.pop();
+    if (reused !== undefined) {
+      this.refs[reused] = 0;
+      return reused;
+    }
+    const id = this.sets.length;
+    this.sets.push(undefined);
+    if (id >= this.refs.length) {
+      const bigger = new Int32Array(this.refs.length * 2);
+      bigger.set(this.refs);
+      this.refs = bigger;
+    }
+    this.refs[id] = 0;
+    return id;
   }
 }

@@ -46,11 +46,10 @@ export function normalizeImport(attrs: PathAttributes, from: PathSource): PathAt
 }
 
 /**
- * May `path` be advertised to `to`? Split horizon (never back to its sender), iBGP full-mesh rule
+ * May a path from `from` be advertised to `to`? Split horizon (never back to its sender), iBGP full-mesh rule
  * (§9.2: iBGP paths are not passed to iBGP peers) and its RFC 4456 §6 relaxation for reflectors.
  */
-export function mayExport(path: Path, to: ExportTarget): boolean {
-  const from = path.source;
+export function mayExport(from: PathSource, to: ExportTarget): boolean {
   if (from.address === to.address) return false;
   if (to.kind === 'ebgp' || from.kind !== 'ibgp') return true;
   // iBGP → iBGP only by reflection: client routes go to everyone, non-client routes to clients.
@@ -60,7 +59,7 @@ export function mayExport(path: Path, to: ExportTarget): boolean {
 
 /** The attributes `path` carries to `to`, before the peer's export policy. */
 export function exportAttributes(
-  path: Path,
+  path: Pick<Path, 'source' | 'attrs'>,
   to: ExportTarget,
   local: LocalIdentity,
   family: 'ipv4' | 'ipv6',

@@ -16,10 +16,21 @@ export interface OpenToSend {
   capabilities: OpenCapabilities;
 }
 
+/**
+ * The prefixes of one batch as the RIB hands them over: a count, each prefix as text (for logs and
+ * views), and a writer of its NLRI bytes — `write(i, out, off)` puts prefix i at `off` and returns the
+ * offset after it; it may write up to 32 bytes past that (bgp/wire's PrefixWriter).
+ */
+export interface PrefixSet {
+  readonly count: number;
+  text(i: number): string;
+  write(i: number, out: Uint8Array, off: number): number;
+}
+
 export interface UpdateBatch {
   family: AddressFamily;
-  withdraw: string[];
-  announce: { attrs: AttrSet; prefixes: string[] }[];
+  withdraw: PrefixSet;
+  announce: { attrs: AttrSet; prefixes: PrefixSet }[];
 }
 
 export interface Codec {

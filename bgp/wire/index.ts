@@ -16,4 +16,13 @@ export { decodeOpen, encodeOpen } from './open.js';
 export { capabilityCode, checkOpen, peerAsOf } from './open-check.js';
 export type * from './types.js';
 export { decodeUpdate, familyOf, mergeAs4Path } from './update-decode.js';
-export { encodeAttributes, encodeEndOfRib, encodeUpdate, type PackOptions, packUpdates } from './update-encode.js';
+export {
+  encodeAttributes,
+  encodeEndOfRib,
+  encodeUpdate,
+  type PackOptions,
+  type PrefixWriter,
+  packPrefixes,
+  packUpdates,
+  textPrefixes,
+} from './update-encode.js';

@@ -11,7 +11,7 @@ import { encodeKeepalive, encodeNotification, encodeRouteRefresh } from './messa
 import { encodeOpen } from './open.js';
 import type { Attributes, Capability, Notify, OpenMessage, UpdateMessage } from './types.js';
 import { familyOf } from './update-decode.js';
-import { encodeEndOfRib, packUpdates } from './update-encode.js';
+import { encodeEndOfRib, packPrefixes } from './update-encode.js';
 
 const afiOf = (f: AddressFamily) => (f === 'ipv4' ? AFI_IPV4 : AFI_IPV6);
 
@@ -188,14 +188,14 @@ export const sessionCodec: Codec = {
 
   encodeUpdates(batch: UpdateBatch, ctx: SessionCodecContext): Buffer[] {
     const wctx = { fourOctetAs: ctx.fourOctetAs, ebgp: ctx.ebgp };
-    return packUpdates(
+    return packPrefixes(
       batch.family,
-      { prefixes: batch.withdraw },
+      batch.withdraw,
       batch.announce.map((g) => ({
         attributes: sessionAttrs(g.attrs, ctx.ebgp),
         nextHop: g.attrs.nextHop,
         linkLocal: g.attrs.nextHopLinkLocal,
-        nlri: { prefixes: g.prefixes },
+        prefixes: g.prefixes,
       })),
       wctx,
     );

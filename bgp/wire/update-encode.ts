@@ -176,6 +176,26 @@ export interface PackOptions extends WireContext {
 const scratch = Buffer.alloc(65535 + 32);
 
 /**
+ * Prefixes as the packer reads them: `write` puts prefix `i` (path ID first when ADD-PATH applies)
+ * at `off` in `out` and returns the offset after it. It may write up to 32 bytes past the prefix's
+ * end (the packer's buffer has room, and those bytes are overwritten by the next prefix).
+ */
+export interface PrefixWriter {
+  readonly count: number;
+  write(i: number, out: Uint8Array, off: number): number;
+}
+
+/** A writer over prefixes as text (and RFC 7911 path IDs when `addPath`). */
+export function textPrefixes(n: Nlri, family: Family, addPath: boolean): PrefixWriter {
+  const { prefixes, pathIds } = n;
+  if (addPath)
+    return { count: prefixes.length, write: (i, out, off) => writePrefix(out, off, prefixes[i]!, pathIds?.[i] ?? 0) };
+  if (family === 'ipv4')
+    return { count: prefixes.length, write: (i, out, off) => writePrefix4(out, off, prefixes[i]!) };
+  return { count: prefixes.length, write: (i, out, off) => writePrefix(out, off, prefixes[i]!) };
+}
+
+/**
  * Packs prefixes into UPDATEs. `attributes` apply to every prefix of `announce`; for IPv6 (and
  * whenever `nextHop` is IPv6) the prefixes go in MP_REACH_NLRI with `nextHop`/`linkLocal`.
  */
@@ -185,41 +205,41 @@ export function packUpdates(
   announce: { attributes: Attributes; nextHop?: string; linkLocal?: string; nlri: Nlri }[],
   opts: PackOptions,
 ): Buffer[] {
+  const addPath = opts.addPath?.[family] ?? false;
+  return packPrefixes(
+    family,
+    textPrefixes(withdraw, family, addPath),
+    announce.map((g) => ({ ...g, prefixes: textPrefixes(g.nlri, family, addPath) })),
+    opts,
+  );
+}
+
+/** `packUpdates` over any PrefixWriter (the speaker hands its RIB's numeric prefixes straight in). */
+export function packPrefixes(
+  family: Family,
+  withdraw: PrefixWriter,
+  announce: { attributes: Attributes; nextHop?: string; linkLocal?: string; prefixes: PrefixWriter }[],
+  opts: PackOptions,
+): Buffer[] {
   const out: Buffer[] = [];
   const max = (opts.maxMessage ?? MAX_MESSAGE) - HEADER_LENGTH - 4;
   const afi = family === 'ipv4' ? 1 : 2;
   const head = afiSafi(afi, SAFI_UNICAST);
-  const addPath = opts.addPath?.[family] ?? false;
-  // Fills scratch with prefixes from `from` until `room` bytes; returns where it stopped.
-  const v4 = family === 'ipv4';
-  const fill = (n: Nlri, from: number, room: number): [number, number] => {
+  // Fills scratch with prefixes from `from` until `room` bytes; returns where it stopped. Write,
+  // then check: scratch has room past any limit, and a prefix that does not fit is simply left for
+  // the next message (the bytes written past `used` are overwritten).
+  const fill = (w: PrefixWriter, from: number, room: number): [number, number] => {
     let used = 0;
     let i = from;
-    const { prefixes, pathIds } = n;
-    if (v4 && !addPath) {
-      // The common case in its own loop: IPv4, no path IDs.
-      for (; i < prefixes.length; i++) {
-        const end = writePrefix4(scratch, used, prefixes[i]!);
-        if (end > room) break;
-        used = end;
-      }
-      return [i, used];
-    }
-    // Write, then check: scratch has room past any limit, and a prefix that does not fit is simply
-    // left for the next message (the bytes written past `used` are overwritten).
-    for (; i < prefixes.length; i++) {
-      const end = addPath
-        ? writePrefix(scratch, used, prefixes[i]!, pathIds?.[i] ?? 0)
-        : v4
-          ? writePrefix4(scratch, used, prefixes[i]!)
-          : writePrefix(scratch, used, prefixes[i]!);
+    for (; i < w.count; i++) {
+      const end = w.write(i, scratch, used);
       if (end > room) break;
       used = end;
     }
     return [i, used];
   };
   const extHeader = 4; // MP attributes always take the extended-length form here when large
-  for (let i = 0; i < withdraw.prefixes.length; ) {
+  for (let i = 0; i < withdraw.count; ) {
     if (family === 'ipv4') {
       const [next, used] = fill(withdraw, i, max);
       out.push(updateFrame(scratch.subarray(0, used), Buffer.alloc(0), Buffer.alloc(0)));
@@ -247,14 +267,14 @@ export function packUpdates(
     );
     const nhb = viaMp ? nextHopBytes(nh, group.linkLocal) : Buffer.alloc(0);
     const mpHead = Buffer.concat([head, Buffer.from([nhb.length]), nhb, Buffer.from([0])]);
-    for (let i = 0; i < group.nlri.prefixes.length; ) {
+    for (let i = 0; i < group.prefixes.count; ) {
       if (!viaMp) {
-        const [next, used] = fill(group.nlri, i, max - attrs.length);
+        const [next, used] = fill(group.prefixes, i, max - attrs.length);
         if (next === i) break;
         out.push(updateFrame(Buffer.alloc(0), attrs, scratch.subarray(0, used)));
         i = next;
       } else {
-        const [next, used] = fill(group.nlri, i, max - attrs.length - extHeader - mpHead.length);
+        const [next, used] = fill(group.prefixes, i, max - attrs.length - extHeader - mpHead.length);
         if (next === i) break;
         const mp = attr(FLAG_OPTIONAL, ATTR.MP_REACH, Buffer.concat([mpHead, scratch.subarray(0, used)]));
         out.push(updateFrame(Buffer.alloc(0), Buffer.concat([mp, attrs]), Buffer.alloc(0)));

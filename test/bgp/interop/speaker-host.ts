@@ -67,4 +67,6 @@ process.on('message', async (m: Call) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// A normal exit on SIGTERM, so --cpu-prof and --heap-prof write their files.
+process.on('SIGTERM', () => process.exit(0));
 send({ ready: true });

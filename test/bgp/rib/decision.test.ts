@@ -2,7 +2,7 @@
 import test from 'ava';
 import { AS_SEQUENCE, AttrStore, type PathAttributes } from '../../../bgp/rib/attributes.js';
 import { LocRib } from '../../../bgp/rib/loc-rib.js';
-import type { PathSource, SourceKind } from '../../../bgp/rib/path.js';
+import type { Path, PathSource, SourceKind } from '../../../bgp/rib/path.js';
 
 let nextId = 1;
 const src = (address: string, kind: SourceKind = 'ebgp', routerId = address, asn = 65000): PathSource => ({
@@ -20,11 +20,28 @@ const attrs = (over: Partial<PathAttributes> = {}): PathAttributes => ({
   ...over,
 });
 
+/** Runs the decision for every dirty prefix; the changes it reported, as paths. */
+function settle(rib: LocRib) {
+  const changes: { prefix: string; best?: Path; multipath: Path[] }[] = [];
+  rib.settle(Number.POSITIVE_INFINITY, (family, slot, multipath) => {
+    const best = rib.bestOf(family, slot);
+    changes.push({
+      prefix: rib.families[family].table.text(slot),
+      best: best ? rib.path(best) : undefined,
+      multipath: multipath.map((row) => rib.path(row)),
+    });
+  });
+  return changes;
+}
+
+const dropFrom = (rib: LocRib, address: string, mode: 'stale' | 'purge-stale') =>
+  rib.dropPaths(rib.sources.peerKey(address), -1, mode, 0, Number.POSITIVE_INFINITY);
+
 function winner(...cands: [PathSource, PathAttributes][]): string {
   const store = new AttrStore();
   const rib = new LocRib(store);
   for (const [s, a] of cands) rib.upsert('10.1.0.0/24', s, store.intern(a));
-  rib.settle();
+  settle(rib);
   return rib.get('10.1.0.0/24')!.best!.source.address;
 }
 
@@ -84,13 +101,13 @@ test('ECMP: equal paths with distinct next hops are all used, up to the limit', 
   rib.upsert('10.1.0.0/24', src('10.0.0.2'), store.intern(attrs({ nextHop: '10.0.0.2' })));
   rib.upsert('10.1.0.0/24', src('10.0.0.3'), store.intern(attrs({ nextHop: '10.0.0.3' })));
   rib.upsert('10.1.0.0/24', src('10.0.0.4'), store.intern(attrs({ nextHop: '10.0.0.4', origin: 2 })));
-  const [change] = rib.settle();
+  const [change] = settle(rib);
   t.deepEqual(
     change!.multipath.map((p) => p.attrs.nextHop),
     ['10.0.0.1', '10.0.0.2'],
   );
   rib.remove('10.1.0.0/24', '10.0.0.1');
-  const [after] = rib.settle();
+  const [after] = settle(rib);
   t.deepEqual(
     after!.multipath.map((p) => p.attrs.nextHop),
     ['10.0.0.2', '10.0.0.3'],
@@ -101,11 +118,12 @@ test('withdrawing the last path removes the prefix and reports it gone', (t) => 
   const store = new AttrStore();
   const rib = new LocRib(store);
   rib.upsert('10.1.0.0/24', src('10.0.0.1'), store.intern(attrs()));
-  rib.settle();
+  settle(rib);
   rib.remove('10.1.0.0/24', '10.0.0.1');
-  const [change] = rib.settle();
+  const [change] = settle(rib);
   t.is(change!.best, undefined);
-  t.is(rib.size, 0);
+  t.is(rib.prefixCount, 0);
+  t.is(rib.slotOf('10.1.0.0/24'), undefined, 'the prefix slot is given back');
   t.is(store.size, 0, 'the attribute set is freed with its last path');
 });
 
@@ -114,11 +132,13 @@ test('graceful restart: stale paths survive until purged, re-sent ones are kept'
   const rib = new LocRib(store);
   const before = src('10.0.0.1');
   for (const p of ['10.1.0.0/24', '10.2.0.0/24']) rib.upsert(p, before, store.intern(attrs()));
-  rib.settle();
-  t.is(rib.markStale('10.0.0.1'), 2);
+  settle(rib);
+  t.is(dropFrom(rib, '10.0.0.1', 'stale'), 2);
+  t.true(rib.get('10.1.0.0/24')!.best!.stale);
   rib.upsert('10.1.0.0/24', src('10.0.0.1'), store.intern(attrs()));
-  t.is(rib.purgeStale('10.0.0.1'), 1);
-  rib.settle();
+  t.falsy(rib.get('10.1.0.0/24')!.best!.stale, 're-sent with the same attributes: fresh again');
+  t.is(dropFrom(rib, '10.0.0.1', 'purge-stale'), 1);
+  settle(rib);
   t.truthy(rib.get('10.1.0.0/24'));
   t.falsy(rib.get('10.2.0.0/24'));
 });
@@ -128,6 +148,6 @@ test('attribute sets are interned: equal content gives the same object, whatever
   const a = store.intern(attrs({ communities: [2, 1] }));
   const b = store.intern(attrs({ communities: [1, 2, 2] }));
   t.is(a, b);
-  t.true(Object.isFrozen(a));
+  t.true(Object.isFrozen(a.communities) && Object.isFrozen(a.asPath));
   t.is(store.size, 1);
 });

@@ -126,3 +126,28 @@ test('removePeer sends Cease/peer de-configured and withdraws its routes', async
   await waitFor('A hears Cease/3', () => sa.peer('127.0.0.2')!.lastError === 'received NOTIFICATION 6/3');
   t.deepEqual(sa.locRib({ prefix: '10.3.0.0/24' }), []);
 });
+
+test('IPv4 and IPv6 both ways with a 4-octet AS: attributes arrive, an IPv6 withdrawal propagates', async (t) => {
+  const { sa, sb } = await pair({ asn: 65001 }, { asn: 4200000002 });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('both Established', () => established(sa) && established(sb));
+  sa.announce('10.7.0.0/24', { communities: ['65001:7'], largeCommunities: ['65001:7:7'], med: 3 });
+  sb.announce('fd00:7::/48', { communities: ['65002:9'] });
+  sb.announce('10.8.0.0/16');
+  const atB = await waitFor('v4 at B', () => sb.locRib({ prefix: '10.7.0.0/24' })[0]);
+  t.deepEqual(atB.communities, ['65001:7']);
+  t.deepEqual(atB.largeCommunities, ['65001:7:7']);
+  t.is(atB.med, 3);
+  const v6 = await waitFor('v6 at A', () => sa.locRib({ prefix: 'fd00:7::/48' })[0]);
+  t.deepEqual(v6.asPath, [4200000002]);
+  t.deepEqual(v6.communities, ['65002:9']);
+  t.is(v6.nextHop, '::ffff:127.0.0.2');
+  await waitFor('v4 at A', () => sa.locRib({ prefix: '10.8.0.0/16' })[0]);
+  sb.withdraw('fd00:7::/48');
+  await waitFor('v6 withdrawn at A', () => sa.locRib({ prefix: 'fd00:7::/48' }).length === 0);
+  t.deepEqual(
+    sb.adjRibOut('127.0.0.1').map((r) => r.prefix),
+    ['10.8.0.0/16'],
+    'the Adj-RIB-Out view shows what the peer still holds',
+  );
+});

@@ -1,0 +1,112 @@
+// Prefixes as the RIB stores them: 32-bit words of address (1 for IPv4, 4 for IPv6) and a length,
+// host bits cleared. Text ("10.1.0.0/24") exists only at the edges (views, events, the codec); inside,
+// a million prefixes are a few typed arrays rather than a million strings.
+import { isIPv4, isIPv6 } from 'node:net';
+import { bytesToIpv6, ipv6ToBytes } from './prefix.js';
+
+export type FamilyIndex = 0 | 1;
+export const V4: FamilyIndex = 0;
+export const V6: FamilyIndex = 1;
+/** Address words per family. */
+export const WORDS = [1, 4] as const;
+
+/** A parsed prefix, written into by `parseKey` (reused: callers copy what they keep). */
+export interface KeyScratch {
+  family: FamilyIndex;
+  len: number;
+  words: Int32Array;
+}
+
+export const newScratch = (): KeyScratch => ({ family: V4, len: 0, words: new Int32Array(4) });
+
+/** The mask that keeps the first `bits` (0..32) bits of a word. */
+const maskOf = (bits: number) => (bits <= 0 ? 0 : bits >= 32 ? -1 : ~((1 << (32 - bits)) - 1));
+
+/** Clears the host bits of `words` beyond `len`. */
+export function clearHostBits(words: Int32Array, nWords: number, len: number): void {
+  for (let i = 0; i < nWords; i++) words[i]! &= maskOf(len - i * 32);
+}
+
+/**
+ * Parses canonical-or-not prefix text into `out`; false when it is not a prefix. IPv4 is read by
+ * character codes (the codec hands us text for every received prefix), IPv6 through the byte parser.
+ */
+export function parseKey(text: string, out: KeyScratch): boolean {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) return false;
+  let len = 0;
+  for (let i = slash + 1; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    len = len * 10 + d;
+  }
+  if (slash + 1 === text.length) return false;
+  if (text.indexOf(':') < 0) {
+    let addr = 0;
+    let octet = 0;
+    let dots = 0;
+    let digits = 0;
+    for (let i = 0; i < slash; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 46) {
+        if (digits === 0 || octet > 255) return false;
+        addr = (addr << 8) | octet;
+        octet = 0;
+        digits = 0;
+        dots++;
+      } else {
+        const d = c - 48;
+        if (d < 0 || d > 9) return false;
+        octet = octet * 10 + d;
+        digits++;
+      }
+    }
+    if (dots !== 3 || digits === 0 || octet > 255 || len > 32) return false;
+    out.family = V4;
+    out.len = len;
+    out.words[0] = ((addr << 8) | octet) & maskOf(len);
+    return true;
+  }
+  const address = text.slice(0, slash);
+  if (!isIPv6(address) || len > 128) return false;
+  const b = ipv6ToBytes(address);
+  for (let i = 0; i < 4; i++)
+    out.words[i] = (b[i * 4]! << 24) | (b[i * 4 + 1]! << 16) | (b[i * 4 + 2]! << 8) | b[i * 4 + 3]!;
+  clearHostBits(out.words, 4, len);
+  out.family = V6;
+  out.len = len;
+  return true;
+}
+
+const DOTTED = Array.from({ length: 256 }, (_, i) => `${i}.`);
+const SLASH = Array.from({ length: 129 }, (_, i) => `/${i}`);
+
+export function formatKey4(addr: number, len: number): string {
+  return DOTTED[addr >>> 24]! + DOTTED[(addr >>> 16) & 255]! + DOTTED[(addr >>> 8) & 255]! + (addr & 255) + SLASH[len]!;
+}
+
+const v6bytes = new Uint8Array(16);
+export function formatKey6(words: Int32Array, off: number, len: number): string {
+  for (let i = 0; i < 4; i++) {
+    const w = words[off + i]!;
+    v6bytes[i * 4] = w >>> 24;
+    v6bytes[i * 4 + 1] = (w >>> 16) & 255;
+    v6bytes[i * 4 + 2] = (w >>> 8) & 255;
+    v6bytes[i * 4 + 3] = w & 255;
+  }
+  return bytesToIpv6(v6bytes) + SLASH[len]!;
+}
+
+/** Family of an address (not a prefix) as an index, or undefined. */
+export const familyIndexOfAddress = (a: string): FamilyIndex | undefined =>
+  isIPv4(a) ? V4 : isIPv6(a) ? V6 : undefined;
+
+/** A well-mixed 32-bit hash of a key (multiply-xorshift per word, then the length). */
+export function hashKey(words: Int32Array, off: number, nWords: number, len: number): number {
+  let h = Math.imul(len + 1, 0x9e3779b1);
+  for (let i = 0; i < nWords; i++) {
+    h ^= Math.imul(words[off + i]!, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35);
+  }
+  return h ^ (h >>> 16);
+}
