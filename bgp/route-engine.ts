@@ -2,14 +2,13 @@
 // export rules and policy → each peer's Adj-RIB-Out → packed UPDATEs out. All bulk work runs in
 // chunks with a yield to the event loop between them, so keepalives and hold timers keep their time
 // even while a million prefixes move.
-import { EventEmitter } from 'node:events';
 import type { AddressFamily, BestPathEvent, Logger } from './config.js';
 import type { CompiledPolicy } from './policy/evaluate.js';
 import { AdjRibOut } from './rib/adj-rib-out.js';
 import { type AttrSet, AttrStore, type PathAttributes } from './rib/attributes.js';
 import { LocRib } from './rib/loc-rib.js';
 import type { PathSource } from './rib/path.js';
-import { type FamilyIndex, newScratch, parseKey, V4, V6 } from './rib/prefix-key.js';
+import { type FamilyIndex, keyText, newScratch, V4, V6 } from './rib/prefix-key.js';
 import {
   type ExportTarget,
   exportAttributes,
@@ -20,17 +19,20 @@ import {
 } from './rib/propagation.js';
 import { SlotPrefixes } from './rib/slot-prefixes.js';
 import type { UpdateBatch } from './session/codec.js';
-import type { UpdateMessage } from './session/messages.js';
+import type { ReceivedPrefixes, UpdateMessage } from './session/messages.js';
 import { pathView } from './views.js';
 
 /** Prefixes handled per slice of work before yielding to the event loop. */
 export const CHUNK = 4000;
+/** Longest stretch the send pump runs before it yields to the event loop. */
+const SLICE_MS = 10;
 /** Dirty prefixes above which peers' sockets are paused (TCP flow control) until the RIB catches up. */
-const INPUT_HIGH_WATER = 50_000;
+const INPUT_HIGH_WATER = 20_000;
 /** Export results a session caches (per source and attribute set) before the cache starts over. */
 const EXPORT_CACHE_LIMIT = 20_000;
 
 const FAMILY_NAMES: readonly [AddressFamily, AddressFamily] = ['ipv4', 'ipv6'];
+const familyIndex = (f: AddressFamily): FamilyIndex => (f === 'ipv4' ? V4 : V6);
 
 /** What the engine needs from one established session. */
 export interface SessionPort {
@@ -61,17 +63,24 @@ interface Session {
   /** Export results per source and attribute set (retained in the store while cached). */
   exportCache: Map<PathSource, Map<AttrSet, AttrSet | null>>;
   exportCacheSize: number;
-  flushing: boolean;
+  /** Its socket is full: the pump skips it until 'drain'. */
+  blocked: boolean;
+  idleWaiters: (() => void)[];
 }
 
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export class RouteEngine extends EventEmitter {
+export class RouteEngine {
+  /** Gets every best-path change; unset, none are made (they cost something per prefix). */
+  bestPathListener: ((e: BestPathEvent) => void) | undefined;
   readonly store = new AttrStore();
   readonly rib: LocRib;
   private readonly sessions = new Map<SessionPort, Session>();
   private settling = false;
   private inputPaused = false;
+  /** Sessions with prefixes queued and a socket that takes more. */
+  private readonly ready = new Set<Session>();
+  private pumping = false;
   private readonly scratch = newScratch();
   /** Sets exported without caching (prefix-dependent policies), released after their batch. */
   private readonly transient: AttrSet[] = [];
@@ -81,7 +90,6 @@ export class RouteEngine extends EventEmitter {
     maxPaths: number,
     private readonly log: Logger,
   ) {
-    super();
     this.rib = new LocRib(this.store, maxPaths);
   }
 
@@ -93,53 +101,70 @@ export class RouteEngine extends EventEmitter {
   importUpdate(port: SessionPort, update: UpdateMessage): void {
     const s = this.sessions.get(port);
     if (!s) return;
-    for (const prefix of update.withdrawn) this.removeText(s, prefix);
-    if (update.announced.length && update.attrs) {
+    for (const field of update.withdrawn) this.removeField(s, field);
+    let announced = 0;
+    for (const field of update.announced) announced += field.count;
+    if (announced && update.attrs) {
       if (update.treatAsWithdraw) {
-        for (const prefix of update.announced) this.removeText(s, prefix);
+        for (const field of update.announced) this.removeField(s, field);
       } else {
-        port.received += update.announced.length;
+        port.received += announced;
         const loop = loopReason(update.attrs, port.source, this.local);
         if (loop) {
           this.log.debug({ peer: port.source.address, reason: loop }, 'dropping looped path');
-          for (const prefix of update.announced) this.removeText(s, prefix);
-        } else this.importPaths(s, update.announced, normalizeImport(update.attrs, port.source));
+          for (const field of update.announced) this.removeField(s, field);
+        } else {
+          const attrs = normalizeImport(update.attrs, port.source);
+          for (const field of update.announced) this.importField(s, field, attrs);
+        }
       }
     }
+    // Stop reading at once when the RIB falls behind: libuv may hand us a socket's data many
+    // chunks in a row, and decoding them all before yielding would hold the event loop.
+    if (!this.inputPaused && this.rib.pendingCount > INPUT_HIGH_WATER) this.setInputPaused(true);
     this.schedule();
   }
 
-  private removeText(s: Session, prefix: string): void {
+  private removeField(s: Session, field: ReceivedPrefixes): void {
     const k = this.scratch;
-    if (!parseKey(prefix, k)) return;
-    const slot = this.rib.families[k.family].table.find(k);
-    if (slot >= 0) this.rib.removeSlot(k.family, slot, s.peerKey);
+    const family = familyIndex(field.family);
+    const table = this.rib.families[family].table;
+    k.family = family;
+    field.forEach(k, () => {
+      const slot = table.find(k);
+      if (slot >= 0) this.rib.removeSlot(family, slot, s.peerKey);
+    });
   }
 
-  private importPaths(s: Session, prefixes: string[], attrs: PathAttributes): void {
+  private importField(s: Session, field: ReceivedPrefixes, attrs: PathAttributes): void {
+    const family = familyIndex(field.family);
+    if (!s.enabled[family]) return;
     const port = s.port;
     const policy = port.importPolicy;
-    const ctxBase = { peerType: port.source.kind, rrClient: port.source.rrClient, localAs: this.local.asn };
+    const ctx = { peerType: port.source.kind, rrClient: port.source.rrClient, localAs: this.local.asn, prefix: '' };
+    const rib = this.rib;
+    const table = rib.families[family].table;
+    const k = this.scratch;
+    k.family = family;
+    // Most policies do not look at the prefix: one verdict for the whole UPDATE.
     let shared: AttrSet | null | undefined;
     if (!policy.prefixDependent) {
-      const r = policy.run(attrs, { ...ctxBase, prefix: prefixes[0] ?? '' });
+      const r = policy.run(attrs, ctx);
       shared = r.accept ? this.store.intern(r.attrs) : null;
     }
-    const k = this.scratch;
-    const rib = this.rib;
-    for (const prefix of prefixes) {
-      if (!parseKey(prefix, k) || !s.enabled[k.family]) continue;
+    field.forEach(k, () => {
       let set = shared;
       if (set === undefined) {
-        const r = policy.run(attrs, { ...ctxBase, prefix });
+        ctx.prefix = keyText(k);
+        const r = policy.run(attrs, ctx);
         set = r.accept ? this.store.intern(r.attrs) : null;
       }
-      const table = rib.families[k.family].table;
-      if (set === null) {
+      if (set !== null) rib.upsertSlot(family, table.findOrAdd(k), s.src, set);
+      else {
         const slot = table.find(k);
-        if (slot >= 0) rib.removeSlot(k.family, slot, s.peerKey);
-      } else rib.upsertSlot(k.family, table.findOrAdd(k), s.src, set);
-    }
+        if (slot >= 0) rib.removeSlot(family, slot, s.peerKey);
+      }
+    });
   }
 
   /** A locally originated route (or its removal with `attrs` undefined). */
@@ -159,7 +184,8 @@ export class RouteEngine extends EventEmitter {
       initialSent: false,
       exportCache: new Map(),
       exportCacheSize: 0,
-      flushing: false,
+      blocked: false,
+      idleWaiters: [],
     };
     this.sessions.set(port, session);
     void this.sendTable(port);
@@ -170,6 +196,8 @@ export class RouteEngine extends EventEmitter {
     port.closed = true;
     this.sessions.delete(port);
     if (!s) return;
+    this.ready.delete(s);
+    this.settleIdle(s);
     s.out.clear();
     this.clearExportCache(s);
     // Its paths may stay (stale, RFC 4724); the source index goes with the last of them.
@@ -213,7 +241,7 @@ export class RouteEngine extends EventEmitter {
       for (let slot = 0; slot < f.table.highWater; slot++)
         if (f.table.live[slot] && f.best[slot] !== 0) s.out.queue(family, slot);
     }
-    await this.flush(s);
+    await this.idle(s);
     if (port.closed || s.initialSent) return;
     s.initialSent = true;
     // RFC 4724 §2: End-of-RIB after the initial table, per family.
@@ -232,7 +260,7 @@ export class RouteEngine extends EventEmitter {
       while (this.rib.pendingCount > 0) {
         this.setInputPaused(this.rib.pendingCount > INPUT_HIGH_WATER);
         this.rib.settle(CHUNK, this.onBestChange);
-        for (const s of this.sessions.values()) void this.flush(s);
+        for (const s of this.sessions.values()) this.kick(s);
         await yieldToLoop();
       }
     } finally {
@@ -249,7 +277,8 @@ export class RouteEngine extends EventEmitter {
 
   private readonly onBestChange = (family: FamilyIndex, slot: number, multipath: readonly number[]): void => {
     for (const s of this.sessions.values()) if (s.enabled[family]) s.out.queue(family, slot);
-    if (this.listenerCount('best-path-changed') === 0) return;
+    const listener = this.bestPathListener;
+    if (!listener) return;
     const rib = this.rib;
     const prefix = rib.families[family].table.text(slot);
     const bestRow = rib.bestOf(family, slot);
@@ -263,10 +292,21 @@ export class RouteEngine extends EventEmitter {
             .map((row) => rib.store.get(rib.pool.attrs[row]!).nextHop)
             .filter((h): h is string => h !== undefined)
         : [],
-      best: best ? pathView(prefix, best, true) : undefined,
+      best: undefined,
       local: best?.source.kind === 'local',
     };
-    this.emit('best-path-changed', event);
+    // The view of the best path is made only if the listener reads it (most want the next hops).
+    if (best) {
+      let view: BestPathEvent['best'];
+      Object.defineProperty(event, 'best', {
+        enumerable: true,
+        get: () => {
+          view ??= pathView(prefix, best, true);
+          return view;
+        },
+      });
+    }
+    listener(event);
   };
 
   /** The attributes `s` should have for the prefix whose best path is row `best`, or null for none. */
@@ -320,49 +360,99 @@ export class RouteEngine extends EventEmitter {
     this.transient.length = 0;
   }
 
-  /** Sends a peer's queued changes, a chunk at a time, respecting socket back-pressure. */
-  private async flush(s: Session): Promise<void> {
-    if (s.flushing) return;
-    s.flushing = true;
-    const port = s.port;
-    try {
-      while (s.out.pendingCount > 0 && !port.closed) {
-        let ok = true;
-        for (const family of [V4, V6] as const) {
-          const queue = s.out.queues[family];
-          if (queue.length === 0) continue;
-          const table = this.rib.families[family].table;
-          const groups = new Map<AttrSet, number[]>();
-          const withdraw: number[] = [];
-          for (let n = 0; n < CHUNK && queue.length > 0; n++) {
-            const slot = s.out.take(family);
-            const best = this.rib.bestOf(family, slot);
-            const attrs = best ? this.exportFor(s, family, slot, best) : null;
-            if (attrs) {
-              s.out.announced(family, slot);
-              let list = groups.get(attrs);
-              if (!list) {
-                list = [];
-                groups.set(attrs, list);
-              }
-              list.push(slot);
-            } else if (s.out.withdrawn(family, slot)) withdraw.push(slot);
-          }
-          if (groups.size || withdraw.length) {
-            const announce = [...groups].map(([attrs, slots]) => ({ attrs, prefixes: new SlotPrefixes(table, slots) }));
-            const batch = { family: FAMILY_NAMES[family], withdraw: new SlotPrefixes(table, withdraw), announce };
-            ok = port.sendBatch(batch) && ok;
-          }
-          // Withdrawn slots stayed ours until their NLRI was written; now they may be reused.
-          for (const slot of withdraw) s.out.release(family, slot);
-          this.releaseTransient();
+  /** Has `s` sent soon (its queue is drained by the pump, a chunk at a time). */
+  private kick(s: Session): void {
+    if (s.out.pendingCount === 0 || s.blocked || s.port.closed) return;
+    this.ready.add(s);
+    if (this.pumping) return;
+    this.pumping = true;
+    setImmediate(this.pump);
+  }
+
+  /**
+   * Sends the peers' queued changes round robin, a chunk per peer per round, for at most SLICE_MS
+   * before yielding — fifty peers each wanting a full table must not hold the event loop between
+   * them. A peer whose socket is full waits for 'drain' outside the round.
+   */
+  private readonly pump = (): void => {
+    const started = performance.now();
+    while (this.ready.size > 0) {
+      for (const s of this.ready) {
+        if (s.port.closed || s.out.pendingCount === 0) {
+          this.ready.delete(s);
+          this.settleIdle(s);
+          continue;
         }
-        if (!ok) await port.drained();
-        else if (s.out.pendingCount > 0) await yieldToLoop();
+        if (!this.sendChunk(s)) {
+          this.ready.delete(s);
+          s.blocked = true;
+          void s.port.drained().then(() => {
+            s.blocked = false;
+            this.kick(s);
+          });
+        } else if (s.out.pendingCount === 0) {
+          this.ready.delete(s);
+          this.settleIdle(s);
+        }
+        if (performance.now() - started > SLICE_MS) {
+          setImmediate(this.pump);
+          return;
+        }
       }
-    } finally {
-      s.flushing = false;
     }
+    this.pumping = false;
+  };
+
+  /** Resolves once everything queued for `s` has been handed to its socket (or it closed). */
+  private idle(s: Session): Promise<void> {
+    if (s.out.pendingCount === 0 || s.port.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      s.idleWaiters.push(resolve);
+      this.kick(s);
+    });
+  }
+
+  private settleIdle(s: Session): void {
+    const waiters = s.idleWaiters;
+    s.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Encodes and sends up to CHUNK of a peer's queued prefixes; false when its socket is full. */
+  private sendChunk(s: Session): boolean {
+    const port = s.port;
+    let ok = true;
+    let budget = CHUNK;
+    for (const family of [V4, V6] as const) {
+      const queue = s.out.queues[family];
+      if (queue.length === 0 || budget === 0) continue;
+      const table = this.rib.families[family].table;
+      const groups = new Map<AttrSet, number[]>();
+      const withdraw: number[] = [];
+      for (; budget > 0 && queue.length > 0; budget--) {
+        const slot = s.out.take(family);
+        const best = this.rib.bestOf(family, slot);
+        const attrs = best ? this.exportFor(s, family, slot, best) : null;
+        if (attrs) {
+          s.out.announced(family, slot);
+          let list = groups.get(attrs);
+          if (!list) {
+            list = [];
+            groups.set(attrs, list);
+          }
+          list.push(slot);
+        } else if (s.out.withdrawn(family, slot)) withdraw.push(slot);
+      }
+      if (groups.size || withdraw.length) {
+        const announce = [...groups].map(([attrs, slots]) => ({ attrs, prefixes: new SlotPrefixes(table, slots) }));
+        const batch = { family: FAMILY_NAMES[family], withdraw: new SlotPrefixes(table, withdraw), announce };
+        ok = port.sendBatch(batch) && ok;
+      }
+      // Withdrawn slots stayed ours until their NLRI was written; now they may be reused.
+      for (const slot of withdraw) s.out.release(family, slot);
+      this.releaseTransient();
+    }
+    return ok;
   }
 
   /**

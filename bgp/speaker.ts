@@ -73,7 +73,15 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       maxPaths,
       this.log,
     );
-    this.engine.on('best-path-changed', (e: BestPathEvent) => this.emit('best-path-changed', e));
+    // Best-path events cost something per prefix: the engine makes them only while someone listens.
+    const forward = (e: BestPathEvent) => this.emit('best-path-changed', e);
+    const track = () => {
+      this.engine.bestPathListener = this.listenerCount('best-path-changed') > 0 ? forward : undefined;
+    };
+    // ('newListener' comes before the listener is added, hence the microtask.)
+    const plain = this as EventEmitter;
+    plain.on('newListener', () => queueMicrotask(track));
+    plain.on('removeListener', () => queueMicrotask(track));
     this.localSource = {
       id: 0,
       kind: 'local',

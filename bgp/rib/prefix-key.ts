@@ -97,6 +97,10 @@ export function formatKey6(words: Int32Array, off: number, len: number): string 
   return bytesToIpv6(v6bytes) + SLASH[len]!;
 }
 
+/** The prefix in a scratch as canonical text. */
+export const keyText = (k: KeyScratch): string =>
+  k.family === V4 ? formatKey4(k.words[0]!, k.len) : formatKey6(k.words, 0, k.len);
+
 /** Family of an address (not a prefix) as an index, or undefined. */
 export const familyIndexOfAddress = (a: string): FamilyIndex | undefined =>
   isIPv4(a) ? V4 : isIPv6(a) ? V6 : undefined;

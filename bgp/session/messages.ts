@@ -1,6 +1,6 @@
-// The messages as the session and RIB layers see them: already decoded, addresses and prefixes as text,
-// attributes in the RIB's shape. `codec.ts` translates between these and the wire codec, so the rest of
-// the speaker does not depend on the codec's own types.
+// The messages as the session and RIB layers see them: already decoded, addresses as text, prefixes
+// behind a reader, attributes in the RIB's shape. `codec.ts` translates between these and the wire
+// codec, so the rest of the speaker does not depend on the codec's own types.
 import type { AddressFamily } from '../config.js';
 import type { PathAttributes } from '../rib/attributes.js';
 
@@ -39,11 +39,28 @@ export interface OpenMessage {
   capabilities: OpenCapabilities;
 }
 
+/** Where received prefixes are read into: address words (1 for IPv4, 4 for IPv6) and a length. */
+export interface PrefixTarget {
+  words: Int32Array;
+  len: number;
+}
+
+/**
+ * The prefixes of one UPDATE field, checked by the codec but not turned into text: a million
+ * received prefixes go into the RIB without a million strings.
+ */
+export interface ReceivedPrefixes {
+  readonly family: AddressFamily;
+  readonly count: number;
+  /** Writes each prefix in turn into `into` (host bits cleared) and calls `each`. */
+  forEach(into: PrefixTarget, each: () => void): void;
+}
+
 export interface UpdateMessage {
-  /** Withdrawn prefixes of any family (IPv4 field and MP_UNREACH_NLRI together). */
-  withdrawn: string[];
-  /** Announced prefixes of any family, all with `attrs` (IPv4 NLRI and MP_REACH_NLRI together). */
-  announced: string[];
+  /** Withdrawn prefixes (IPv4 field and MP_UNREACH_NLRI). */
+  withdrawn: ReceivedPrefixes[];
+  /** Announced prefixes, all with `attrs` (IPv4 NLRI and MP_REACH_NLRI). */
+  announced: ReceivedPrefixes[];
   attrs?: PathAttributes;
   /** End-of-RIB marker (RFC 4724 §2) for this family. */
   endOfRib?: AddressFamily;

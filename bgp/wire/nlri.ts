@@ -2,7 +2,7 @@
 // optionally preceded by a 4-byte path ID. This is the hot path of the codec, so it is a hand-written
 // loop: no temporary buffers for IPv4, text built straight from the bytes.
 import { bytesToIpv6, ipv6ToBytes } from '../rib/prefix.js';
-import type { Family, Nlri } from './types.js';
+import type { Family, Nlri, WireNlri } from './types.js';
 
 const v6 = new Uint8Array(16);
 /** Text pieces made once: "n." for every octet value, "/n" for every IPv4 length. */
@@ -43,8 +43,75 @@ function readIpv4(b: Uint8Array, start: number, end: number): Nlri | undefined {
   return { prefixes };
 }
 
+/** Checks the prefixes in b[start, end) without reading them; their count, or -1 when malformed. */
+function countNlri(b: Uint8Array, start: number, end: number, family: Family, addPath: boolean): number {
+  const max = family === 'ipv4' ? 32 : 128;
+  let n = 0;
+  let off = start;
+  while (off < end) {
+    if (addPath) {
+      off += 4;
+      if (off >= end) return -1;
+    }
+    const len = b[off]!;
+    if (len > max) return -1;
+    off += 1 + ((len + 7) >> 3);
+    if (off > end) return -1;
+    n++;
+  }
+  return n;
+}
+
+/** Where `readPrefixAt` puts a prefix: address words (1 for IPv4, 4 for IPv6) and the length. */
+export interface PrefixTarget {
+  words: Int32Array;
+  len: number;
+}
+
+/**
+ * Reads the prefix at `off` of a checked field (see WireNlri) into `out`, host bits cleared, and
+ * returns the offset of the next one. Path IDs (ADD-PATH) are skipped.
+ */
+export function readPrefixAt(w: WireNlri, off: number, out: PrefixTarget): number {
+  const b = w.bytes;
+  if (w.addPath) off += 4;
+  const len = b[off]!;
+  const n = (len + 7) >> 3;
+  const p = off + 1;
+  const words = out.words;
+  if (w.family === 'ipv4') {
+    let a = 0;
+    for (let i = 0; i < 4; i++) a = (a << 8) | (i < n ? b[p + i]! : 0);
+    // Host bits cleared (1 << 32 is 1 in JavaScript, hence the two ends apart).
+    words[0] = len === 0 ? 0 : len >= 32 ? a : a & ~((1 << (32 - len)) - 1);
+  } else {
+    for (let wi = 0; wi < 4; wi++) {
+      let a = 0;
+      for (let i = 0; i < 4; i++) {
+        const k = wi * 4 + i;
+        a = (a << 8) | (k < n ? b[p + k]! : 0);
+      }
+      const bits = len - wi * 32;
+      words[wi] = bits <= 0 ? 0 : bits >= 32 ? a : a & ~((1 << (32 - bits)) - 1);
+    }
+  }
+  out.len = len;
+  return p + n;
+}
+
 /** Reads the prefixes in b[start, end); undefined when a prefix is malformed or overruns. */
-export function readNlri(b: Uint8Array, start: number, end: number, family: Family, addPath = false): Nlri | undefined {
+export function readNlri(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  family: Family,
+  addPath = false,
+  wire = false,
+): Nlri | undefined {
+  if (wire) {
+    const count = countNlri(b, start, end, family, addPath);
+    return count < 0 ? undefined : { prefixes: [], wire: { family, bytes: b, start, end, count, addPath } };
+  }
   if (family === 'ipv4' && !addPath) return readIpv4(b, start, end);
   const prefixes: string[] = [];
   const pathIds: number[] | undefined = addPath ? [] : undefined;

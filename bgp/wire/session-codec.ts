@@ -3,14 +3,22 @@
 import type { AddressFamily } from '../config.js';
 import type { AttrSet, Origin, PathAttributes } from '../rib/attributes.js';
 import type { Codec, Framer, OpenToSend, UpdateBatch } from '../session/codec.js';
-import type { DecodeError, DecodeResult, OpenCapabilities, SessionCodecContext } from '../session/messages.js';
+import type {
+  DecodeError,
+  DecodeResult,
+  OpenCapabilities,
+  PrefixTarget,
+  ReceivedPrefixes,
+  SessionCodecContext,
+} from '../session/messages.js';
 import { AFI_IPV4, AFI_IPV6, AS_TRANS, ATTR, FLAG_OPTIONAL, FLAG_TRANSITIVE, SAFI_UNICAST } from './constants.js';
 import { decodeMessage } from './decode.js';
 import { MessageFramer } from './framer.js';
 import { encodeKeepalive, encodeNotification, encodeRouteRefresh } from './message.js';
+import { readPrefixAt } from './nlri.js';
 import { encodeOpen } from './open.js';
-import type { Attributes, Capability, Notify, OpenMessage, UpdateMessage } from './types.js';
-import { familyOf } from './update-decode.js';
+import type { Attributes, Capability, Family, Nlri, Notify, OpenMessage, UpdateMessage, WireNlri } from './types.js';
+import { familyOf, nlriCount } from './update-decode.js';
 import { encodeEndOfRib, packPrefixes } from './update-encode.js';
 
 const afiOf = (f: AddressFamily) => (f === 'ipv4' ? AFI_IPV4 : AFI_IPV6);
@@ -57,7 +65,7 @@ function openToSession(m: OpenMessage) {
 
 function attrsToSession(a: Attributes): PathAttributes {
   const out: PathAttributes = { origin: (a.origin ?? 0) as Origin, asPath: a.asPath ?? [] };
-  const mpNh = a.mpReach?.nlri.prefixes.length ? a.mpReach : undefined;
+  const mpNh = a.mpReach && nlriCount(a.mpReach.nlri) > 0 ? a.mpReach : undefined;
   if (mpNh) {
     out.nextHop = mpNh.nextHop;
     if (mpNh.linkLocal) out.nextHopLinkLocal = mpNh.linkLocal;
@@ -82,10 +90,39 @@ function attrsToSession(a: Attributes): PathAttributes {
   return out;
 }
 
+/** A field's prefixes read straight from the message bytes (they were checked when decoded). */
+class WirePrefixes implements ReceivedPrefixes {
+  constructor(private readonly w: WireNlri) {}
+
+  get family(): Family {
+    return this.w.family;
+  }
+
+  get count(): number {
+    return this.w.count;
+  }
+
+  forEach(into: PrefixTarget, each: () => void): void {
+    const w = this.w;
+    let off = w.start;
+    for (let i = 0; i < w.count; i++) {
+      off = readPrefixAt(w, off, into);
+      each();
+    }
+  }
+}
+
+/** The fields of `m` that hold prefixes, as readers. */
+function fields(...ns: (Nlri | undefined)[]): ReceivedPrefixes[] {
+  const out: ReceivedPrefixes[] = [];
+  for (const n of ns) if (n?.wire && n.wire.count > 0) out.push(new WirePrefixes(n.wire));
+  return out;
+}
+
 function updateToSession(m: UpdateMessage, treatAsWithdraw: boolean, problem: string | undefined): DecodeResult {
   const a = m.attributes;
-  const withdrawn = a.mpUnreach ? [...m.withdrawn.prefixes, ...a.mpUnreach.withdrawn.prefixes] : m.withdrawn.prefixes;
-  const announced = a.mpReach ? [...m.nlri.prefixes, ...a.mpReach.nlri.prefixes] : m.nlri.prefixes;
+  const withdrawn = fields(m.withdrawn, a.mpUnreach?.withdrawn);
+  const announced = fields(m.nlri, a.mpReach?.nlri);
   const onlyMpUnreach = Object.keys(a).length === 1 && a.mpUnreach !== undefined;
   // RFC 4724 §2: End-of-RIB is an empty UPDATE (IPv4) or one holding only an empty MP_UNREACH_NLRI.
   if (!withdrawn.length && !announced.length) {
@@ -135,7 +172,7 @@ export const sessionCodec: Codec = {
   },
 
   decode(message: Buffer, ctx: SessionCodecContext): DecodeResult {
-    const d = decodeMessage(message, { fourOctetAs: ctx.fourOctetAs, ebgp: ctx.ebgp });
+    const d = decodeMessage(message, { fourOctetAs: ctx.fourOctetAs, ebgp: ctx.ebgp, wireNlri: true });
     const problem = d.errors.length ? d.errors.join('; ') : undefined;
     if (d.action === 'session-reset' || !d.message) return toError(d.notification, problem ?? 'session reset');
     const m = d.message;

@@ -76,6 +76,21 @@ export interface Attributes {
 export interface Nlri {
   prefixes: string[];
   pathIds?: number[];
+  /**
+   * With `WireContext.wireNlri`: the field's bytes, checked but not turned into text (`prefixes`
+   * stays empty); read them with `readPrefixAt`.
+   */
+  wire?: WireNlri;
+}
+
+/** A checked NLRI field left in wire form: `count` prefixes in bytes[start, end). */
+export interface WireNlri {
+  family: Family;
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  count: number;
+  addPath: boolean;
 }
 
 export interface UpdateMessage {
@@ -140,4 +155,6 @@ export interface WireContext {
   addPath?: Partial<Record<Family, boolean>>;
   /** RFC 8654 negotiated. */
   extendedMessage?: boolean;
+  /** Leave NLRI in wire form (`Nlri.wire`) instead of text: the speaker reads them into its RIB directly. */
+  wireNlri?: boolean;
 }

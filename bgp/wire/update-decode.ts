@@ -24,6 +24,7 @@ import type {
   Decoded,
   ErrorAction,
   Family,
+  Nlri,
   Notify,
   UpdateMessage,
   WireContext,
@@ -142,6 +143,9 @@ export function mergeAs4Path(asPath: AsSegment[], as4: AsSegment[]): AsSegment[]
   return [...head, ...as4];
 }
 
+/** Prefixes in a field, whether read as text or left in wire form. */
+export const nlriCount = (n: Nlri): number => (n.wire ? n.wire.count : n.prefixes.length);
+
 /** Decodes an UPDATE body (after the 19-byte header). Never throws on any input. */
 export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
   const errs = new Errors();
@@ -165,8 +169,8 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
     return errs.result(empty);
   }
   // RFC 7606 §5.3: an unparseable NLRI or withdrawn field → session reset.
-  const withdrawn = readNlri(b, 2, 2 + wlen, 'ipv4', ctx.addPath?.ipv4);
-  const nlri = readNlri(b, aEnd, b.length, 'ipv4', ctx.addPath?.ipv4);
+  const withdrawn = readNlri(b, 2, 2 + wlen, 'ipv4', ctx.addPath?.ipv4, ctx.wireNlri);
+  const nlri = readNlri(b, aEnd, b.length, 'ipv4', ctx.addPath?.ipv4, ctx.wireNlri);
   if (!withdrawn || !nlri) {
     errs.add('session-reset', `unparseable ${withdrawn ? 'NLRI' : 'withdrawn routes'}`, {
       code: ERR.UPDATE,
@@ -361,10 +365,7 @@ function attrNotify(
 /** RFC 7606 §4: attribute parsing cannot go on; treat-as-withdraw if the NLRI can still be found, else reset. */
 function overrun(errs: Errors, m: UpdateMessage, seen: Set<number>): void {
   const located =
-    m.nlri.prefixes.length > 0 ||
-    m.withdrawn.prefixes.length > 0 ||
-    seen.has(ATTR.MP_REACH) ||
-    seen.has(ATTR.MP_UNREACH);
+    nlriCount(m.nlri) > 0 || nlriCount(m.withdrawn) > 0 || seen.has(ATTR.MP_REACH) || seen.has(ATTR.MP_UNREACH);
   if (located) errs.add('treat-as-withdraw', 'attribute runs past the attribute field');
   else
     errs.add('session-reset', 'attribute runs past the attribute field and no NLRI can be located', {
@@ -411,7 +412,7 @@ function decodeMpReach(v: Buffer, ctx: WireContext, a: Attributes, errs: Errors)
     reset(`IPv4 next hop length ${nhLen}`);
     return;
   }
-  const nlri = readNlri(v, 5 + nhLen, v.length, family, ctx.addPath?.[family]);
+  const nlri = readNlri(v, 5 + nhLen, v.length, family, ctx.addPath?.[family], ctx.wireNlri);
   if (!nlri) {
     reset('unparseable NLRI');
     return;
@@ -433,7 +434,7 @@ function decodeMpUnreach(v: Buffer, ctx: WireContext, a: Attributes, errs: Error
     errs.add('attribute-discard', `MP_UNREACH_NLRI for AFI ${afi} SAFI ${safi} not handled`);
     return;
   }
-  const withdrawn = readNlri(v, 3, v.length, family, ctx.addPath?.[family]);
+  const withdrawn = readNlri(v, 3, v.length, family, ctx.addPath?.[family], ctx.wireNlri);
   if (!withdrawn) {
     errs.add('session-reset', 'MP_UNREACH_NLRI: unparseable NLRI', {
       code: ERR.UPDATE,
@@ -446,13 +447,14 @@ function decodeMpUnreach(v: Buffer, ctx: WireContext, a: Attributes, errs: Error
 
 /** RFC 7606 §3 (d): a missing well-known mandatory attribute when NLRI are announced → treat-as-withdraw. */
 function checkMandatory(m: UpdateMessage, seen: Set<number>, ctx: WireContext, errs: Errors): void {
-  const reach = m.nlri.prefixes.length > 0 || (m.attributes.mpReach?.nlri.prefixes.length ?? 0) > 0;
+  const mp = m.attributes.mpReach;
+  const reach = nlriCount(m.nlri) > 0 || (mp ? nlriCount(mp.nlri) : 0) > 0;
   if (!reach) return;
   const missing: string[] = [];
   if (!seen.has(ATTR.ORIGIN)) missing.push('ORIGIN');
   if (!seen.has(ATTR.AS_PATH)) missing.push('AS_PATH');
   // RFC 4760 §3: NEXT_HOP is needed only for NLRI in the IPv4 field.
-  if (m.nlri.prefixes.length > 0 && !seen.has(ATTR.NEXT_HOP)) missing.push('NEXT_HOP');
+  if (nlriCount(m.nlri) > 0 && !seen.has(ATTR.NEXT_HOP)) missing.push('NEXT_HOP');
   // RFC 4271 §5.1.5: LOCAL_PREF is mandatory on iBGP, but RFC 7606 §7.5 does not make its absence an error.
   void ctx;
   if (missing.length) errs.add('treat-as-withdraw', `missing well-known attribute ${missing.join(', ')}`);

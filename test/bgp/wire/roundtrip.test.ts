@@ -3,9 +3,11 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { bytesToIpv4, bytesToIpv6 } from '../../../bgp/rib/prefix.js';
+import { keyText, newScratch } from '../../../bgp/rib/prefix-key.js';
 import { decodeMessage } from '../../../bgp/wire/decode.js';
 import { MessageFramer } from '../../../bgp/wire/framer.js';
 import { encodeKeepalive, encodeNotification, encodeRouteRefresh } from '../../../bgp/wire/message.js';
+import { readPrefixAt } from '../../../bgp/wire/nlri.js';
 import { encodeOpen } from '../../../bgp/wire/open.js';
 import { checkOpen } from '../../../bgp/wire/open-check.js';
 import type { Attributes, Capability, Nlri, OpenMessage, UpdateMessage, WireContext } from '../../../bgp/wire/types.js';
@@ -171,6 +173,47 @@ for (const ctx of [
     t.pass();
   });
 }
+
+test("UPDATE in wire form (the speaker's path): each field reads back the prefixes text decoding gives", (t) => {
+  const target = newScratch();
+  for (const ctx of [
+    { fourOctetAs: true, ebgp: false },
+    { fourOctetAs: true, ebgp: false, addPath: { ipv4: true, ipv6: true } },
+  ] as WireContext[]) {
+    const four = ctx.addPath?.ipv4 ?? false;
+    const update: fc.Arbitrary<UpdateMessage> = fc.record({
+      type: fc.constant('update' as const),
+      withdrawn: nlri(32, four, 30),
+      attributes: attributes(ctx),
+      nlri: nlri(32, four, 30),
+    });
+    fc.assert(
+      fc.property(update, (m) => {
+        const bytes = encodeUpdate(m, ctx);
+        const text = decodeMessage(bytes, ctx).message as UpdateMessage;
+        const wire = decodeMessage(bytes, { ...ctx, wireNlri: true }).message as UpdateMessage;
+        const read = (n: Nlri) => {
+          const out: string[] = [];
+          let off = n.wire!.start;
+          target.family = n.wire!.family === 'ipv4' ? 0 : 1;
+          for (let i = 0; i < n.wire!.count; i++) {
+            off = readPrefixAt(n.wire!, off, target);
+            out.push(keyText(target));
+          }
+          return out;
+        };
+        t.deepEqual(read(wire.withdrawn), text.withdrawn.prefixes);
+        t.deepEqual(read(wire.nlri), text.nlri.prefixes);
+        if (text.attributes.mpReach)
+          t.deepEqual(read(wire.attributes.mpReach!.nlri), text.attributes.mpReach.nlri.prefixes);
+        if (text.attributes.mpUnreach)
+          t.deepEqual(read(wire.attributes.mpUnreach!.withdrawn), text.attributes.mpUnreach.withdrawn.prefixes);
+      }),
+      RUNS,
+    );
+  }
+  t.pass();
+});
 
 test('End-of-RIB (RFC 4724 §2) for IPv4 and IPv6 decode to empty UPDATEs', (t) => {
   const ctx = { fourOctetAs: true, ebgp: false };
