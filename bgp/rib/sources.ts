@@ -13,8 +13,8 @@ export class SourceTable {
   private readonly peerKeys = new Map<string, number>();
   /** Peer key of each source index. */
   peerOf = new Int32Array(64);
-  /** Paths held per peer address (for counters and max-prefix). */
-  private readonly counts = new Map<string, number>();
+  /** Paths held per peer key (for counters and max-prefix). */
+  private counts = new Int32Array(64);
 
   /** The index of `source`, registered on first use. */
   indexOf(source: PathSource): number {
@@ -45,6 +45,11 @@ export class SourceTable {
     if (k === undefined) {
       k = this.peerKeys.size + 1;
       this.peerKeys.set(address, k);
+      if (k >= this.counts.length) {
+        const bigger = new Int32Array(this.counts.length * 2);
+        bigger.set(this.counts);
+        this.counts = bigger;
+      }
     }
     return k;
   }
@@ -55,13 +60,11 @@ export class SourceTable {
 
   addPath(i: number): void {
     this.refs[i]!++;
-    const a = this.list[i]!.address;
-    this.counts.set(a, (this.counts.get(a) ?? 0) + 1);
+    this.counts[this.peerOf[i]!]!++;
   }
 
   dropPath(i: number): void {
-    const source = this.list[i]!;
-    this.counts.set(source.address, (this.counts.get(source.address) ?? 1) - 1);
+    this.counts[this.peerOf[i]!]!--;
     if (--this.refs[i]! === 0 && this.retired[i]) this.forget(i);
   }
 
@@ -74,7 +77,8 @@ export class SourceTable {
   }
 
   countFrom(address: string): number {
-    return this.counts.get(address) ?? 0;
+    const k = this.peerKeys.get(address);
+    return k === undefined ? 0 : this.counts[k]!;
   }
 
   private forget(i: number): void {
