@@ -230,12 +230,15 @@ export class RouteEngine {
    * change. With `resend`, prefixes the peer already holds are reconsidered too (and withdrawn if
    * they no longer pass).
    */
-  async sendTable(port: SessionPort, { resend = false } = {}): Promise<void> {
+  async sendTable(
+    port: SessionPort,
+    { resend = false, families }: { resend?: boolean; families?: AddressFamily[] } = {},
+  ): Promise<void> {
     const s = this.sessions.get(port);
     if (!s) return;
     this.clearExportCache(s);
     for (const family of [V4, V6] as const) {
-      if (!s.enabled[family]) continue;
+      if (!s.enabled[family] || (families && !families.includes(FAMILY_NAMES[family]))) continue;
       if (resend) s.out.forEachSent(family, (slot) => s.out.queue(family, slot));
       const f = this.rib.families[family];
       for (let slot = 0; slot < f.table.highWater; slot++)
@@ -457,9 +460,14 @@ export class RouteEngine {
 
   /**
    * Removes (or marks stale, or purges the stale) paths of a peer, in chunks. With `source`, only
-   * that session incarnation's paths; without, every incarnation's.
+   * that session incarnation's paths; without, every incarnation's; with `family`, only that family's.
    */
-  async dropPathsFrom(address: string, mode: 'remove' | 'stale' | 'purge-stale', source?: PathSource): Promise<number> {
+  async dropPathsFrom(
+    address: string,
+    mode: 'remove' | 'stale' | 'purge-stale',
+    source?: PathSource,
+    family?: AddressFamily,
+  ): Promise<number> {
     const rib = this.rib;
     const peerKey = rib.sources.peerKey(address);
     const src = source ? rib.sources.find(source) : -1;
@@ -469,7 +477,7 @@ export class RouteEngine {
     for (let from = 0; from < rib.pool.end; from += step) {
       // The incarnation's index is reused only once its last path is gone: then there is nothing left to do.
       if (source && rib.sources.find(source) !== src) break;
-      n += rib.dropPaths(peerKey, src, mode, from, from + step);
+      n += rib.dropPaths(peerKey, src, mode, from, from + step, family && familyIndex(family));
       this.schedule();
       await yieldToLoop();
     }

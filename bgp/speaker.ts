@@ -26,6 +26,13 @@ import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
 import { wireCodec } from './session/wire-codec.js';
 import { attrsView, localAttributes, pathView } from './views.js';
 
+/** RFC 7313 §3 ROUTE-REFRESH subtypes. */
+const REFRESH_REQUEST = 0;
+const REFRESH_BEGIN = 1;
+const REFRESH_END = 2;
+/** How long stale paths wait for the EoRR of a refresh the peer began (RFC 7313 §4 leaves it to us). */
+const REFRESH_STALE_MS = 300_000;
+
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** RFC 4271 §10 suggested defaults, except connect retry (5 s rather than 120 s, as BIRD does). */
@@ -41,6 +48,8 @@ interface PeerEntry {
   awaitingEor?: Set<AddressFamily>;
   staleHeld: boolean;
   maxPrefixTimer?: NodeJS.Timeout;
+  /** RFC 7313: purges what the peer did not re-send if its EoRR never comes. */
+  refreshTimer?: NodeJS.Timeout;
 }
 
 export interface BgpSpeakerEvents {
@@ -320,9 +329,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     peer.on('established', () => this.onEstablished(entry));
     peer.on('down', (down: PeerDown) => this.onDown(entry, down));
     peer.on('update', (u: UpdateMessage) => this.onUpdate(entry, u));
-    peer.on('refresh', () => {
-      if (entry.port) void this.engine.sendTable(entry.port, { resend: true });
-    });
+    peer.on('refresh', (family: AddressFamily | undefined, subtype: number) => this.onRefresh(entry, family, subtype));
     return entry;
   }
 
@@ -424,6 +431,38 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     this.checkMaxPrefix(entry);
   }
 
+  /**
+   * ROUTE-REFRESH from the peer (RFC 2918), and RFC 7313's demarcation of a refreshed table: BoRR
+   * marks the peer's paths of the family stale, EoRR drops the stale ones it did not send again.
+   */
+  private onRefresh(entry: PeerEntry, family: AddressFamily | undefined, subtype: number): void {
+    const port = entry.port;
+    if (!port || !family || !port.families.has(family)) return;
+    const enhanced = entry.peer.negotiated?.enhancedRouteRefresh ?? false;
+    const address = entry.options.address;
+    if (subtype === REFRESH_REQUEST) {
+      if (enhanced) entry.peer.send(this.codec.encodeRouteRefresh(family, REFRESH_BEGIN));
+      void this.engine.sendTable(port, { resend: true, families: [family] }).then(() => {
+        if (enhanced && entry.port === port) entry.peer.send(this.codec.encodeRouteRefresh(family, REFRESH_END));
+      });
+      return;
+    }
+    // RFC 7313 §5: demarcations from a peer that did not negotiate the capability are ignored.
+    if (!enhanced) return;
+    if (subtype === REFRESH_BEGIN) {
+      clearTimeout(entry.refreshTimer);
+      void this.engine.dropPathsFrom(address, 'stale', port.source, family);
+      // §4: a peer that never sends EoRR does not keep its stale paths for ever.
+      entry.refreshTimer = setTimeout(
+        () => void this.engine.dropPathsFrom(address, 'purge-stale', port.source, family),
+        REFRESH_STALE_MS,
+      ).unref();
+    } else if (subtype === REFRESH_END) {
+      clearTimeout(entry.refreshTimer);
+      void this.engine.dropPathsFrom(address, 'purge-stale', port.source, family);
+    }
+  }
+
   private checkMaxPrefix(entry: PeerEntry): void {
     const mp = entry.options.maxPrefix;
     if (mp === undefined) return;
@@ -448,6 +487,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   private shutdownEntry(entry: PeerEntry, subcode: number | undefined, message: string): void {
     clearTimeout(entry.restartTimer);
     clearTimeout(entry.maxPrefixTimer);
+    clearTimeout(entry.refreshTimer);
     entry.peer.stop(subcode, message);
   }
 }

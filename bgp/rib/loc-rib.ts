@@ -180,16 +180,24 @@ export class LocRib {
 
   /**
    * Marks, removes or purges the paths of one peer among path rows [from, to) — callers walk the
-   * whole pool in chunks. `src` ≥ 0 limits it to one session incarnation. Returns how many paths it
-   * touched.
+   * whole pool in chunks. `src` ≥ 0 limits it to one session incarnation, `family` to one family.
+   * Returns how many paths it touched.
    */
-  dropPaths(peerKey: number, src: number, mode: 'remove' | 'stale' | 'purge-stale', from: number, to: number): number {
+  dropPaths(
+    peerKey: number,
+    src: number,
+    mode: 'remove' | 'stale' | 'purge-stale',
+    from: number,
+    to: number,
+    family?: FamilyIndex,
+  ): number {
     const pool = this.pool;
     const end = Math.min(to, pool.end);
     let n = 0;
     for (let p = Math.max(from, 1); p < end; p++) {
       const ps = pool.source[p]!;
       if (ps < 0 || this.sources.peerOf[ps] !== peerKey || (src >= 0 && ps !== src)) continue;
+      if (family !== undefined && (pool.owner[p]! & 1) !== family) continue;
       const stale = (pool.flags[p]! & PATH_STALE) !== 0;
       if (mode === 'stale') {
         if (!stale) {

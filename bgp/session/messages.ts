@@ -28,6 +28,8 @@ export interface OpenCapabilities {
   /** RFC 6793: the sender's 4-octet AS, when it supports them. */
   fourOctetAs?: number;
   gracefulRestart?: GracefulRestartCap;
+  /** Send no capabilities at all (the fall-back for a peer that refuses them, RFC 5492 §5). */
+  bare?: boolean;
 }
 
 export interface OpenMessage {

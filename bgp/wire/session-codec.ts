@@ -195,10 +195,12 @@ export const sessionCodec: Codec = {
 
   encodeOpen(open: OpenToSend): Buffer {
     const c = open.capabilities;
-    const caps: Capability[] = c.families.map((f) => ({ kind: 'multiprotocol', afi: afiOf(f), safi: SAFI_UNICAST }));
+    const caps: Capability[] = c.bare
+      ? []
+      : c.families.map((f) => ({ kind: 'multiprotocol', afi: afiOf(f), safi: SAFI_UNICAST }));
     if (c.routeRefresh) caps.push({ kind: 'route-refresh' });
     if (c.enhancedRouteRefresh) caps.push({ kind: 'enhanced-route-refresh' });
-    caps.push({ kind: 'four-octet-as', asn: open.asn });
+    if (c.fourOctetAs !== undefined) caps.push({ kind: 'four-octet-as', asn: c.fourOctetAs });
     if (c.gracefulRestart)
       caps.push({
         kind: 'graceful-restart',

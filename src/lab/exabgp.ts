@@ -143,12 +143,19 @@ export class Exabgp implements Router {
     return exa;
   }
 
-  /** Every JSON message ExaBGP reported, oldest first. */
+  /** Every JSON message ExaBGP reported, oldest first (a line still being written is left for later). */
   messages(): ExaMessage[] {
-    return readFileSync(this.receivedFile, 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as ExaMessage);
+    const out: ExaMessage[] = [];
+    for (const line of readFileSync(this.receivedFile, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        // ExaBGP quotes the fields of a ROUTE-REFRESH twice ("afi": ""ipv4"").
+        out.push(JSON.parse(line.replace(/""([\w-]+)""/g, '"$1"')) as ExaMessage);
+      } catch {
+        // the last line, not complete yet
+      }
+    }
+    return out;
   }
 
   /** Raw received BGP messages (header+body hex) of one type: "open", "update", "notification", ... */
