@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { isIPv6, type Socket, connect as tcpConnect } from 'node:net';
 import type { AddressFamily, Logger, NegotiatedCapabilities, PeerStateName } from '../config.js';
 import { compareAddresses } from '../rib/path.js';
+import { CapabilityOffer } from './capabilities.js';
 import type { Codec, Framer } from './codec.js';
 import {
   CEASE_COLLISION,
@@ -16,29 +17,13 @@ import {
   SessionFsm,
   type TimerName,
 } from './fsm.js';
-import {
-  type BgpMessage,
-  familyAfi,
-  type OpenCapabilities,
-  type OpenMessage,
-  type SessionCodecContext,
-  type UpdateMessage,
-} from './messages.js';
+import type { BgpMessage, OpenMessage, SessionCodecContext, UpdateMessage } from './messages.js';
 
-/** RFC 4271 §6.2 OPEN error subcodes (and RFC 5492's 7). */
+/** RFC 4271 §6.2 OPEN error subcodes. */
 const OPEN_UNSUPPORTED_VERSION = 1;
 const OPEN_BAD_PEER_AS = 2;
 const OPEN_BAD_BGP_ID = 3;
-const OPEN_UNSUPPORTED_PARAMETER = 4;
 const OPEN_UNACCEPTABLE_HOLD = 6;
-const OPEN_UNSUPPORTED_CAPABILITY = 7;
-
-/** Capability codes (IANA registry) of the capabilities this speaker announces. */
-const CAP_MULTIPROTOCOL = 1;
-const CAP_ROUTE_REFRESH = 2;
-const CAP_GRACEFUL_RESTART = 64;
-const CAP_FOUR_OCTET_AS = 65;
-const CAP_ENHANCED_ROUTE_REFRESH = 70;
 
 export interface PeerSettings {
   address: string;
@@ -87,11 +72,8 @@ export class Peer extends EventEmitter {
   lastError: string | undefined;
   establishedAt: Date | undefined;
   private stopped = true;
-  /** Capabilities (codes) and families the peer refused (RFC 5492 §5), left out of later OPENs. */
-  private readonly refusedCapabilities = new Set<number>();
-  private readonly refusedFamilies = new Set<AddressFamily>();
-  /** The peer refused capabilities wholesale: OPENs carry none. */
-  private bareOpen = false;
+  /** What our OPEN offers this peer, and what it agreed to. */
+  private readonly capabilities: CapabilityOffer;
 
   constructor(
     public settings: PeerSettings,
@@ -102,6 +84,11 @@ export class Peer extends EventEmitter {
     super();
     this.fsm = new SessionFsm(settings.fsm);
     this.codecCtx = { fourOctetAs: true, ebgp: settings.asn !== local.asn };
+    this.capabilities = new CapabilityOffer({
+      asn: local.asn,
+      families: settings.families,
+      gracefulRestart: settings.gracefulRestart,
+    });
   }
 
   get state(): PeerStateName {
@@ -417,7 +404,14 @@ export class Peer extends EventEmitter {
         return;
       case 'notification':
         this.lastError = `received NOTIFICATION ${msg.notification.code}/${msg.notification.subcode}`;
-        if (msg.notification.code === ERR_OPEN) this.learnRejection(msg.notification.subcode, msg.notification.data);
+        if (
+          msg.notification.code === ERR_OPEN &&
+          this.capabilities.refused(msg.notification.subcode, msg.notification.data)
+        )
+          this.log.warn(
+            { peer: this.settings.address, offer: this.capabilities.offer() },
+            'peer refused our capabilities: the next OPEN leaves them out',
+          );
         this.feed({ type: 'NotificationReceived', code: msg.notification.code, subcode: msg.notification.subcode });
         return;
       case 'update':
@@ -473,82 +467,8 @@ export class Peer extends EventEmitter {
     return undefined;
   }
 
-  /**
-   * RFC 5492 §5: the peer refused our OPEN over capabilities. With Unsupported Capability (2/7) and
-   * the refused ones listed, the next OPEN leaves those out; with Unsupported Optional Parameter
-   * (2/4), or 2/7 naming none, it carries no capabilities at all (plain BGP-4, IPv4 unicast) — what
-   * BIRD falls back to as well. The fall-back lasts until the peer is configured again.
-   */
-  private learnRejection(subcode: number, data: Uint8Array): void {
-    if (subcode === OPEN_UNSUPPORTED_PARAMETER || (subcode === OPEN_UNSUPPORTED_CAPABILITY && data.length < 2)) {
-      this.bareOpen = true;
-    } else if (subcode === OPEN_UNSUPPORTED_CAPABILITY) {
-      for (let off = 0; off + 2 <= data.length; off += 2 + data[off + 1]!) {
-        const code = data[off]!;
-        if (code === CAP_MULTIPROTOCOL && off + 6 <= data.length) {
-          const afi = (data[off + 2]! << 8) | data[off + 3]!;
-          this.refusedFamilies.add(afi === familyAfi('ipv6') ? 'ipv6' : 'ipv4');
-        } else this.refusedCapabilities.add(code);
-      }
-    } else return;
-    this.log.warn(
-      {
-        peer: this.settings.address,
-        bare: this.bareOpen,
-        refused: [...this.refusedCapabilities],
-        families: [...this.refusedFamilies],
-      },
-      'peer refused our capabilities: the next OPEN leaves them out',
-    );
-  }
-
-  /** Our capabilities for this peer (what the OPEN announces), less any the peer refused. */
-  localCapabilities(): OpenCapabilities {
-    // RFC 4760 §8: with no capabilities at all, the session is IPv4 unicast.
-    if (this.bareOpen) return { families: ['ipv4'], routeRefresh: false, enhancedRouteRefresh: false, bare: true };
-    const refused = (code: number) => this.refusedCapabilities.has(code);
-    const families = this.settings.families.filter((f) => !this.refusedFamilies.has(f));
-    const gr = this.settings.gracefulRestart;
-    return {
-      families: refused(CAP_MULTIPROTOCOL) ? ['ipv4'] : families,
-      routeRefresh: !refused(CAP_ROUTE_REFRESH),
-      enhancedRouteRefresh: !refused(CAP_ENHANCED_ROUTE_REFRESH),
-      fourOctetAs: refused(CAP_FOUR_OCTET_AS) ? undefined : this.local.asn,
-      gracefulRestart:
-        gr && !refused(CAP_GRACEFUL_RESTART)
-          ? {
-              restarting: gr.restarting,
-              restartTime: gr.restartTime,
-              // F bit: our forwarding state (the kernel routes the agent programmed) survives our restart.
-              families: families.map((family) => ({ family, forwarding: gr.restarting })),
-            }
-          : undefined,
-    };
-  }
-
   private negotiate(open: OpenMessage): void {
-    const mine = this.localCapabilities();
-    const theirs = open.capabilities;
-    // RFC 4760 §8: without any multiprotocol capability the peer speaks IPv4 unicast only.
-    const families = mine.families.filter((f) => theirs.families.includes(f));
-    const gr =
-      mine.gracefulRestart && theirs.gracefulRestart
-        ? {
-            restartTime: theirs.gracefulRestart.restartTime,
-            restarting: theirs.gracefulRestart.restarting,
-            forwarding: theirs.gracefulRestart.families.filter((f) => f.forwarding).map((f) => f.family),
-          }
-        : undefined;
-    this.negotiated = {
-      // RFC 6793 §4, RFC 2918 §3, RFC 7313 §2: each holds only when both sides announced it.
-      fourOctetAs: mine.fourOctetAs !== undefined && theirs.fourOctetAs !== undefined,
-      families,
-      routeRefresh: mine.routeRefresh && theirs.routeRefresh,
-      enhancedRouteRefresh: mine.enhancedRouteRefresh && theirs.enhancedRouteRefresh,
-      gracefulRestart: gr,
-      holdTime: 0,
-      keepalive: 0,
-    };
+    this.negotiated = this.capabilities.negotiate(open.capabilities);
     this.codecCtx = { fourOctetAs: this.negotiated.fourOctetAs, ebgp: this.ebgp };
   }
 
@@ -559,7 +479,7 @@ export class Peer extends EventEmitter {
       asn: this.local.asn,
       holdTime: this.settings.fsm.holdTime,
       routerId: this.local.routerId,
-      capabilities: this.localCapabilities(),
+      capabilities: this.capabilities.offer(),
     });
     conn.socket.write(buf);
     this.counters.messagesOut++;
