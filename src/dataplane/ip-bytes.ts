@@ -6,20 +6,37 @@ export type Family = 4 | 6;
 
 export const familyOf = (text: string): Family => (text.includes(':') ? 6 : 4);
 
+/**
+ * Reads dotted-quad IPv4 text from `start` to `end` into `out[at..at+3]`; false if it is not one.
+ * Character by character, without allocating: this runs for every route of a full table.
+ */
+function readIpv4(text: string, start: number, end: number, out: Uint8Array, at: number): boolean {
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || part === 3) return false;
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + (c - 48);
+      if (value > 255) return false;
+      digits++;
+    } else return false;
+  }
+  if (digits === 0 || part !== 3) return false;
+  out[at + 3] = value;
+  return true;
+}
+
 /** `a.b.c.d` or any IPv6 text as 4 or 16 bytes; throws on something that is not an address. */
 export function addressBytes(text: string): Uint8Array {
   if (!text.includes(':')) {
-    const parts = text.split('.');
-    if (parts.length === 4) {
-      const out = new Uint8Array(4);
-      let ok = true;
-      for (let i = 0; i < 4; i++) {
-        const n = Number(parts[i]);
-        if (!(n >= 0 && n <= 255) || parts[i] === '') ok = false;
-        out[i] = n;
-      }
-      if (ok) return out;
-    }
+    const out = new Uint8Array(4);
+    if (readIpv4(text, 0, text.length, out, 0)) return out;
     throw new Error(`"${text}" is not an IPv4 address`);
   }
   const parsed = parseAddress(text);
@@ -47,14 +64,29 @@ export interface Prefix {
   length: number;
 }
 
-/** "10.65.3.0/26", "fd00::/64", or a bare address (a host route). */
-export function parsePrefix(text: string): Prefix {
+/**
+ * "10.65.3.0/26", "fd00::/64", or a bare address (a host route). IPv4 bytes go into `room` when
+ * given (4 bytes the caller reuses: the bulk path parses a prefix per route).
+ */
+export function parsePrefix(text: string, room?: Uint8Array): Prefix {
   const slash = text.indexOf('/');
-  const addr = slash < 0 ? text : text.slice(0, slash);
-  const bytes = addressBytes(addr);
+  const end = slash < 0 ? text.length : slash;
+  let bytes: Uint8Array;
+  if (text.indexOf(':') < 0) {
+    bytes = room ?? new Uint8Array(4);
+    if (!readIpv4(text, 0, end, bytes, 0)) throw new Error(`"${text}" is not a prefix`);
+  } else bytes = addressBytes(text.slice(0, end));
   const max = bytes.length * 8;
-  const length = slash < 0 ? max : Number(text.slice(slash + 1));
-  if (!Number.isInteger(length) || length < 0 || length > max) throw new Error(`"${text}" is not a prefix`);
+  let length = max;
+  if (slash >= 0) {
+    length = 0;
+    for (let i = slash + 1; i < text.length; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) throw new Error(`"${text}" is not a prefix`);
+      length = length * 10 + c;
+    }
+    if (slash + 1 === text.length || length > max) throw new Error(`"${text}" is not a prefix`);
+  }
   return { family: bytes.length === 4 ? 4 : 6, bytes, length };
 }
 

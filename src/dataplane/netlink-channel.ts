@@ -17,6 +17,8 @@ import { NETLINK_ROUTE, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR } from './rtnet
 const RECV_BUFFER = 8 << 20;
 const SEND_BUFFER = 1 << 20;
 const ANSWER_TIMEOUT_MS = 30_000;
+/** Sequence numbers are u32; they start again from 1 below this. */
+const SEQ_WRAP = 0xffff0000;
 
 const ERRNO_NAMES = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
@@ -88,10 +90,18 @@ export class NetlinkChannel {
     return this.socket.getSendBufferSize();
   }
 
-  /** A fresh sequence number (kept clear of the u32 wrap, which a datagram must never straddle). */
+  /** A fresh sequence number. */
   nextSeq(): number {
-    if (this.seq >= 0xffff0000) this.seq = 1;
+    if (this.seq >= SEQ_WRAP) this.seq = 1;
     return this.seq++;
+  }
+
+  /**
+   * Makes the next `n` sequence numbers consecutive (wrapping the u32 early if needed): a
+   * datagram's answers are matched by range, so one datagram must never straddle the wrap.
+   */
+  reserve(n: number): void {
+    if (this.seq + n >= SEQ_WRAP) this.seq = 1;
   }
 
   /**

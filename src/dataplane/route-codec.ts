@@ -41,8 +41,8 @@ export interface RouteSpec {
   dst: Prefix;
   protocol: number;
   type: 'unicast' | 'blackhole';
-  /** Gateways: one is RTA_GATEWAY (or RTA_VIA across families), several are RTA_MULTIPATH. */
-  gateways?: string[];
+  /** Gateway addresses (4 or 16 bytes): one is RTA_GATEWAY (RTA_VIA across families), several RTA_MULTIPATH. */
+  gateways?: readonly Uint8Array[];
   /** Output interface: a device route ("dev X scope link") when there is no gateway. */
   oif?: number;
   priority?: number;
@@ -53,8 +53,7 @@ export type WriteMode = 'create' | 'replace';
 
 const afOf = (f: Family) => (f === 4 ? AF_INET : AF_INET6);
 
-function writeGateway(w: MessageWriter, dstFamily: Family, gateway: string): void {
-  const bytes = addressBytes(gateway);
+function writeGateway(w: MessageWriter, dstFamily: Family, bytes: Uint8Array): void {
   if ((bytes.length === 4 ? 4 : 6) === dstFamily) {
     w.attr(RTA_GATEWAY, bytes);
     return;

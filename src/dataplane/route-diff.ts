@@ -1,22 +1,12 @@
 // The reconciler's decision, as a pure function: desired routes against the routes we applied (or,
 // after a kernel read, the routes of ours the kernel really has) → the operations that make the
 // kernel match. No kernel, no clock: everything here is testable with plain maps.
-import { type KernelRoute, RTPROT_BGP, RTPROT_TSROUTE_BLOCK } from './types.js';
-
-/** `${protocol} ${prefix}`: one owned route. The prefix is canonical and carries its length. */
-export type RouteKey = string;
+import { type KernelRoute, type OwnedKind, RTPROT_BGP, RTPROT_TSROUTE_BLOCK } from './types.js';
 
 /** What an owned route is, as one comparable string: BLACKHOLE, or sorted next hops joined by ','. */
 export type RouteValue = string;
 
 export const BLACKHOLE: RouteValue = 'blackhole';
-
-export const routeKey = (protocol: number, prefix: string): RouteKey => `${protocol} ${prefix}`;
-
-export function splitKey(key: RouteKey): { protocol: number; prefix: string } {
-  const space = key.indexOf(' ');
-  return { protocol: Number(key.slice(0, space)), prefix: key.slice(space + 1) };
-}
 
 /** Next hops as a RouteValue: order does not matter to the kernel, so it must not matter here. */
 export const nextHopsValue = (nextHops: readonly string[]): RouteValue =>
@@ -34,56 +24,70 @@ export interface DesiredRoutes {
   learnedAuthoritative: boolean;
 }
 
+/** Routes of ours, per kind: prefix (canonical, with its length) → RouteValue. */
+export interface RouteState {
+  blackholes: Map<string, RouteValue>;
+  learned: Map<string, RouteValue>;
+}
+
+export const emptyState = (): RouteState => ({ blackholes: new Map(), learned: new Map() });
+export const stateSize = (s: RouteState): number => s.blackholes.size + s.learned.size;
+
 export interface RouteOp {
   /** add: nothing of ours is there; replace: ours is there with another value; delete: ours goes. */
   action: 'add' | 'replace' | 'delete';
-  key: RouteKey;
-  protocol: number;
+  kind: OwnedKind;
   prefix: string;
   /** The value to write; for a delete, the value being removed. */
   value: RouteValue;
 }
 
-export function wantedValue(desired: DesiredRoutes, key: RouteKey): RouteValue | undefined {
-  const { protocol, prefix } = splitKey(key);
-  if (protocol === RTPROT_TSROUTE_BLOCK) return desired.blackholes.has(prefix) ? BLACKHOLE : undefined;
-  if (protocol === RTPROT_BGP) return desired.learned.get(prefix);
-  return undefined;
+/** Prefixes to compare, per kind; absent: compare everything either side knows. */
+export interface ChangedPrefixes {
+  blackholes: Iterable<string>;
+  learned: Iterable<string>;
 }
 
-/** Every key either side knows: what a full comparison walks. */
-export function allKeys(desired: DesiredRoutes, applied: ReadonlyMap<RouteKey, RouteValue>): RouteKey[] {
-  const keys = new Set(applied.keys());
-  for (const p of desired.blackholes) keys.add(routeKey(RTPROT_TSROUTE_BLOCK, p));
-  for (const p of desired.learned.keys()) keys.add(routeKey(RTPROT_BGP, p));
-  return [...keys];
+function diffOne(
+  ops: RouteOp[],
+  kind: OwnedKind,
+  prefix: string,
+  want: RouteValue | undefined,
+  have: RouteValue | undefined,
+  keepMissing: boolean,
+): void {
+  if (want === have) return;
+  if (want === undefined) {
+    if (!keepMissing) ops.push({ action: 'delete', kind, prefix, value: have! });
+  } else ops.push({ action: have === undefined ? 'add' : 'replace', kind, prefix, value: want });
 }
 
-/** The operations for `keys` (all of them, or only the ones that changed since the last pass). */
-export function diffRoutes(
-  desired: DesiredRoutes,
-  applied: ReadonlyMap<RouteKey, RouteValue>,
-  keys: Iterable<RouteKey>,
-): RouteOp[] {
+/** The operations for the changed prefixes, or for everything when `changed` is absent. */
+export function diffRoutes(desired: DesiredRoutes, applied: RouteState, changed?: ChangedPrefixes): RouteOp[] {
   const ops: RouteOp[] = [];
-  for (const key of keys) {
-    const want = wantedValue(desired, key);
-    const have = applied.get(key);
-    if (want === have) continue;
-    const { protocol, prefix } = splitKey(key);
-    if (want === undefined) {
-      if (protocol === RTPROT_BGP && !desired.learnedAuthoritative) continue;
-      ops.push({ action: 'delete', key, protocol, prefix, value: have! });
-    } else ops.push({ action: have === undefined ? 'add' : 'replace', key, protocol, prefix, value: want });
+  const keepLearned = !desired.learnedAuthoritative;
+  const blackhole = (p: string) => (desired.blackholes.has(p) ? BLACKHOLE : undefined);
+  if (changed) {
+    for (const p of changed.blackholes) diffOne(ops, 'blackhole', p, blackhole(p), applied.blackholes.get(p), false);
+    for (const p of changed.learned)
+      diffOne(ops, 'learned', p, desired.learned.get(p), applied.learned.get(p), keepLearned);
+    return ops;
   }
+  for (const p of desired.blackholes) diffOne(ops, 'blackhole', p, BLACKHOLE, applied.blackholes.get(p), false);
+  for (const [p, have] of applied.blackholes)
+    if (!desired.blackholes.has(p)) diffOne(ops, 'blackhole', p, undefined, have, false);
+  for (const [p, want] of desired.learned) diffOne(ops, 'learned', p, want, applied.learned.get(p), keepLearned);
+  for (const [p, have] of applied.learned)
+    if (!desired.learned.has(p)) diffOne(ops, 'learned', p, undefined, have, keepLearned);
   return ops;
 }
 
 /** What `applied` becomes once `ops` succeeded. */
-export function applyOps(applied: Map<RouteKey, RouteValue>, ops: readonly RouteOp[]): void {
+export function applyOps(applied: RouteState, ops: readonly RouteOp[]): void {
   for (const op of ops) {
-    if (op.action === 'delete') applied.delete(op.key);
-    else applied.set(op.key, op.value);
+    const map = op.kind === 'blackhole' ? applied.blackholes : applied.learned;
+    if (op.action === 'delete') map.delete(op.prefix);
+    else map.set(op.prefix, op.value);
   }
 }
 
@@ -92,14 +96,14 @@ export function applyOps(applied: Map<RouteKey, RouteValue>, ops: readonly Route
  * whose type is not what we write (someone changed it) gets a value nothing desired equals, so
  * the next diff replaces it.
  */
-export function kernelState(routes: Iterable<KernelRoute>): Map<RouteKey, RouteValue> {
-  const state = new Map<RouteKey, RouteValue>();
+export function kernelState(routes: Iterable<KernelRoute>): RouteState {
+  const state = emptyState();
   for (const r of routes) {
     if (r.protocol === RTPROT_TSROUTE_BLOCK)
-      state.set(routeKey(r.protocol, r.prefix), r.type === 'blackhole' ? BLACKHOLE : `(${r.type})`);
+      state.blackholes.set(r.prefix, r.type === 'blackhole' ? BLACKHOLE : `(${r.type})`);
     else if (r.protocol === RTPROT_BGP)
-      state.set(
-        routeKey(r.protocol, r.prefix),
+      state.learned.set(
+        r.prefix,
         r.type === 'unicast' && r.nextHops.length ? nextHopsValue(r.nextHops) : `(${r.type})`,
       );
   }

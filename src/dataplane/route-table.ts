@@ -10,15 +10,17 @@ import { MessageWriter } from './message-writer.js';
 import { errnoName, NetlinkChannel } from './netlink-channel.js';
 import { writeNewRoute } from './route-codec.js';
 import {
-  allKeys,
+  applyOps,
+  type ChangedPrefixes,
   type DesiredRoutes,
   diffRoutes,
+  emptyState,
   kernelState,
   nextHopsValue,
-  type RouteKey,
   type RouteOp,
+  type RouteState,
   type RouteValue,
-  routeKey,
+  stateSize,
 } from './route-diff.js';
 import { type OpFailure, writeRoutes } from './route-writer.js';
 import {
@@ -58,13 +60,13 @@ export class RouteTable {
     learnedAuthoritative: boolean;
   } = { blackholes: new Set(), learned: new Map(), learnedAuthoritative: true };
   /** What we last put in the kernel; replaced by a kernel read on every full sync. */
-  private applied = new Map<RouteKey, RouteValue>();
+  private applied: RouteState = emptyState();
   private fullSync = true;
-  /** Compare every key (after a wholesale change or a kernel read), not only `dirty`. */
+  /** Compare every prefix (after a wholesale change or a kernel read), not only `dirty` ones. */
   private compareAll = true;
-  private dirty = new Set<RouteKey>();
-  /** Destinations held by someone else's route: not retried until the next timed full sync. */
-  private readonly blocked = new Set<RouteKey>();
+  private dirty = { blackholes: new Set<string>(), learned: new Set<string>() };
+  /** "kind prefix" of destinations held by someone else's route, reported once each. */
+  private readonly blocked = new Set<string>();
   private queued = false;
   private running?: Promise<void>;
   private timer?: NodeJS.Timeout;
@@ -124,10 +126,19 @@ export class RouteTable {
   setBlackholes(prefixes: readonly string[]): void {
     const next = new Set(prefixes.map(canonicalPrefix));
     // Only the blocks that changed: this is called on every endpoint change.
-    for (const p of next) if (!this.desired.blackholes.has(p)) this.dirty.add(routeKey(RTPROT_TSROUTE_BLOCK, p));
-    for (const p of this.desired.blackholes) if (!next.has(p)) this.dirty.add(routeKey(RTPROT_TSROUTE_BLOCK, p));
+    let changed = false;
+    for (const p of next)
+      if (!this.desired.blackholes.has(p)) {
+        this.dirty.blackholes.add(p);
+        changed = true;
+      }
+    for (const p of this.desired.blackholes)
+      if (!next.has(p)) {
+        this.dirty.blackholes.add(p);
+        changed = true;
+      }
     this.desired.blackholes = next;
-    if (this.dirty.size) this.queue();
+    if (changed) this.queue();
   }
 
   /**
@@ -147,14 +158,14 @@ export class RouteTable {
       const prefix = canonicalPrefix(raw);
       if (nextHops?.length) this.desired.learned.set(prefix, canonicalHops(nextHops));
       else this.desired.learned.delete(prefix);
-      this.dirty.add(routeKey(RTPROT_BGP, prefix));
+      this.dirty.learned.add(prefix);
     }
     if (changes.size) this.queue();
   }
 
   /** How many routes of ours (blackholes and learned) the kernel has, as far as we know. */
   ownedRouteCount(): number {
-    return this.applied.size;
+    return stateSize(this.applied);
   }
 
   /** Resolves once everything asked for so far has been written (or has failed and is scheduled for a retry). */
@@ -220,16 +231,13 @@ export class RouteTable {
       this.compareAll = true;
     }
     const desired: DesiredRoutes = this.desired;
-    let keys: Iterable<RouteKey>;
+    let changed: ChangedPrefixes | undefined = this.dirty;
+    this.dirty = { blackholes: new Set(), learned: new Set() };
     if (this.compareAll) {
       this.compareAll = false;
-      this.dirty = new Set();
-      keys = allKeys(desired, this.applied);
-    } else {
-      keys = this.dirty;
-      this.dirty = new Set();
+      changed = undefined;
     }
-    const ops = diffRoutes(desired, this.applied, keys);
+    const ops = diffRoutes(desired, this.applied, changed);
     if (ops.length === 0) return;
     const t0 = performance.now();
     const failures = await writeRoutes(channel, ops);
@@ -242,27 +250,35 @@ export class RouteTable {
 
   /** Records what succeeded in `applied`; a failure leaves its old value and schedules a retry. */
   private account(ops: readonly RouteOp[], failures: readonly OpFailure[]): void {
+    if (failures.length === 0) {
+      applyOps(this.applied, ops);
+      if (this.blocked.size) for (const op of ops) this.blocked.delete(`${op.kind} ${op.prefix}`);
+      if (!this.retryTimer) this.retryMs = RETRY_FIRST_MS;
+      return;
+    }
     const failed = new Map(failures.map((f) => [f.op, f]));
+    const succeeded: RouteOp[] = [];
     let retry = false;
     const newlyBlocked: string[] = [];
     const errors: string[] = [];
     for (const op of ops) {
       const f = failed.get(op);
+      const id = `${op.kind} ${op.prefix}`;
       if (!f || (op.action === 'delete' && f.errno === ESRCH)) {
-        if (op.action === 'delete') this.applied.delete(op.key);
-        else this.applied.set(op.key, op.value);
-        this.blocked.delete(op.key);
+        succeeded.push(op);
+        this.blocked.delete(id);
         continue;
       }
       if (op.action === 'add' && f.errno === EEXIST) {
-        // another owner's route holds this destination: it stays, ours waits for the next timed sync
-        if (!this.blocked.has(op.key)) newlyBlocked.push(op.prefix);
-        this.blocked.add(op.key);
+        // another owner's route holds this destination: it stays, ours is tried again on the next sync
+        if (!this.blocked.has(id)) newlyBlocked.push(op.prefix);
+        this.blocked.add(id);
         continue;
       }
       retry = true;
       if (errors.length < 5) errors.push(`${op.action} ${op.prefix} ${op.value}: ${f.reason ?? errnoName(f.errno)}`);
     }
+    applyOps(this.applied, succeeded);
     if (newlyBlocked.length)
       this.log.warn(
         { count: newlyBlocked.length, prefixes: newlyBlocked.slice(0, 5) },

@@ -3,12 +3,12 @@
 // waiting for its barrier costs one event-loop turn, lets BGP sessions run between datagrams, and
 // bounds the answers waiting in our receive buffer to one datagram's worth of errors.
 import { constants } from 'node:os';
-import { parsePrefix } from './ip-bytes.js';
+import { addressBytes, parsePrefix } from './ip-bytes.js';
 import { MessageWriter } from './message-writer.js';
 import type { NetlinkChannel } from './netlink-channel.js';
-import { type RouteSpec, writeDelRoute, writeNewRoute } from './route-codec.js';
-import { BLACKHOLE, type RouteOp } from './route-diff.js';
-import { RTPROT_TSROUTE_BLOCK } from './types.js';
+import { writeDelRoute, writeNewRoute } from './route-codec.js';
+import type { RouteOp, RouteValue } from './route-diff.js';
+import { PROTOCOL_OF } from './types.js';
 
 export interface OpFailure {
   op: RouteOp;
@@ -35,18 +35,33 @@ export function limitsFor(channel: NetlinkChannel): WriteLimits {
   };
 }
 
-function specOf(op: RouteOp): RouteSpec {
-  const dst = parsePrefix(op.prefix);
-  if (op.protocol === RTPROT_TSROUTE_BLOCK || op.value === BLACKHOLE)
-    return { dst, protocol: op.protocol, type: 'blackhole' };
-  return { dst, protocol: op.protocol, type: 'unicast', gateways: op.value.split(',') };
+/** Gateway bytes per RouteValue: a table has many routes but few distinct next-hop sets. */
+class GatewayBytes {
+  private readonly cache = new Map<RouteValue, Uint8Array[]>();
+
+  of(value: RouteValue): Uint8Array[] {
+    let bytes = this.cache.get(value);
+    if (!bytes) {
+      bytes = value.split(',').map(addressBytes);
+      if (this.cache.size >= 4096) this.cache.clear();
+      this.cache.set(value, bytes);
+    }
+    return bytes;
+  }
 }
 
-function encode(w: MessageWriter, seq: number, op: RouteOp): void {
-  if (op.action === 'delete') {
-    const type = op.protocol === RTPROT_TSROUTE_BLOCK ? 'blackhole' : 'unicast';
-    writeDelRoute(w, seq, parsePrefix(op.prefix), op.protocol, type);
-  } else writeNewRoute(w, seq, op.action === 'add' ? 'create' : 'replace', specOf(op));
+function encode(w: MessageWriter, seq: number, op: RouteOp, room: Uint8Array, gateways: GatewayBytes): void {
+  const dst = parsePrefix(op.prefix, room);
+  const protocol = PROTOCOL_OF[op.kind];
+  const type = op.kind === 'blackhole' ? 'blackhole' : 'unicast';
+  if (op.action === 'delete') writeDelRoute(w, seq, dst, protocol, type);
+  else
+    writeNewRoute(w, seq, op.action === 'add' ? 'create' : 'replace', {
+      dst,
+      protocol,
+      type,
+      gateways: type === 'unicast' ? gateways.of(op.value) : undefined,
+    });
 }
 
 /**
@@ -61,23 +76,30 @@ export async function writeRoutes(
 ): Promise<OpFailure[]> {
   const failures: OpFailure[] = [];
   const w = new MessageWriter(limits.bytesPerDatagram + 1024);
+  const room = new Uint8Array(4);
+  const gateways = new GatewayBytes();
   let i = 0;
   while (i < ops.length) {
-    const bySeq = new Map<number, RouteOp>();
-    while (i < ops.length && w.messages < limits.opsPerDatagram && w.length < limits.bytesPerDatagram) {
+    // the datagram's operations, indexed by sequence number - first
+    const sent: (RouteOp | undefined)[] = [];
+    channel.reserve(limits.opsPerDatagram);
+    let first = -1;
+    while (i < ops.length && sent.length < limits.opsPerDatagram && w.length < limits.bytesPerDatagram) {
       const op = ops[i++]!;
       const seq = channel.nextSeq();
+      if (first < 0) first = seq;
       try {
-        encode(w, seq, op);
-        bySeq.set(seq, op);
+        encode(w, seq, op, room, gateways);
+        sent[seq - first] = op;
       } catch (err) {
         w.rollback();
+        sent[seq - first] = undefined;
         failures.push({ op, errno: constants.errno.EINVAL, reason: (err as Error).message });
       }
     }
     const answers = await channel.transact(w);
-    for (const [seq, errno] of answers.errors) {
-      const op = bySeq.get(seq);
+    for (const [s, errno] of answers.errors) {
+      const op = sent[s - first];
       if (op) failures.push({ op, errno });
     }
   }

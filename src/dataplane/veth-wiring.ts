@@ -9,7 +9,7 @@
 // The two sides are written at the same time, each as one datagram.
 import { closeSync, openSync } from 'node:fs';
 import { decodeAddress, writeAddressAdd, writeAddressDump } from './address-codec.js';
-import { canonicalAddress, familyOf, parsePrefix } from './ip-bytes.js';
+import { addressBytes, canonicalAddress, familyOf, parsePrefix } from './ip-bytes.js';
 import {
   decodeLink,
   type LinkInfo,
@@ -43,7 +43,9 @@ function assertOwned(hostIfName: string): void {
 class Batch {
   readonly writer = new MessageWriter(1024);
   private readonly what = new Map<number, string>();
-  constructor(private readonly channel: NetlinkChannel) {}
+  constructor(private readonly channel: NetlinkChannel) {
+    channel.reserve(64);
+  }
 
   add(what: string, write: (w: MessageWriter, seq: number) => void): number {
     const seq = this.channel.nextSeq();
@@ -206,7 +208,7 @@ export class VethWiring {
             protocol: RTPROT_BOOT, // what `ip route add` writes: the container's routes are the container's
             type: 'unicast',
             oif: ifindex,
-            gateways: gateway ? [gateway] : undefined,
+            gateways: gateway ? [addressBytes(gateway)] : undefined,
           }),
         );
       const neighbour = (gateway: string) =>
