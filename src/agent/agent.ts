@@ -9,12 +9,13 @@ import type { Event } from '../api/types.js';
 import type { Datastore, EtcdOptions } from '../datastore/index.js';
 import {
   type BGPConfigurationSpec,
+  type Cidr,
   DEFAULT_BGP_CONFIGURATION,
   type Node,
   nodeBgpAddress,
   selectorMatches,
 } from '../model/index.js';
-import { desiredAnnouncements, type LearnedRoute, routesToInstall } from './announcements.js';
+import { desiredAnnouncements, installableNextHops, type LearnedRoute, routesToInstall } from './announcements.js';
 import { BgpController } from './bgp-controller.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
 import type { AgentConfig } from './config.js';
@@ -25,6 +26,7 @@ import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { planPeers } from './peer-plan.js';
 import type { Dataplane, IpamView } from './ports.js';
+import { cidrContains, cidrOf } from './prefixes.js';
 import { registerNode } from './register-node.js';
 
 /** How long after start learned routes missing from BGP are kept in the kernel (peers resending). */
@@ -74,6 +76,8 @@ export class Agent {
   private announcedKey = '';
   private lastLearnedBatch = 0;
   private ownBlocks: string[] = [];
+  /** `ownBlocks` parsed, for the containment check on every endpoint add. */
+  private ownBlockCidrs: Cidr[] = [];
   private extraPaths = new Map<string, { prefix: string; communities?: string[]; med?: number }>();
   private timers: NodeJS.Timeout[] = [];
   private refreshRunning?: Promise<void>;
@@ -97,6 +101,9 @@ export class Agent {
       (kind, endpoint) => {
         this.events.emit({ event: 'endpoint', endpoint: { kind, endpoint } });
         parts.metrics.endpoints.set(this.endpoints.list().length);
+        // An address inside a block we already announce and blackhole changes nothing we tell the
+        // peers or the kernel; skipping the re-read keeps etcd and the event loop free for the next add.
+        if (kind === 'added' && this.insideOwnBlocks(endpoint.addresses)) return;
         this.scheduleRefresh();
       },
     );
@@ -119,7 +126,7 @@ export class Agent {
     await this.retryEtcd('load endpoints', () => this.endpoints.load());
     // Our own routes must be in the speaker before any session comes up: a restarting speaker's
     // End-of-RIB tells helpers to drop whatever we did not re-send (RFC 4724 §4.1).
-    this.ownBlocks = await this.retryEtcd('read own blocks', () => this.parts.ipam.affineBlocks(config.nodeName));
+    this.setOwnBlocks(await this.retryEtcd('read own blocks', () => this.parts.ipam.affineBlocks(config.nodeName)));
     this.cluster.on('change', (s) => this.onClusterChange(s));
     this.onClusterChange(this.cluster.snapshot);
     await this.refresh();
@@ -353,18 +360,14 @@ export class Agent {
       );
       routes.setLearned(all, authoritative);
     } else if (this.dirtyLearned.size) {
-      const changes = new Map<string, string[] | undefined>();
+      const changes = new Map<string, readonly string[] | undefined>();
       const dirty = this.dirtyLearned;
       this.lastLearnedBatch = dirty.size;
       this.dirtyLearned = new Set();
-      const candidates: LearnedRoute[] = [];
       for (const prefix of dirty) {
         const nextHops = this.learned.get(prefix);
-        if (nextHops) candidates.push({ prefix, nextHops });
-        else changes.set(prefix, undefined);
+        changes.set(prefix, nextHops && installableNextHops(prefix, nextHops, announced, self));
       }
-      const install = new Map(routesToInstall(candidates, announced, self).map((r) => [r.prefix, r.nextHops]));
-      for (const c of candidates) changes.set(c.prefix, install.get(c.prefix));
       routes.updateLearned(changes);
     }
     this.parts.metrics.locRibRoutes.set(this.learned.size);
@@ -389,12 +392,25 @@ export class Agent {
 
   private async refresh(): Promise<void> {
     try {
-      this.ownBlocks = await this.parts.ipam.affineBlocks(this.parts.config.nodeName);
+      this.setOwnBlocks(await this.parts.ipam.affineBlocks(this.parts.config.nodeName));
     } catch (err) {
       // etcd away: keep announcing what we had
       this.log.debug({ err: (err as Error).message }, 'cannot read own blocks; keeping the last known');
     }
     this.applyAnnouncements();
+  }
+
+  private setOwnBlocks(blocks: string[]): void {
+    this.ownBlocks = blocks;
+    this.ownBlockCidrs = blocks.map(cidrOf).filter((c): c is Cidr => c !== undefined);
+  }
+
+  /** Whether every one of `addresses` ("10.65.3.7/32") lies in a block this host owns. */
+  private insideOwnBlocks(addresses: string[]): boolean {
+    return addresses.every((a) => {
+      const c = cidrOf(a);
+      return c !== undefined && this.ownBlockCidrs.some((b) => cidrContains(b, c));
+    });
   }
 
   private applyAnnouncements(): void {

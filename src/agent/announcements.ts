@@ -113,9 +113,27 @@ export function routesToInstall(
 ): LearnedRoute[] {
   const out: LearnedRoute[] = [];
   for (const r of best) {
-    if (announced.has(r.prefix)) continue;
-    const nextHops = r.nextHops.filter((nh) => !selfAddresses.has(nh));
-    if (nextHops.length > 0) out.push({ prefix: r.prefix, nextHops: [...nextHops].sort() });
+    const nextHops = installableNextHops(r.prefix, r.nextHops, announced, selfAddresses);
+    // a different array is a fresh one (filtered and sorted), ours to hand on
+    if (nextHops) out.push(nextHops === r.nextHops ? r : { prefix: r.prefix, nextHops: nextHops as string[] });
   }
   return out;
+}
+
+/**
+ * The next hops to install for one learned route (sorted), or undefined when it must not be in the
+ * kernel: we announce the prefix ourselves, or every next hop is one of our own addresses. The
+ * common case — one next hop, not ours — returns `nextHops` itself, allocating nothing: this runs
+ * for every route of a full table.
+ */
+export function installableNextHops(
+  prefix: string,
+  nextHops: readonly string[],
+  announced: Set<string>,
+  selfAddresses: Set<string>,
+): readonly string[] | undefined {
+  if (announced.has(prefix)) return undefined;
+  if (nextHops.length === 1) return selfAddresses.has(nextHops[0]!) ? undefined : nextHops;
+  const kept = nextHops.filter((nh) => !selfAddresses.has(nh));
+  return kept.length ? kept.sort() : undefined;
 }

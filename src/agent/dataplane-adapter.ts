@@ -68,7 +68,7 @@ class NetlinkRoutes implements RouteProgrammer {
     this.table.setLearned(routes, authoritative);
   }
 
-  updateLearned(changes: Map<string, string[] | undefined>): void {
+  updateLearned(changes: ReadonlyMap<string, readonly string[] | undefined>): void {
     this.table.updateLearned(changes);
   }
 

@@ -3,7 +3,7 @@
 // nothing behind. Add, delete and check are idempotent per (container ID, interface).
 import { createHash, randomBytes } from 'node:crypto';
 import { AgentError, type Endpoint } from '../api/types.js';
-import { type Datastore, NotFoundError } from '../datastore/index.js';
+import { AlreadyExistsError, type Datastore, NotFoundError } from '../datastore/index.js';
 import { API_VERSION, type WorkloadEndpoint } from '../model/index.js';
 import type { Logger } from './logger.js';
 
@@ -222,9 +222,16 @@ export class EndpointManager {
     };
     const t1 = performance.now();
     // The kernel work and the etcd record are independent: do both at once, undo both if either fails.
+    let wireMs = 0;
+    let recordMs = 0;
+    const since = (t: number) => +(performance.now() - t).toFixed(1);
     const [wired, recorded] = await Promise.allSettled([
-      this.wiring.add(spec),
-      this.datastore.apply(toRecord(endpoint)),
+      this.wiring.add(spec).finally(() => {
+        wireMs = since(t1);
+      }),
+      this.record(endpoint).finally(() => {
+        recordMs = since(t1);
+      }),
     ]);
     if (wired.status === 'rejected' || recorded.status === 'rejected') {
       await this.wiring.remove({ hostIfName, addresses }).catch(() => {});
@@ -252,6 +259,8 @@ export class EndpointManager {
       {
         endpoint: key(req.containerId, req.ifName),
         ipamMs: +(t1 - t0).toFixed(1),
+        wireMs,
+        recordMs,
         wireAndRecordMs: +(t2 - t1).toFixed(1),
         totalMs: +(t3 - t0).toFixed(1),
       },
@@ -316,6 +325,20 @@ export class EndpointManager {
         if (!(err instanceof NotFoundError)) return;
       }
       this.pendingRecordDelete.delete(name);
+    }
+  }
+
+  /**
+   * Writes the endpoint's record: a create (one etcd transaction), and a whole apply only when a
+   * record is already there (left by a run that crashed between wiring and clean-up).
+   */
+  private async record(endpoint: Endpoint): Promise<void> {
+    const record = toRecord(endpoint);
+    try {
+      await this.datastore.create(record);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      await this.datastore.apply(record);
     }
   }
 

@@ -19,7 +19,7 @@ export interface RouteProgrammer {
    */
   setLearned(routes: LearnedRoute[], authoritative: boolean): void;
   /** Changes to the learned routes since the last call: next hops, or undefined for gone. */
-  updateLearned(changes: Map<string, string[] | undefined>): void;
+  updateLearned(changes: ReadonlyMap<string, readonly string[] | undefined>): void;
   /** Masquerade from these pools to destinations outside all pools. */
   setNatOutgoing(natPools: string[], allPools: string[]): Promise<void>;
   /** The kernel routes the agent owns, as the API shows them. */
