@@ -9,6 +9,7 @@ export class MessageWriter {
   private buf: Buffer;
   private off = 0;
   private msgStart = -1;
+  private msgSeq = 0;
   private lastStart = -1;
   private count = 0;
   private firstSeq = 0;
@@ -28,7 +29,7 @@ export class MessageWriter {
     return this.count;
   }
 
-  /** Sequence numbers of the first and last message written. */
+  /** Sequence numbers of the first and last message completed. */
   get seqRange(): [number, number] {
     return [this.firstSeq, this.lastSeq];
   }
@@ -44,8 +45,7 @@ export class MessageWriter {
     b.writeUInt32LE(seq >>> 0, this.off + 8);
     b.writeUInt32LE(0, this.off + 12); // port id: the kernel answers our socket whatever it says
     this.off += NLMSG_HDRLEN;
-    if (this.count === 0) this.firstSeq = seq;
-    this.lastSeq = seq;
+    this.msgSeq = seq;
     return this;
   }
 
@@ -53,6 +53,8 @@ export class MessageWriter {
     this.buf.writeUInt32LE(this.off - this.msgStart, this.msgStart);
     this.lastStart = this.msgStart;
     this.msgStart = -1;
+    if (this.count === 0) this.firstSeq = this.msgSeq;
+    this.lastSeq = this.msgSeq;
     this.count += 1;
   }
 
@@ -61,7 +63,6 @@ export class MessageWriter {
     if (this.msgStart < 0) return;
     this.off = this.msgStart;
     this.msgStart = -1;
-    if (this.count === 0) this.firstSeq = 0;
   }
 
   /** Asks for an answer to the last message written: it becomes the barrier of the datagram. */
