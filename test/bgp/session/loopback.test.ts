@@ -151,3 +151,40 @@ test('IPv4 and IPv6 both ways with a 4-octet AS: attributes arrive, an IPv6 with
     'the Adj-RIB-Out view shows what the peer still holds',
   );
 });
+
+test('churn: waves of announcements and withdrawals (prefix slots freed and reused) leave the peer with exactly our table', async (t) => {
+  const { sa, sb } = await pair({ asn: 65001 }, { asn: 65002 });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await waitFor('both Established', () => established(sa) && established(sb));
+  let seed = 42;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return Math.floor((seed / 2 ** 32) * n);
+  };
+  const prefixOf = (i: number) => (i % 5 === 0 ? `fd00:${i.toString(16)}::/48` : `10.${i >> 8}.${i & 255}.0/24`);
+  const mine = new Set<string>();
+  for (let wave = 0; wave < 6; wave++) {
+    for (let k = 0; k < 3000; k++) {
+      const p = prefixOf(rnd(4000));
+      if (mine.has(p) && rnd(2) === 0) {
+        sa.withdraw(p);
+        mine.delete(p);
+      } else {
+        sa.announce(p, { med: wave });
+        mine.add(p);
+      }
+    }
+    const want = [...mine].sort().join(' ');
+    const seen = () =>
+      sb
+        .locRib()
+        .map((r) => r.prefix)
+        .sort()
+        .join(' ');
+    await waitFor(`wave ${wave}: B holds exactly A's ${mine.size} prefixes`, () => seen() === want, {
+      timeoutMs: 20_000,
+    });
+    t.is(seen(), want, `wave ${wave}`);
+  }
+  t.is(sa.peer('127.0.0.2')!.counters.prefixesAdvertised, mine.size);
+});
