@@ -96,9 +96,15 @@ export class VethWiring {
     const problems: string[] = [];
     const hostLink = await getLink(this.host, spec.hostIfName);
     if (!hostLink) return [`host interface ${spec.hostIfName} is missing`];
-    const lookups = new Batch(this.host);
-    const seqs = spec.addresses.map((a) => lookups.add(`route to ${a}`, (w, seq) => writeRouteLookup(w, seq, a)));
-    const answers = await this.host.transact(lookups.writer);
+    // one FIB lookup per address; an error (no route at all) is an answer here, not a failure
+    const lookups = new MessageWriter(256);
+    this.host.reserve(spec.addresses.length);
+    const seqs = spec.addresses.map((a) => {
+      const seq = this.host.nextSeq();
+      writeRouteLookup(lookups, seq, a);
+      return seq;
+    });
+    const answers = await this.host.transact(lookups);
     spec.addresses.forEach((a, i) => {
       const [msg] = answers.replies.get(seqs[i]!) ?? [];
       const r = msg && decodeRoute(msg);
