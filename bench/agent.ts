@@ -17,6 +17,7 @@ import { Bird, birdConfig, Lab, type Netns, run, startEtcd, waitFor } from '../s
 import { allSessionsUp, apply, bgpConfigYaml, meshCluster, peerYaml, poolYaml } from '../test/helpers/cluster.js';
 import { Prober } from './probe.js';
 import { LearnedRouteWatch } from './route-watch.js';
+import { wireByHand } from './wire-by-hand.js';
 
 const ENDPOINTS = Number(process.env.BENCH_ENDPOINTS ?? 500);
 const CONVERGENCE_SAMPLES = Number(process.env.BENCH_CONVERGENCE ?? 40);
@@ -55,34 +56,7 @@ async function endpointLatency(): Promise<void> {
       const ns = await lab.namespace(`r${i}`);
       const addr = `10.99.${Math.floor(i / 250)}.${(i % 250) + 1}`;
       const t0 = performance.now();
-      await run([
-        'ip',
-        '-n',
-        host.ns.name,
-        'link',
-        'add',
-        `ref${i}`,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        'eth0',
-        'netns',
-        ns.name,
-      ]);
-      await run(['ip', '-n', ns.name, '-batch', '-'], {
-        input: `addr add ${addr}/32 dev eth0\nlink set eth0 up\nroute add 169.254.1.1 dev eth0 scope link\nneigh replace 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent\nroute add default via 169.254.1.1 dev eth0\n`,
-      });
-      await run(['ip', '-n', host.ns.name, '-batch', '-'], {
-        input: `link set ref${i} address ee:ee:ee:ee:ee:ee\nlink set ref${i} up\nroute add ${addr}/32 dev ref${i} scope link\n`,
-      });
-      await host.ns.exec([
-        'sysctl',
-        '-q',
-        '-w',
-        `net.ipv4.conf.ref${i}.proxy_arp=1`,
-        `net.ipv4.neigh.ref${i}.proxy_delay=0`,
-      ]);
+      await wireByHand(host.ns, ns, `ref${i}`, addr);
       if (!(await prober.reachable(addr))) throw new Error(`ref${i} (${addr}) never became reachable`);
       ref.push(performance.now() - t0);
     }

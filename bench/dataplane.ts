@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { RouteTable, RTPROT_BGP, readRoutes, VethWiring } from '../src/dataplane/index.js';
 import { NetlinkChannel } from '../src/dataplane/netlink-channel.js';
 import { Lab, type Netns, run } from '../src/lab/index.js';
+import { wireByHand } from './wire-by-hand.js';
 
 const ROUTES = Number(process.env.BENCH_ROUTES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -147,35 +148,7 @@ async function endpointWiring(): Promise<void> {
         const ns = refs[i]!;
         const addr = containerAddress(i + ENDPOINTS);
         const t1 = performance.now();
-        await run([
-          'ip',
-          '-n',
-          host.name,
-          'link',
-          'add',
-          `ref${i}`,
-          'type',
-          'veth',
-          'peer',
-          'name',
-          'eth0',
-          'netns',
-          ns.name,
-        ]);
-        await run(['ip', '-n', ns.name, '-batch', '-'], {
-          input: `addr add ${addr}/32 dev eth0\nlink set eth0 up\nroute add 169.254.1.1 dev eth0 scope link\nneigh replace 169.254.1.1 lladdr ee:ee:ee:ee:ee:ee dev eth0 nud permanent\nroute add default via 169.254.1.1 dev eth0\n`,
-        });
-        await run(['ip', '-n', host.name, '-batch', '-'], {
-          input: `link set ref${i} address ee:ee:ee:ee:ee:ee\nlink set ref${i} up\nroute add ${addr}/32 dev ref${i} scope link proto 80\n`,
-        });
-        await host.exec([
-          'sysctl',
-          '-q',
-          '-w',
-          `net.ipv4.conf.ref${i}.proxy_arp=1`,
-          `net.ipv4.neigh.ref${i}.proxy_delay=0`,
-          `net.ipv4.conf.ref${i}.forwarding=1`,
-        ]);
+        await wireByHand(host, ns, `ref${i}`, addr);
         byHand.push(performance.now() - t1);
       }
     } finally {

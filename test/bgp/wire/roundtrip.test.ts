@@ -148,19 +148,24 @@ function attributes(ctx: WireContext): fc.Arbitrary<Attributes> {
   );
 }
 
+/** UPDATEs with every attribute and IPv4 NLRI (with path IDs when the context has ADD-PATH). */
+function updates(ctx: WireContext): fc.Arbitrary<UpdateMessage> {
+  const four = ctx.addPath?.ipv4 ?? false;
+  return fc.record({
+    type: fc.constant('update' as const),
+    withdrawn: nlri(32, four, 30),
+    attributes: attributes(ctx),
+    nlri: nlri(32, four, 30),
+  });
+}
+
 for (const ctx of [
   { fourOctetAs: true, ebgp: false },
   { fourOctetAs: false, ebgp: false },
   { fourOctetAs: true, ebgp: false, addPath: { ipv4: true, ipv6: true } },
 ] as WireContext[]) {
   test(`UPDATE: decode(encode(m)) equals m (${JSON.stringify(ctx)})`, (t) => {
-    const four = ctx.addPath?.ipv4 ?? false;
-    const update: fc.Arbitrary<UpdateMessage> = fc.record({
-      type: fc.constant('update' as const),
-      withdrawn: nlri(32, four, 30),
-      attributes: attributes(ctx),
-      nlri: nlri(32, four, 30),
-    });
+    const update = updates(ctx);
     fc.assert(
       fc.property(update, (m) => {
         const bytes = encodeUpdate(m, ctx);
@@ -180,13 +185,7 @@ test("UPDATE in wire form (the speaker's path): each field reads back the prefix
     { fourOctetAs: true, ebgp: false },
     { fourOctetAs: true, ebgp: false, addPath: { ipv4: true, ipv6: true } },
   ] as WireContext[]) {
-    const four = ctx.addPath?.ipv4 ?? false;
-    const update: fc.Arbitrary<UpdateMessage> = fc.record({
-      type: fc.constant('update' as const),
-      withdrawn: nlri(32, four, 30),
-      attributes: attributes(ctx),
-      nlri: nlri(32, four, 30),
-    });
+    const update = updates(ctx);
     fc.assert(
       fc.property(update, (m) => {
         const bytes = encodeUpdate(m, ctx);
