@@ -11,7 +11,7 @@
 // For each: the time, the target's peak RSS and bytes per route ((peak − RSS before) / routes), and
 // for tsroute the worst event-loop lag. TSROUTE_BENCH_TARGETS picks targets
 // (none,tsroute,bird,gobgp,frr); TSROUTE_BENCH_FANIN=0 skips the 50-peer scenario; TSROUTE_BENCH_RUNS
-// sets how many runs each figure is the median of (3).
+// sets how many runs each figure is the median of (5).
 import { readFileSync } from 'node:fs';
 import { Bird, Frr, Gobgp, Lab, type Netns, type PeerSpec, run, sleep, waitFor } from '../src/lab/index.js';
 import { TsrouteNode } from '../test/bgp/interop/tsroute-node.js';
@@ -249,8 +249,9 @@ function summarize(runs: Result[]): Result & { range?: [number, number] } {
 export async function runSpeakerBench(): Promise<void> {
   const sizes = (process.env.TSROUTE_BENCH_ROUTES ?? '100000,1000000').split(',').map(Number);
   const targets = (process.env.TSROUTE_BENCH_TARGETS ?? 'none,tsroute,bird,gobgp,frr').split(',') as Target[];
-  // Times on a shared 2-core machine wander by ±15 %: each figure is the median of several runs.
-  const runs = Number(process.env.TSROUTE_BENCH_RUNS ?? 3);
+  // Times on a shared 2-core machine wander by ±20 % from run to run (the generator's start most of
+  // all): each figure is the median of several runs.
+  const runs = Number(process.env.TSROUTE_BENCH_RUNS ?? 5);
   const scenarios: Scenario[] = sizes.map((n) => ({ peers: 1, routesPerPeer: n }));
   if (process.env.TSROUTE_BENCH_FANIN !== '0') scenarios.push({ peers: 50, routesPerPeer: 2000 });
   const results: ReturnType<typeof summarize>[] = [];
