@@ -255,29 +255,32 @@ export async function runSpeakerBench(): Promise<void> {
   const scenarios: Scenario[] = sizes.map((n) => ({ peers: 1, routesPerPeer: n }));
   if (process.env.TSROUTE_BENCH_FANIN !== '0') scenarios.push({ peers: 50, routesPerPeer: 2000 });
   const results: ReturnType<typeof summarize>[] = [];
-  for (const s of scenarios)
-    for (const target of targets) {
-      // GoBGP takes minutes for a million routes: once is enough to see where it stands.
-      const times = target === 'gobgp' && total(s) >= 1_000_000 ? 1 : runs;
-      const done: Result[] = [];
-      for (let i = 0; i < times; i++) {
+  for (const s of scenarios) {
+    // Round robin over the targets, run after run: this machine's speed drifts over minutes (it is
+    // a VM with neighbours), and interleaving lets every target see the same drift.
+    const done = new Map<Target, Result[]>(targets.map((t) => [t, []]));
+    const failed = new Set<Target>();
+    for (let i = 0; i < runs; i++)
+      for (const target of targets) {
+        // GoBGP takes minutes for a million routes: once is enough to see where it stands.
+        if (failed.has(target) || (target === 'gobgp' && total(s) >= 1_000_000 && i > 0)) continue;
         try {
           const r = await runOne(target, s);
-          done.push(r);
-          console.log(`  ${target} ${label(s)} run ${i + 1}/${times}: ${r.seconds.toFixed(2)} s`);
+          done.get(target)!.push(r);
+          console.log(`  ${target} ${label(s)} run ${i + 1}/${runs}: ${r.seconds.toFixed(2)} s`);
         } catch (err) {
           console.log(`  ${target} ${label(s)}: failed: ${(err as Error).message}`);
-          done.push({
+          done.get(target)!.push({
             target,
             scenario: s,
             seconds: Number.NaN,
             note: `failed: ${(err as Error).message.slice(0, 80)}`,
           });
-          break;
+          failed.add(target);
         }
       }
-      results.push(summarize(done));
-    }
+    for (const target of targets) results.push(summarize(done.get(target)!));
+  }
   console.log(
     `\n  scenario        target    time to sink (median of ${runs}, range)   peak RSS   bytes/route   max loop lag   note`,
   );

@@ -25,6 +25,11 @@ export interface SpeakerOptions {
   /** RFC 4456 cluster ID when reflecting (default: the router ID). */
   clusterId?: string;
   logger?: Logger;
+  /**
+   * At start, put a small synthetic table through a throwaway engine so the first real one runs on
+   * compiled code (default true; see warm-up.ts).
+   */
+  warmUp?: boolean;
 }
 
 export interface MaxPrefix {

@@ -97,6 +97,11 @@ export class RouteEngine {
     return this.sessions.size;
   }
 
+  /** True while decisions or sends are still under way. */
+  get busy(): boolean {
+    return this.settling || this.ready.size > 0;
+  }
+
   /** Paths from one UPDATE enter the Loc-RIB (after loop checks and the peer's import policy). */
   importUpdate(port: SessionPort, update: UpdateMessage): void {
     const s = this.sessions.get(port);

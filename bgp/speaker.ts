@@ -25,6 +25,7 @@ import type { UpdateMessage } from './session/messages.js';
 import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
 import { wireCodec } from './session/wire-codec.js';
 import { attrsView, localAttributes, pathView } from './views.js';
+import { warmUp } from './warm-up.js';
 
 /** RFC 7313 §3 ROUTE-REFRESH subtypes. */
 const REFRESH_REQUEST = 0;
@@ -122,6 +123,12 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       }
     }
     for (const entry of this.peersByAddress.values()) entry.peer.start();
+    if (this.options.warmUp !== false)
+      void warmUp(
+        this.codec,
+        { asn: this.options.asn, routerId: this.options.routerId, clusterId: '0.0.0.0' },
+        this.log,
+      );
   }
 
   /** Sends Cease/admin-shutdown to every peer and closes the listeners. */

@@ -188,3 +188,29 @@ test('churn: waves of announcements and withdrawals (prefix slots freed and reus
   }
   t.is(sa.peer('127.0.0.2')!.counters.prefixesAdvertised, mine.size);
 });
+
+test('the start-up warm-up (a synthetic table through a throwaway engine) leaves nothing in the RIB and sends nothing', async (t) => {
+  const lines: string[] = [];
+  const logger = {
+    debug: (_o: object, m?: string) => lines.push(m ?? ''),
+    info() {},
+    warn: (_o: object, m?: string) => lines.push(`warn: ${m}`),
+    error() {},
+  };
+  const [pa, pb] = [await freePort(), await freePort()];
+  const sa = new BgpSpeaker({ asn: 65001, routerId: '1.1.1.1', listen: { address: '127.0.0.1', port: pa }, logger });
+  const sb = new BgpSpeaker({ asn: 65002, routerId: '2.2.2.2', listen: { address: '127.0.0.2', port: pb } });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  sa.addPeer({ address: '127.0.0.2', port: pb, asn: 65002, localAddress: '127.0.0.1', connectRetry: 1, holdTime: 9 });
+  sb.addPeer({ address: '127.0.0.1', port: pa, asn: 65001, localAddress: '127.0.0.2', connectRetry: 1, holdTime: 9 });
+  await Promise.all([sa.start(), sb.start()]);
+  await waitFor('warmed up', () => lines.includes('speaker warmed up'), { timeoutMs: 10_000 });
+  await waitFor('both Established', () => established(sa) && established(sb));
+  t.false(
+    lines.some((l) => l.startsWith('warn')),
+    lines.join('\n'),
+  );
+  t.deepEqual(sa.stats(), { prefixes: 0, attributeSets: 0, peers: 1, established: 1 });
+  t.deepEqual(sb.locRib(), [], 'nothing of the synthetic table reached the peer');
+  t.is(sb.peer('127.0.0.1')!.counters.prefixesReceived, 0);
+});
