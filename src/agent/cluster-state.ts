@@ -26,6 +26,9 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
   snapshot: ClusterSnapshot = { pools: [], nodes: [], peers: [], filters: [], configs: [] };
   connected = false;
   private fingerprint = '';
+  /** Reads started and the newest one applied (see `reload`). */
+  private readsStarted = 0;
+  private readApplied = 0;
   private timer?: NodeJS.Timeout;
   private stopWatch?: () => Promise<void>;
   private reloadQueued?: NodeJS.Timeout;
@@ -85,8 +88,13 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
     }, 10);
   }
 
-  /** Re-reads every watched kind; emits `change` when anything differs. False when etcd failed. */
+  /**
+   * Re-reads every watched kind; emits `change` when anything differs. False when etcd failed.
+   * Reads can overlap (the timer's and a watch event's): one that started before a newer read
+   * already applied is dropped, so an old picture never replaces a new one.
+   */
   async reload(): Promise<boolean> {
+    const seq = ++this.readsStarted;
     try {
       const [pools, nodes, peers, filters, configs] = await Promise.all([
         this.datastore.list('IPPool'),
@@ -96,6 +104,8 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
         this.datastore.list('BGPConfiguration'),
       ]);
       this.setConnected(true);
+      if (seq < this.readApplied) return true;
+      this.readApplied = seq;
       const next = { pools, nodes, peers, filters, configs };
       // resourceVersion changes on every write, even a no-op one: compare the content
       const fingerprint = JSON.stringify(next, (k, v) => (k === 'resourceVersion' ? undefined : v));

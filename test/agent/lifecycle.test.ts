@@ -63,6 +63,7 @@ test('a pool or a peer added in etcd takes effect on running agents within a sec
     return true;
   });
   const peerMs = Date.now() - started;
+  t.log(`peer configured on both agents in ${peerMs} ms`);
   t.true(peerMs < 1000, `peer configured after ${peerMs} ms`);
   await allSessionsUp(hosts, 1);
 
@@ -81,6 +82,7 @@ test('a pool or a peer added in etcd takes effect on running agents within a sec
     }
   });
   const poolMs = Date.now() - started;
+  t.log(`pool usable in ${poolMs} ms`);
   t.true(poolMs < 1000 + 500, `pool usable after ${poolMs} ms`);
   t.regex(c.addresses[0]!, /^10\.77\./);
   await waitFor('h2 to learn the new pool block', async () =>
