@@ -93,10 +93,6 @@ export class RouteEngine {
     this.rib = new LocRib(this.store, maxPaths);
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
   /** True while decisions or sends are still under way. */
   get busy(): boolean {
     return this.settling || this.ready.size > 0;

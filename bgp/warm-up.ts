@@ -13,7 +13,6 @@ import type { ExportTarget, LocalIdentity } from './rib/propagation.js';
 import { SlotPrefixes } from './rib/slot-prefixes.js';
 import { RouteEngine, type SessionPort, yieldToLoop } from './route-engine.js';
 import type { Codec } from './session/codec.js';
-import type { UpdateMessage } from './session/messages.js';
 
 const PREFIXES = 20_000;
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -78,7 +77,7 @@ export async function warmUp(codec: Codec, local: LocalIdentity, log: Logger): P
         if (!Array.isArray(frames)) throw new Error(frames.reason);
         for (const frame of frames) {
           const m = codec.decode(frame, CTX);
-          if (m.type === 'update') engine.importUpdate(from, m.update as UpdateMessage);
+          if (m.type === 'update') engine.importUpdate(from, m.update);
         }
         await yieldToLoop();
       }

@@ -22,10 +22,6 @@ export class AdjRibOut {
     return this.queues[0].length + this.queues[1].length;
   }
 
-  has(family: FamilyIndex, slot: number): boolean {
-    return this.sent[family].has(slot);
-  }
-
   /** Queues `slot` to be (re)considered for this peer; once per slot until it is taken. */
   queue(family: FamilyIndex, slot: number): void {
     const queued = this.queued[family];

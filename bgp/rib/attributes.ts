@@ -204,11 +204,6 @@ export class AttrStore {
     return this.sets[id]!;
   }
 
-  /** A copy of `set` with some fields changed, interned. */
-  derive(set: PathAttributes, change: Partial<PathAttributes>): AttrSet {
-    return this.intern({ ...set, ...change });
-  }
-
   /** Number of distinct sets alive (for statistics and tests). */
   get size(): number {
     return this.byKey.size;

@@ -1,7 +1,7 @@
 // Prefixes as the RIB stores them: 32-bit words of address (1 for IPv4, 4 for IPv6) and a length,
 // host bits cleared. Text ("10.1.0.0/24") exists only at the edges (views, events, the codec); inside,
 // a million prefixes are a few typed arrays rather than a million strings.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { bytesToIpv6, ipv6ToBytes } from './prefix.js';
 
 export type FamilyIndex = 0 | 1;
@@ -100,10 +100,6 @@ export function formatKey6(words: Int32Array, off: number, len: number): string 
 /** The prefix in a scratch as canonical text. */
 export const keyText = (k: KeyScratch): string =>
   k.family === V4 ? formatKey4(k.words[0]!, k.len) : formatKey6(k.words, 0, k.len);
-
-/** Family of an address (not a prefix) as an index, or undefined. */
-export const familyIndexOfAddress = (a: string): FamilyIndex | undefined =>
-  isIPv4(a) ? V4 : isIPv6(a) ? V6 : undefined;
 
 /** A well-mixed 32-bit hash of a key (multiply-xorshift per word, then the length). */
 export function hashKey(words: Int32Array, off: number, nWords: number, len: number): number {
