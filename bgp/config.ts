@@ -72,7 +72,21 @@ export interface PeerOptions {
   ttl?: number;
   /** A note shown in peers(). */
   description?: string;
+  /**
+   * RFC 8654 extended messages: offer the capability, and when the peer offers it too, UPDATEs and
+   * ROUTE-REFRESH may be up to 65535 bytes each way (OPEN and KEEPALIVE stay within 4096). Default off.
+   */
+  extendedMessages?: boolean;
+  /**
+   * RFC 7911 ADD-PATH for every negotiated family: 'receive' keeps each path the peer sends (per
+   * path identifier) as its own path; 'send' advertises every path that passes export, not only the
+   * best, each with its own path identifier. Takes effect where the peer offers the other half.
+   */
+  addPaths?: AddPathMode;
 }
+
+/** RFC 7911 §4 Send/Receive field, by name. */
+export type AddPathMode = 'receive' | 'send' | 'both';
 
 export type PeerStateName = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -83,6 +97,12 @@ export interface NegotiatedCapabilities {
   enhancedRouteRefresh: boolean;
   /** The peer's graceful-restart capability, if both sides have it. */
   gracefulRestart?: { restartTime: number; restarting: boolean; forwarding: AddressFamily[] };
+  /** RFC 8654: both sides offered extended messages (UPDATEs up to 65535 bytes). */
+  extendedMessage: boolean;
+  /** RFC 7911: families whose NLRI from the peer carry path identifiers. */
+  addPathReceive: AddressFamily[];
+  /** RFC 7911: families whose NLRI to the peer carry path identifiers (we send every path). */
+  addPathSend: AddressFamily[];
   holdTime: number;
   keepalive: number;
 }
@@ -129,6 +149,8 @@ export interface RouteView {
   clusterList?: string[];
   best?: boolean;
   stale?: boolean;
+  /** RFC 7911 path identifier: as received (ADD-PATH from the peer) or as sent (Adj-RIB-Out). */
+  pathId?: number;
 }
 
 /** Attributes for a locally originated route. */

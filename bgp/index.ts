@@ -1,6 +1,7 @@
 // The public face of the BGP speaker. Everything the agent (or any other user) needs is here; the
 // folders behind it (session/, rib/, policy/, wire/) are free to change.
 export type {
+  AddPathMode,
   AddressFamily,
   BestPathEvent,
   LocalRouteAttributes,

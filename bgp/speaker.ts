@@ -315,6 +315,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         localAddress: options.localAddress,
         families: options.families ?? ['ipv4', 'ipv6'],
         gracefulRestart: gr,
+        extendedMessages: options.extendedMessages,
         fsm: {
           ...DEFAULT_FSM_CONFIG,
           passive: options.passive ?? false,

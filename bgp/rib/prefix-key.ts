@@ -15,9 +15,11 @@ export interface KeyScratch {
   family: FamilyIndex;
   len: number;
   words: Int32Array;
+  /** RFC 7911 path identifier read with the prefix (0 without ADD-PATH). */
+  pathId: number;
 }
 
-export const newScratch = (): KeyScratch => ({ family: V4, len: 0, words: new Int32Array(4) });
+export const newScratch = (): KeyScratch => ({ family: V4, len: 0, words: new Int32Array(4), pathId: 0 });
 
 /** The mask that keeps the first `bits` (0..32) bits of a word. */
 const maskOf = (bits: number) => (bits <= 0 ? 0 : bits >= 32 ? -1 : ~((1 << (32 - bits)) - 1));

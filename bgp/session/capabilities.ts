@@ -3,7 +3,7 @@
 // of the next OPEN; Unsupported Optional Parameter (2/4), or 2/7 naming none, leaves out every
 // capability (plain BGP-4, IPv4 unicast) — what BIRD falls back to as well. The fall-back lasts as
 // long as the peer's configuration does.
-import type { AddressFamily, NegotiatedCapabilities } from '../config.js';
+import type { AddPathMode, AddressFamily, NegotiatedCapabilities } from '../config.js';
 import { familyAfi, type OpenCapabilities } from './messages.js';
 
 /** RFC 4271 §6.2 and RFC 5492 §5 OPEN error subcodes about capabilities. */
@@ -13,8 +13,10 @@ const OPEN_UNSUPPORTED_CAPABILITY = 7;
 /** Capability codes (IANA registry) of the capabilities this speaker announces. */
 const CAP_MULTIPROTOCOL = 1;
 const CAP_ROUTE_REFRESH = 2;
+const CAP_EXTENDED_MESSAGE = 6; // RFC 8654
 const CAP_GRACEFUL_RESTART = 64;
 const CAP_FOUR_OCTET_AS = 65;
+const CAP_ADD_PATH = 69; // RFC 7911
 const CAP_ENHANCED_ROUTE_REFRESH = 70;
 
 export interface OfferSettings {
@@ -22,7 +24,15 @@ export interface OfferSettings {
   families: AddressFamily[];
   /** Our graceful-restart capability, if any. */
   gracefulRestart?: { restartTime: number; restarting: boolean };
+  /** RFC 8654: offer extended messages. */
+  extendedMessages?: boolean;
+  /** RFC 7911: offer ADD-PATH in this direction for every family. */
+  addPaths?: AddPathMode;
 }
+
+/** RFC 7911 §4: we receive path IDs when we said receive and they said send (and the mirror image). */
+const canSend = (m: AddPathMode | undefined) => m === 'send' || m === 'both';
+const canReceive = (m: AddPathMode | undefined) => m === 'receive' || m === 'both';
 
 export class CapabilityOffer {
   private readonly refusedCodes = new Set<number>();
@@ -41,6 +51,7 @@ export class CapabilityOffer {
       ? (['ipv4'] as AddressFamily[])
       : this.settings.families.filter((f) => !this.refusedFamilies.has(f));
     const gr = this.settings.gracefulRestart;
+    const addPaths = this.settings.addPaths;
     return {
       families,
       routeRefresh: !refused(CAP_ROUTE_REFRESH),
@@ -54,6 +65,11 @@ export class CapabilityOffer {
               // F bit: our forwarding state (the kernel routes the agent programmed) survives our restart.
               families: families.map((family) => ({ family, forwarding: gr.restarting })),
             }
+          : undefined,
+      extendedMessage: this.settings.extendedMessages === true && !refused(CAP_EXTENDED_MESSAGE),
+      addPath:
+        addPaths && !refused(CAP_ADD_PATH) && !refused(CAP_MULTIPROTOCOL)
+          ? families.map((family) => ({ family, mode: addPaths }))
           : undefined,
     };
   }
@@ -96,8 +112,15 @@ export class CapabilityOffer {
       routeRefresh: mine.routeRefresh && theirs.routeRefresh,
       enhancedRouteRefresh: mine.enhancedRouteRefresh && theirs.enhancedRouteRefresh,
       gracefulRestart: gr,
+      // RFC 8654 §3: extended messages only when both sides advertised the capability.
+      extendedMessage: mine.extendedMessage === true && theirs.extendedMessage === true,
+      addPathReceive: families.filter((f) => canReceive(modeOf(mine, f)) && canSend(modeOf(theirs, f))),
+      addPathSend: families.filter((f) => canSend(modeOf(mine, f)) && canReceive(modeOf(theirs, f))),
       holdTime: 0,
       keepalive: 0,
     };
   }
 }
+
+const modeOf = (caps: OpenCapabilities, family: AddressFamily): AddPathMode | undefined =>
+  caps.addPath?.find((a) => a.family === family)?.mode;

@@ -7,6 +7,8 @@ import type { DecodeError, DecodeResult, OpenCapabilities, SessionCodecContext }
 export interface Framer {
   /** Adds bytes from the socket; returns the whole messages now complete, or a header error. */
   push(chunk: Buffer): Buffer[] | DecodeError;
+  /** RFC 8654: accept messages up to 65535 bytes (OPEN and KEEPALIVE stay within 4096). */
+  setExtended(on: boolean): void;
 }
 
 export interface OpenToSend {
@@ -40,7 +42,7 @@ export interface Codec {
   encodeKeepalive(): Buffer;
   encodeNotification(code: number, subcode: number, data?: Uint8Array): Buffer;
   encodeRouteRefresh(family: AddressFamily, subtype?: number): Buffer;
-  /** As few UPDATEs as fit the batch (4096-byte messages). */
+  /** As few UPDATEs as fit the batch (4096-byte messages, 65535 with RFC 8654 extended messages). */
   encodeUpdates(batch: UpdateBatch, ctx: SessionCodecContext): Buffer[];
   encodeEndOfRib(family: AddressFamily): Buffer;
 }

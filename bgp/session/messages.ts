@@ -1,7 +1,7 @@
 // The messages as the session and RIB layers see them: already decoded, addresses as text, prefixes
 // behind a reader, attributes in the RIB's shape. `codec.ts` translates between these and the wire
 // codec, so the rest of the speaker does not depend on the codec's own types.
-import type { AddressFamily } from '../config.js';
+import type { AddPathMode, AddressFamily } from '../config.js';
 import type { PathAttributes } from '../rib/attributes.js';
 
 /** RFC 4760 AFI/SAFI of the families this speaker handles. */
@@ -28,6 +28,10 @@ export interface OpenCapabilities {
   /** RFC 6793: the sender's 4-octet AS, when it supports them. */
   fourOctetAs?: number;
   gracefulRestart?: GracefulRestartCap;
+  /** RFC 8654 extended message capability. */
+  extendedMessage?: boolean;
+  /** RFC 7911 ADD-PATH capability: per family, whether the sender can send, receive or both. */
+  addPath?: { family: AddressFamily; mode: AddPathMode }[];
   /** Send no capabilities at all (the fall-back for a peer that refuses them, RFC 5492 §5). */
   bare?: boolean;
 }
@@ -45,6 +49,8 @@ export interface OpenMessage {
 export interface PrefixTarget {
   words: Int32Array;
   len: number;
+  /** RFC 7911 path identifier of the prefix just read (fields with ADD-PATH only). */
+  pathId: number;
 }
 
 /**
@@ -54,6 +60,8 @@ export interface PrefixTarget {
 export interface ReceivedPrefixes {
   readonly family: AddressFamily;
   readonly count: number;
+  /** RFC 7911: the field's prefixes carry path identifiers (`forEach` sets `into.pathId`). */
+  readonly addPath: boolean;
   /** Writes each prefix in turn into `into` (host bits cleared) and calls `each`. */
   forEach(into: PrefixTarget, each: () => void): void;
 }
@@ -110,4 +118,8 @@ export interface SessionCodecContext {
   fourOctetAs: boolean;
   /** The peer is eBGP (RFC 7606 handles some attributes differently). */
   ebgp: boolean;
+  /** RFC 8654 negotiated: UPDATEs may be up to 65535 bytes. */
+  extendedMessage?: boolean;
+  /** RFC 7911: families whose received NLRI carry path identifiers. */
+  addPathReceive?: readonly AddressFamily[];
 }

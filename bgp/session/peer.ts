@@ -3,7 +3,7 @@
 // End-of-RIB and ROUTE-REFRESH to the speaker through events.
 import { EventEmitter } from 'node:events';
 import { isIPv6, type Socket, connect as tcpConnect } from 'node:net';
-import type { AddressFamily, Logger, NegotiatedCapabilities, PeerStateName } from '../config.js';
+import type { AddPathMode, AddressFamily, Logger, NegotiatedCapabilities, PeerStateName } from '../config.js';
 import { compareAddresses } from '../rib/path.js';
 import { CapabilityOffer } from './capabilities.js';
 import type { Codec, Framer } from './codec.js';
@@ -34,6 +34,9 @@ export interface PeerSettings {
   fsm: FsmConfig;
   /** Our graceful-restart capability for this peer, if any. */
   gracefulRestart?: { restartTime: number; restarting: boolean };
+  /** RFC 8654 / RFC 7911 capabilities to offer (see PeerOptions). */
+  extendedMessages?: boolean;
+  addPaths?: AddPathMode;
 }
 
 export interface LocalSettings {
@@ -88,6 +91,8 @@ export class Peer extends EventEmitter {
       asn: local.asn,
       families: settings.families,
       gracefulRestart: settings.gracefulRestart,
+      extendedMessages: settings.extendedMessages,
+      addPaths: settings.addPaths,
     });
   }
 
@@ -468,8 +473,15 @@ export class Peer extends EventEmitter {
   }
 
   private negotiate(open: OpenMessage): void {
-    this.negotiated = this.capabilities.negotiate(open.capabilities);
-    this.codecCtx = { fourOctetAs: this.negotiated.fourOctetAs, ebgp: this.ebgp };
+    const neg = this.capabilities.negotiate(open.capabilities);
+    this.negotiated = neg;
+    this.codecCtx = {
+      fourOctetAs: neg.fourOctetAs,
+      ebgp: this.ebgp,
+      extendedMessage: neg.extendedMessage,
+      addPathReceive: neg.addPathReceive,
+    };
+    this.conn?.framer.setExtended(neg.extendedMessage);
   }
 
   private sendOpen(conn: Conn | undefined): void {

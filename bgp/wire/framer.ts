@@ -30,8 +30,10 @@ export function checkHeader(b: Uint8Array, off: number, maxLength: number): Fram
       error: `bad message type ${type}`,
       notification: { code: ERR.HEADER, subcode: HEADER_SUB.BAD_TYPE, data: Uint8Array.of(type) },
     };
-  // RFC 4271 §6.1: too short, too long, or wrong for the type (KEEPALIVE exactly 19) → Bad Message Length with the length.
-  if (len < min || len > maxLength || (type === MSG.KEEPALIVE && len !== HEADER_LENGTH))
+  // RFC 4271 §6.1: too short, too long, or wrong for the type (KEEPALIVE exactly 19) → Bad Message Length with
+  // the length. RFC 8654 §4: extended messages never apply to OPEN (nor KEEPALIVE).
+  const max = type === MSG.OPEN ? MAX_MESSAGE : maxLength;
+  if (len < min || len > max || (type === MSG.KEEPALIVE && len !== HEADER_LENGTH))
     return {
       error: `bad message length ${len} for type ${type}`,
       notification: { code: ERR.HEADER, subcode: HEADER_SUB.BAD_LENGTH, data: Uint8Array.of(len >> 8, len & 0xff) },

@@ -66,15 +66,20 @@ function countNlri(b: Uint8Array, start: number, end: number, family: Family, ad
 export interface PrefixTarget {
   words: Int32Array;
   len: number;
+  /** RFC 7911 path identifier (set only when the field carries them). */
+  pathId: number;
 }
 
 /**
  * Reads the prefix at `off` of a checked field (see WireNlri) into `out`, host bits cleared, and
- * returns the offset of the next one. Path IDs (ADD-PATH) are skipped.
+ * returns the offset of the next one. A path ID (RFC 7911 §3) goes to `out.pathId`.
  */
 export function readPrefixAt(w: WireNlri, off: number, out: PrefixTarget): number {
   const b = w.bytes;
-  if (w.addPath) off += 4;
+  if (w.addPath) {
+    out.pathId = ((b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!) >>> 0;
+    off += 4;
+  }
   const len = b[off]!;
   const n = (len + 7) >> 3;
   const p = off + 1;

@@ -1,6 +1,6 @@
 // The speaker's Codec (bgp/session/codec.ts) on top of this wire codec: the session layer switches to
 // it in bgp/session/wire-codec.ts and sees no other change.
-import type { AddressFamily } from '../config.js';
+import type { AddPathMode, AddressFamily } from '../config.js';
 import type { AttrSet, Origin, PathAttributes } from '../rib/attributes.js';
 import type { Codec, Framer, OpenToSend, UpdateBatch } from '../session/codec.js';
 import type {
@@ -11,7 +11,17 @@ import type {
   ReceivedPrefixes,
   SessionCodecContext,
 } from '../session/messages.js';
-import { AFI_IPV4, AFI_IPV6, AS_TRANS, ATTR, FLAG_OPTIONAL, FLAG_TRANSITIVE, SAFI_UNICAST } from './constants.js';
+import {
+  AFI_IPV4,
+  AFI_IPV6,
+  AS_TRANS,
+  ATTR,
+  FLAG_OPTIONAL,
+  FLAG_TRANSITIVE,
+  MAX_EXTENDED_MESSAGE,
+  MAX_MESSAGE,
+  SAFI_UNICAST,
+} from './constants.js';
 import { decodeMessage } from './decode.js';
 import { MessageFramer } from './framer.js';
 import { encodeKeepalive, encodeNotification, encodeRouteRefresh } from './message.js';
@@ -22,6 +32,10 @@ import { familyOf, nlriCount } from './update-decode.js';
 import { encodeEndOfRib, packPrefixes } from './update-encode.js';
 
 const afiOf = (f: AddressFamily) => (f === 'ipv4' ? AFI_IPV4 : AFI_IPV6);
+
+/** RFC 7911 §4 Send/Receive values: 1 receive, 2 send, 3 both. */
+const ADD_PATH_MODES: readonly (AddPathMode | undefined)[] = [undefined, 'receive', 'send', 'both'];
+const addPathValue = (m: AddPathMode) => ADD_PATH_MODES.indexOf(m);
 
 const toError = (n: Notify | undefined, reason: string): DecodeError => ({
   type: 'error',
@@ -42,7 +56,16 @@ function openToSession(m: OpenMessage) {
     } else if (c.kind === 'route-refresh') caps.routeRefresh = true;
     else if (c.kind === 'enhanced-route-refresh') caps.enhancedRouteRefresh = true;
     else if (c.kind === 'four-octet-as') caps.fourOctetAs = c.asn;
-    else if (c.kind === 'graceful-restart')
+    else if (c.kind === 'extended-message') caps.extendedMessage = true;
+    else if (c.kind === 'add-path') {
+      const list = caps.addPath ?? [];
+      caps.addPath = list;
+      for (const f of c.families) {
+        const family = familyOf(f.afi, f.safi);
+        const mode = ADD_PATH_MODES[f.mode];
+        if (family && mode) list.push({ family, mode });
+      }
+    } else if (c.kind === 'graceful-restart')
       caps.gracefulRestart = {
         restarting: c.restarting,
         restartTime: c.restartTime,
@@ -100,6 +123,10 @@ class WirePrefixes implements ReceivedPrefixes {
 
   get count(): number {
     return this.w.count;
+  }
+
+  get addPath(): boolean {
+    return this.w.addPath;
   }
 
   forEach(into: PrefixTarget, each: () => void): void {
@@ -168,11 +195,21 @@ export const sessionCodec: Codec = {
         const r = f.push(chunk);
         return Array.isArray(r) ? r : toError(r.notification, r.error);
       },
+      setExtended(on) {
+        f.maxLength = on ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
+      },
     };
   },
 
   decode(message: Buffer, ctx: SessionCodecContext): DecodeResult {
-    const d = decodeMessage(message, { fourOctetAs: ctx.fourOctetAs, ebgp: ctx.ebgp, wireNlri: true });
+    const rx = ctx.addPathReceive;
+    const d = decodeMessage(message, {
+      fourOctetAs: ctx.fourOctetAs,
+      ebgp: ctx.ebgp,
+      extendedMessage: ctx.extendedMessage,
+      wireNlri: true,
+      addPath: rx?.length ? { ipv4: rx.includes('ipv4'), ipv6: rx.includes('ipv6') } : undefined,
+    });
     const problem = d.errors.length ? d.errors.join('; ') : undefined;
     if (d.action === 'session-reset' || !d.message) return toError(d.notification, problem ?? 'session reset');
     const m = d.message;
@@ -200,7 +237,13 @@ export const sessionCodec: Codec = {
       : c.families.map((f) => ({ kind: 'multiprotocol', afi: afiOf(f), safi: SAFI_UNICAST }));
     if (c.routeRefresh) caps.push({ kind: 'route-refresh' });
     if (c.enhancedRouteRefresh) caps.push({ kind: 'enhanced-route-refresh' });
+    if (c.extendedMessage) caps.push({ kind: 'extended-message' });
     if (c.fourOctetAs !== undefined) caps.push({ kind: 'four-octet-as', asn: c.fourOctetAs });
+    if (c.addPath?.length)
+      caps.push({
+        kind: 'add-path',
+        families: c.addPath.map((a) => ({ afi: afiOf(a.family), safi: SAFI_UNICAST, mode: addPathValue(a.mode) })),
+      });
     if (c.gracefulRestart)
       caps.push({
         kind: 'graceful-restart',
@@ -226,7 +269,13 @@ export const sessionCodec: Codec = {
   encodeRouteRefresh: (family, subtype = 0) => encodeRouteRefresh(afiOf(family), SAFI_UNICAST, subtype),
 
   encodeUpdates(batch: UpdateBatch, ctx: SessionCodecContext): Buffer[] {
-    const wctx = { fourOctetAs: ctx.fourOctetAs, ebgp: ctx.ebgp };
+    // RFC 8654 §4: UPDATEs up to 65535 bytes only once both sides have the capability. (With ADD-PATH
+    // the batch's prefix writers put each path ID in front of its prefix themselves.)
+    const wctx = {
+      fourOctetAs: ctx.fourOctetAs,
+      ebgp: ctx.ebgp,
+      maxMessage: ctx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE,
+    };
     return packPrefixes(
       batch.family,
       batch.withdraw,

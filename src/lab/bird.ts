@@ -59,11 +59,13 @@ export function birdConfig(spec: RouterSpec, logFile: string, origins: Originati
       lines.push('  rr client;', ...(spec.clusterId ? [`  rr cluster id ${spec.clusterId};`] : []));
     if (peer.gracefulRestart)
       lines.push('  graceful restart on;', `  graceful restart time ${peer.gracefulRestart.restartTime};`);
+    if (peer.extendedMessages) lines.push('  enable extended messages on;');
+    const addPaths = peer.addPaths ? ` add paths ${{ receive: 'rx', send: 'tx', both: 'on' }[peer.addPaths]};` : '';
     for (const family of families) {
       const orig = family === 'ipv4' ? 'orig4' : 'orig6';
       // iBGP and reflected routes keep their next hop unless told otherwise; eBGP always rewrites it.
       const nh = peer.nextHopSelf ? ' next hop self;' : '';
-      lines.push(`  ${family} { import all; export where proto = "${orig}" || source = RTS_BGP;${nh} };`);
+      lines.push(`  ${family} { import all; export where proto = "${orig}" || source = RTS_BGP;${nh}${addPaths} };`);
     }
     lines.push('}');
   });

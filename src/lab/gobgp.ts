@@ -65,6 +65,12 @@ export function gobgpConfig(spec: RouterSpec): string {
       );
       if (peer.gracefulRestart)
         lines.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true');
+      if (peer.addPaths)
+        lines.push(
+          '    [neighbors.afi-safis.add-paths.config]',
+          `      receive = ${peer.addPaths !== 'send'}`,
+          `      send-max = ${peer.addPaths === 'receive' ? 0 : 8}`,
+        );
     }
   }
   if (spec.extraConfig) lines.push(spec.extraConfig);

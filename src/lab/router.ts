@@ -32,6 +32,10 @@ export interface PeerSpec {
   gracefulRestart?: { restartTime: number };
   multihop?: number;
   nextHopSelf?: boolean;
+  /** RFC 8654 extended messages (BIRD only; GoBGP has no switch for them). */
+  extendedMessages?: boolean;
+  /** RFC 7911 ADD-PATH on every family of the session. */
+  addPaths?: 'receive' | 'send' | 'both';
 }
 
 export interface RouterSpec {
