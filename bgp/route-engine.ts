@@ -131,9 +131,11 @@ export class RouteEngine {
     const family = familyIndex(field.family);
     const table = this.rib.families[family].table;
     k.family = family;
+    // RFC 7911: with ADD-PATH a withdrawal names one path of the peer by its identifier.
+    const addPath = field.addPath;
     field.forEach(k, () => {
       const slot = table.find(k);
-      if (slot >= 0) this.rib.removeSlot(family, slot, s.peerKey);
+      if (slot >= 0) this.rib.removeSlot(family, slot, s.peerKey, addPath ? k.pathId : -1);
     });
   }
 
@@ -147,6 +149,8 @@ export class RouteEngine {
     const table = rib.families[family].table;
     const k = this.scratch;
     k.family = family;
+    // RFC 7911: with ADD-PATH each (prefix, path identifier) is a path of its own.
+    const addPath = field.addPath;
     // Most policies do not look at the prefix: one verdict for the whole UPDATE.
     let shared: AttrSet | null | undefined;
     if (!policy.prefixDependent) {
@@ -160,10 +164,10 @@ export class RouteEngine {
         const r = policy.run(attrs, ctx);
         set = r.accept ? this.store.intern(r.attrs) : null;
       }
-      if (set !== null) rib.upsertSlot(family, table.findOrAdd(k), s.src, set);
+      if (set !== null) rib.upsertSlot(family, table.findOrAdd(k), s.src, set, addPath ? k.pathId : -1);
       else {
         const slot = table.find(k);
-        if (slot >= 0) rib.removeSlot(family, slot, s.peerKey);
+        if (slot >= 0) rib.removeSlot(family, slot, s.peerKey, addPath ? k.pathId : -1);
       }
     });
   }

@@ -316,6 +316,8 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         families: options.families ?? ['ipv4', 'ipv6'],
         gracefulRestart: gr,
         extendedMessages: options.extendedMessages,
+        // The send half is not offered yet: only what the RIB can receive.
+        addPaths: options.addPaths === 'receive' || options.addPaths === 'both' ? 'receive' : undefined,
         fsm: {
           ...DEFAULT_FSM_CONFIG,
           passive: options.passive ?? false,

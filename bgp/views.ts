@@ -34,6 +34,7 @@ export function pathView(prefix: string, p: Path, best: boolean): RouteView {
   const view = attrsView(prefix, p.source.address, p.attrs);
   view.best = best;
   if (p.stale) view.stale = true;
+  if (p.pathId !== undefined) view.pathId = p.pathId;
   return view;
 }
 

@@ -9,7 +9,7 @@
 import type { AttrSet, AttrStore } from './attributes.js';
 import { type DecisionOptions, selectBest } from './decision.js';
 import type { Path, PathSource } from './path.js';
-import { PATH_STALE, PathPool } from './path-pool.js';
+import { PATH_HAS_ID, PATH_STALE, PathPool } from './path-pool.js';
 import { type FamilyIndex, newScratch, parseKey, V4, V6 } from './prefix-key.js';
 import { grown, PrefixTable } from './prefix-table.js';
 import { SlotQueue } from './slot-queue.js';
@@ -103,14 +103,20 @@ export class LocRib {
    * scratch. A path from an earlier incarnation of the same peer (kept stale through a restart) is
    * replaced; re-sent with the same attributes it is only freshened, so a graceful restart causes no
    * churn toward other peers.
+   *
+   * With `pathId` (RFC 7911 ADD-PATH, ≥ 0) a path is known by its peer and path identifier, so one
+   * peer may hold several paths for the prefix; without, by its peer alone (the usual case, and the
+   * fast one: the identifier column is not even read).
    */
-  upsertSlot(family: FamilyIndex, slot: number, src: number, attrs: AttrSet): void {
+  upsertSlot(family: FamilyIndex, slot: number, src: number, attrs: AttrSet, pathId = -1): void {
     const f = this.families[family];
     const pool = this.pool;
     const peer = this.sources.peerOf[src];
+    const withId = pathId >= 0;
+    const ids = withId ? pool.withPathIds() : pool.pathIds;
     let prev = 0;
     let p = f.head[slot]!;
-    while (p !== 0 && this.sources.peerOf[pool.source[p]!] !== peer) {
+    while (p !== 0 && (this.sources.peerOf[pool.source[p]!] !== peer || (withId && ids[p] !== pathId))) {
       prev = p;
       p = pool.next[p]!;
     }
@@ -123,6 +129,10 @@ export class LocRib {
       return;
     }
     const np = pool.alloc(src, this.store.retain(attrs), slot * 2 + family);
+    if (withId) {
+      pool.pathIds[np] = pathId;
+      pool.flags[np] = PATH_HAS_ID;
+    }
     this.sources.addPath(src);
     if (f.head[slot] === 0) this.prefixCount++;
     if (p !== 0) {
@@ -137,23 +147,45 @@ export class LocRib {
     f.markDirty(slot);
   }
 
-  /** Removes the path of peer `peerKey` for `slot`; true if there was one. */
-  removeSlot(family: FamilyIndex, slot: number, peerKey: number): boolean {
+  /** Removes the path of peer `peerKey` (with `pathId`, that one of its paths) for `slot`; true if there was one. */
+  removeSlot(family: FamilyIndex, slot: number, peerKey: number, pathId = -1): boolean {
     const f = this.families[family];
     const pool = this.pool;
+    const withId = pathId >= 0;
+    const ids = pool.pathIds;
+    if (withId && ids.length === 0) return false;
     let prev = 0;
     let p = f.head[slot]!;
-    while (p !== 0 && this.sources.peerOf[pool.source[p]!] !== peerKey) {
+    while (p !== 0 && (this.sources.peerOf[pool.source[p]!] !== peerKey || (withId && ids[p] !== pathId))) {
       prev = p;
       p = pool.next[p]!;
     }
     if (p === 0) return false;
+    this.unlink(f, slot, prev, p);
+    return true;
+  }
+
+  /** Removes path row `row` of `slot` (a peer may hold several with ADD-PATH: the one meant goes). */
+  private removeRow(family: FamilyIndex, slot: number, row: number): boolean {
+    const f = this.families[family];
+    let prev = 0;
+    let p = f.head[slot]!;
+    while (p !== 0 && p !== row) {
+      prev = p;
+      p = this.pool.next[p]!;
+    }
+    if (p === 0) return false;
+    this.unlink(f, slot, prev, p);
+    return true;
+  }
+
+  private unlink(f: FamilyRib, slot: number, prev: number, p: number): void {
+    const pool = this.pool;
     if (prev !== 0) pool.next[prev] = pool.next[p]!;
     else f.head[slot] = pool.next[p]!;
     if (f.head[slot] === 0) this.prefixCount--;
     this.freePath(f, slot, p);
     f.markDirty(slot);
-    return true;
   }
 
   /** Text-keyed upsert (local routes, tests). */
@@ -208,7 +240,7 @@ export class LocRib {
       }
       if (mode === 'purge-stale' && !stale) continue;
       const owner = pool.owner[p]!;
-      if (this.removeSlot((owner & 1) as FamilyIndex, owner >>> 1, peerKey)) n++;
+      if (this.removeRow((owner & 1) as FamilyIndex, owner >>> 1, p)) n++;
     }
     return n;
   }
@@ -281,6 +313,7 @@ export class LocRib {
       row,
     };
     if (pool.flags[row]! & PATH_STALE) path.stale = true;
+    if (pool.flags[row]! & PATH_HAS_ID) path.pathId = pool.pathIds[row]!;
     return path;
   }
 

@@ -22,6 +22,8 @@ export interface Path {
   attrs: AttrSet;
   /** RFC 4724: kept from a restarting peer, to be purged unless re-sent before End-of-RIB. */
   stale?: boolean;
+  /** RFC 7911: the path identifier the peer gave it (ADD-PATH sessions only). */
+  pathId?: number;
 }
 
 /** Compares IPv4 dotted quads (or any addresses) numerically: negative when a < b. */
