@@ -240,12 +240,14 @@ export class Agent {
     }
   }
 
-  /** Creates the speaker, or re-creates it when the AS, router ID or listen port changed. */
+  /** Creates the speaker, or re-creates it when the AS, router ID, cluster ID, listen port or timers changed. */
   private ensureSpeaker(s: ClusterSnapshot): void {
     const cfg = this.effectiveConfig(s);
+    const clusterId = this.node?.spec.bgp?.routeReflectorClusterId;
     const identity = JSON.stringify([
       this.asNumber(s),
       this.routerId(),
+      clusterId,
       cfg.listenPort,
       cfg.holdTime,
       cfg.keepaliveTime,
@@ -253,12 +255,13 @@ export class Agent {
     if (this.bgp && identity === this.speakerIdentity) return;
     const old = this.bgp;
     if (old) {
-      this.log.info('AS, router ID or listen port changed: restarting the BGP speaker');
+      this.log.info('AS, router ID, cluster ID, listen port or timers changed: restarting the BGP speaker');
       void old.stop('tsroute: BGP configuration changed');
     }
     const bgp = new BgpController({
       asn: this.asNumber(s),
       routerId: this.routerId(),
+      clusterId,
       listenPort: cfg.listenPort,
       address4: this.parts.config.bgpAddress4 ?? (this.node ? nodeBgpAddress(this.node, 4) : undefined),
       address6: this.parts.config.bgpAddress6 ?? (this.node ? nodeBgpAddress(this.node, 6) : undefined),

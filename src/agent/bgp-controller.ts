@@ -19,6 +19,8 @@ import { cidrContains, cidrOf } from './prefixes.js';
 export interface BgpControllerOptions {
   asn: number;
   routerId: string;
+  /** RFC 4456 §7 CLUSTER_ID when this node reflects (Node spec.bgp.routeReflectorClusterId). */
+  clusterId?: string;
   listenPort: number;
   /** Our own session addresses: next hop "self" for what we originate. */
   address4?: string;
@@ -61,6 +63,7 @@ export class BgpController {
     const speakerOptions: SpeakerOptions = {
       asn: options.asn,
       routerId: options.routerId,
+      clusterId: options.clusterId,
       listen: { port: options.listenPort },
       multipath: 16,
       gracefulRestart: { restartTime: options.gracefulRestartTime, restarting: options.restarting },

@@ -143,12 +143,20 @@ export function planPeers(
     // A BGPPeer that names one of our own addresses would be a session with ourselves.
     if (r.peerIP === self.ipv4Address || r.peerIP === self.ipv6Address) continue;
     const other = others.find((n) => n.ipv4Address === r.peerIP || n.ipv6Address === r.peerIP);
+    const asNumber = r.asNumber ?? config.asNumber;
+    // A reflector serves an iBGP router named by BGPPeer (a BIRD, a ToR in our AS) as a client
+    // (RFC 4456 §6), so it learns the cluster's routes through it. Another node is a client only when
+    // there is no mesh (in a mesh it hears everyone itself) and it is no reflector.
+    const client =
+      selfIsReflector &&
+      asNumber === selfAs &&
+      (other ? !other.routeReflectorClusterId && !config.nodeToNodeMeshEnabled : true);
     add({
       ...base,
       address: r.peerIP,
-      asNumber: r.asNumber ?? config.asNumber,
-      type: scope,
-      routeReflectorClient: false,
+      asNumber,
+      type: client ? 'client' : scope,
+      routeReflectorClient: client,
       clusterPeer: other !== undefined,
       peerNode: other?.name,
     });

@@ -158,6 +158,16 @@ export async function torCluster(
 export interface MeshCluster {
   etcd: Etcd;
   hosts: Host[];
+  /** The namespace holding the segment's bridge, to plug more routers in (`plugIntoSwitch`). */
+  sw: Netns;
+  bridge: string;
+}
+
+/** Plugs `ns` into a mesh cluster's segment with `addresses` (e.g. a BIRD at 10.0.0.9/24). */
+export async function plugIntoSwitch(lab: Lab, c: MeshCluster, ns: Netns, addresses: string | string[]): Promise<void> {
+  const port = `port-${ns.label}`.slice(0, 15);
+  await lab.link(c.sw, [], ns, addresses, { aIf: port, bIf: 'eth0' });
+  await c.sw.ip('link', 'set', port, 'master', c.bridge);
 }
 
 /**
@@ -217,7 +227,7 @@ spec:
       return { name, ns, address, as: 64512, agent };
     }),
   );
-  return { etcd, hosts };
+  return { etcd, hosts, sw, bridge };
 }
 
 /** Waits until every host reports every one of its BGP sessions Established. */

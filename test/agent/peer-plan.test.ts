@@ -91,6 +91,33 @@ test('route reflectors by cluster ID without the mesh: clients peer with reflect
   );
 });
 
+test('a reflector serves an iBGP router named by BGPPeer as a client, an eBGP one not', (t) => {
+  const rr = node('rr', '10.0.0.1', { routeReflectorClusterId: '224.0.0.1' });
+  const h2 = node('h2', '10.0.0.2');
+  const peers = [
+    { name: 'bird', peerIP: '10.0.0.9', asNumber: 64512 },
+    { name: 'tor', peerIP: '10.0.0.254', asNumber: 65000 },
+  ];
+  const plan = planPeers(rr, [rr, h2], peers, noMesh, matches);
+  t.deepEqual(
+    plan.map((p) => [p.address, p.type, p.routeReflectorClient]),
+    [
+      ['10.0.0.2', 'client', true],
+      ['10.0.0.254', 'global', false],
+      ['10.0.0.9', 'client', true],
+    ],
+  );
+  // the same peers on a node that is no reflector are plain peers
+  t.deepEqual(
+    planPeers(h2, [rr, h2], peers, noMesh, matches).map((p) => [p.address, p.type, p.routeReflectorClient]),
+    [
+      ['10.0.0.1', 'reflector', false],
+      ['10.0.0.254', 'global', false],
+      ['10.0.0.9', 'global', false],
+    ],
+  );
+});
+
 test('an explicit peer for a mesh address wins, and a peer naming ourselves is ignored', (t) => {
   const a = node('a', '10.0.0.1');
   const b = node('b', '10.0.0.2');
