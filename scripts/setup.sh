@@ -18,6 +18,7 @@ declare -A need=(
   [/usr/lib/frr/bgpd]=frr [vtysh]=frr
   [exabgp]=exabgp
   [mnexec]=mininet [podman]=podman [runc]=runc [/usr/lib/cni/bridge]=containernetworking-plugins [dockerd]=docker.io [busybox]=busybox-static
+  [debootstrap]=debootstrap
 )
 missing=()
 for bin in "${!need[@]}"; do
@@ -35,10 +36,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
-  # Not `npm ci`: the registry reachable here serves only Linux builds of packages with per-platform
-  # optional dependencies (biome, esbuild), and npm ci refuses a lock file that lacks the others.
-  # `npm install` still installs the versions pinned in package-lock.json.
-  npm install --no-audit --no-fund --loglevel=error
+  # npm ci: exactly the lock file, which it never rewrites (the lock lists every platform's optional
+  # packages of biome and esbuild; only this platform's are downloaded).
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # the dataplane's setns addon (npm run build runs this too; here it fails set-up with its own message)

@@ -31,6 +31,10 @@ export function registerNode(program: Command): void {
   node
     .command('run')
     .description('run the tsroute agent on this host (until SIGINT/SIGTERM)')
+    .option(
+      '--config <file>',
+      'YAML settings file, keys = these flags without "--" (env TSROUTE_CONFIG); SIGHUP re-reads it',
+    )
     .option('--name <node>', "this node's name (env TSROUTE_NODE_NAME, default: hostname)")
     .option('--etcd-endpoints <urls>', 'comma-separated http://, https:// or unix:// (env TSROUTE_ETCD_ENDPOINTS)')
     .option('--etcd-ca <file>', 'CA bundle for https etcd (env TSROUTE_ETCD_CA)')
@@ -47,10 +51,12 @@ export function registerNode(program: Command): void {
     .option('--resync-interval <duration>', 'how often the kernel is compared with the desired state (default 30s)')
     .addHelpText(
       'after',
-      '\nExample:\n  tsroute node run --name host-a --etcd-endpoints http://127.0.0.1:2379 --bgp-address 10.0.1.2',
+      '\nPrecedence: flags, then TSROUTE_* environment, then the --config file, then defaults.\n' +
+        '\nExamples:\n  tsroute node run --name host-a --etcd-endpoints http://127.0.0.1:2379 --bgp-address 10.0.1.2\n' +
+        '  tsroute node run --config /etc/tsroute/node.yaml',
     )
     .action(
-      action(async (flags: AgentFlags) => {
+      action(async (flags: AgentFlags & { config?: string }) => {
         const { runAgent } = await import('../../src/agent/run.js');
         await runAgent(flags);
       }),

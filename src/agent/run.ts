@@ -1,20 +1,24 @@
 // The process around the Agent: settings, logs, metrics, the API socket, and signals. SIGTERM and
 // SIGINT end the process without withdrawing anything: the kernel keeps its routes and peers keep
-// ours under graceful restart, so containers keep talking while the agent is restarted.
+// ours under graceful restart, so containers keep talking while the agent is restarted. SIGHUP
+// re-reads the config file (reload.ts says what changes live).
 import { serveAgent } from '../api/server.js';
 import { Datastore } from '../datastore/index.js';
 import { Ipam } from '../ipam/index.js';
 import { version } from '../version.js';
 import { Agent, etcdOptionsOf } from './agent.js';
-import { type AgentFlags, resolveAgentConfig } from './config.js';
+import type { AgentFlags } from './config.js';
+import { resolveWithFile } from './config-file.js';
 import { openDataplane } from './dataplane-adapter.js';
 import { ipamView } from './ipam-adapter.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
+import { reloadConfig } from './reload.js';
 import { agentService } from './service.js';
 
-export async function runAgent(flags: AgentFlags): Promise<void> {
-  const config = resolveAgentConfig(flags);
+export async function runAgent(flags: AgentFlags & { config?: string }): Promise<void> {
+  const configFile = flags.config || process.env.TSROUTE_CONFIG || undefined;
+  const config = resolveWithFile(flags, configFile);
   const log = createLogger(config.logLevel, config.nodeName);
   const metrics = new AgentMetrics();
   const datastore = new Datastore(etcdOptionsOf(config));
@@ -43,6 +47,17 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
   let server: Awaited<ReturnType<typeof serveAgent>> | undefined;
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Without a handler SIGHUP would end the process: with one, a reload never does.
+  process.on('SIGHUP', () => {
+    if (!configFile) return log.warn('SIGHUP: no --config file to re-read; nothing changed');
+    try {
+      const { applied, needRestart } = reloadConfig(config, flags, configFile, log);
+      log.info({ file: configFile, applied, needRestart }, 'SIGHUP: config file re-read');
+      if (needRestart.length) log.warn({ settings: needRestart }, 'these changed settings take effect at restart');
+    } catch (err) {
+      log.error({ file: configFile, err: (err as Error).message }, 'SIGHUP: config file refused; running on unchanged');
+    }
+  });
 
   await metrics.serve(config.metricsHost, config.metricsPort);
   await agent.start();
