@@ -4,6 +4,7 @@
 // even while a million prefixes move.
 import type { AddressFamily, BestPathEvent, Logger } from './config.js';
 import type { CompiledPolicy } from './policy/evaluate.js';
+import { AddPathOut } from './rib/add-path-out.js';
 import { AdjRibOut } from './rib/adj-rib-out.js';
 import { type AttrSet, AttrStore, type PathAttributes } from './rib/attributes.js';
 import { LocRib } from './rib/loc-rib.js';
@@ -39,6 +40,8 @@ export interface SessionPort {
   readonly source: PathSource;
   readonly target: ExportTarget;
   readonly families: ReadonlySet<AddressFamily>;
+  /** RFC 7911: families for which the peer is sent every exported path, with path identifiers. */
+  readonly addPathSend?: ReadonlySet<AddressFamily>;
   importPolicy: CompiledPolicy;
   exportPolicy: CompiledPolicy;
   /** Encodes and sends; false when the socket is full. */
@@ -58,6 +61,8 @@ interface Session {
   readonly peerKey: number;
   readonly out: AdjRibOut;
   readonly enabled: readonly [boolean, boolean];
+  /** Per family, the ADD-PATH record of what the peer holds (undefined: the best path only). */
+  readonly addPath: readonly [AddPathOut | undefined, AddPathOut | undefined];
   /** Initial table sent (End-of-RIB after it). */
   initialSent: boolean;
   /** Export results per source and attribute set (retained in the store while cached). */
@@ -84,6 +89,8 @@ export class RouteEngine {
   private readonly scratch = newScratch();
   /** Sets exported without caching (prefix-dependent policies), released after their batch. */
   private readonly transient: AttrSet[] = [];
+  /** Sessions sent every path (ADD-PATH): the decision then reports every change of a prefix's paths. */
+  private addPathSessions = 0;
 
   constructor(
     readonly local: LocalIdentity,
@@ -186,6 +193,10 @@ export class RouteEngine {
       peerKey: this.rib.sources.peerKey(port.source.address),
       out: new AdjRibOut(this.rib),
       enabled: [port.families.has('ipv4'), port.families.has('ipv6')],
+      addPath: [
+        port.addPathSend?.has('ipv4') ? new AddPathOut() : undefined,
+        port.addPathSend?.has('ipv6') ? new AddPathOut() : undefined,
+      ],
       initialSent: false,
       exportCache: new Map(),
       exportCacheSize: 0,
@@ -193,6 +204,7 @@ export class RouteEngine {
       idleWaiters: [],
     };
     this.sessions.set(port, session);
+    if (session.addPath[0] || session.addPath[1]) this.addPathSessions++;
     void this.sendTable(port);
   }
 
@@ -201,6 +213,7 @@ export class RouteEngine {
     port.closed = true;
     this.sessions.delete(port);
     if (!s) return;
+    if (s.addPath[0] || s.addPath[1]) this.addPathSessions--;
     this.ready.delete(s);
     this.settleIdle(s);
     s.out.clear();
@@ -214,11 +227,17 @@ export class RouteEngine {
     return this.sessions.get(port)?.out.size ?? 0;
   }
 
-  /** What the peer holds from us, as prefix text and the attributes it was sent with. */
-  *advertised(port: SessionPort): IterableIterator<[string, AttrSet]> {
+  /** What the peer holds from us, as prefix text, the attributes it was sent with and the ADD-PATH identifier. */
+  *advertised(port: SessionPort): IterableIterator<[string, AttrSet, number?]> {
     const s = this.sessions.get(port);
     if (!s) return;
     for (const family of [V4, V6] as const) {
+      const paths = s.addPath[family];
+      if (paths) {
+        const table = this.rib.families[family].table;
+        for (const [slot, id, attrs] of paths.entries(family)) yield [table.text(slot), attrs, id];
+        continue;
+      }
       const slots: number[] = [];
       s.out.forEachSent(family, (slot) => slots.push(slot));
       for (const slot of slots) {
@@ -244,7 +263,10 @@ export class RouteEngine {
     this.clearExportCache(s);
     for (const family of [V4, V6] as const) {
       if (!s.enabled[family] || (families && !families.includes(FAMILY_NAMES[family]))) continue;
-      if (resend) s.out.forEachSent(family, (slot) => s.out.queue(family, slot));
+      if (resend) {
+        s.out.forEachSent(family, (slot) => s.out.queue(family, slot));
+        s.addPath[family]?.resendAll();
+      }
       const f = this.rib.families[family];
       for (let slot = 0; slot < f.table.highWater; slot++)
         if (f.table.live[slot] && f.best[slot] !== 0) s.out.queue(family, slot);
@@ -267,7 +289,7 @@ export class RouteEngine {
     try {
       while (this.rib.pendingCount > 0) {
         this.setInputPaused(this.rib.pendingCount > INPUT_HIGH_WATER);
-        this.rib.settle(CHUNK, this.onBestChange);
+        this.rib.settle(CHUNK, this.onBestChange, this.addPathSessions > 0 ? this.onPathsChange : undefined);
         for (const s of this.sessions.values()) this.kick(s);
         await yieldToLoop();
       }
@@ -315,6 +337,11 @@ export class RouteEngine {
       });
     }
     listener(event);
+  };
+
+  /** A prefix's paths changed: ADD-PATH peers are told, whether or not the best path moved. */
+  private readonly onPathsChange = (family: FamilyIndex, slot: number): void => {
+    for (const s of this.sessions.values()) if (s.addPath[family]) s.out.queue(family, slot);
   };
 
   /** The attributes `s` should have for the prefix whose best path is row `best`, or null for none. */
@@ -434,6 +461,12 @@ export class RouteEngine {
     for (const family of [V4, V6] as const) {
       const queue = s.out.queues[family];
       if (queue.length === 0 || budget === 0) continue;
+      if (s.addPath[family]) {
+        const [sent, left] = this.sendPathsChunk(s, family, budget);
+        ok = sent && ok;
+        budget = left;
+        continue;
+      }
       const table = this.rib.families[family].table;
       const groups = new Map<AttrSet, number[]>();
       const withdraw: number[] = [];
@@ -461,6 +494,18 @@ export class RouteEngine {
       this.releaseTransient();
     }
     return ok;
+  }
+
+  /** `sendChunk` for a family the peer gets every path of (ADD-PATH): [socket takes more, budget left]. */
+  private sendPathsChunk(s: Session, family: FamilyIndex, budget: number): [boolean, number] {
+    const chunk = s.addPath[family]!.takeChunk(this.rib, family, s.out, budget, (slot, row) =>
+      this.exportFor(s, family, slot, row),
+    );
+    const ok = chunk.batch ? s.port.sendBatch(chunk.batch) : true;
+    // As in sendChunk: a withdrawn slot may be reused once its NLRI are written.
+    for (const slot of chunk.gone) s.out.release(family, slot);
+    this.releaseTransient();
+    return [ok, chunk.budget];
   }
 
   /**

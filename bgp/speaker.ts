@@ -257,8 +257,12 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     if (!entry?.port) return [];
     const want = filter.prefix ? canonicalPrefix(filter.prefix) : undefined;
     const out: RouteView[] = [];
-    for (const [prefix, attrs] of this.engine.advertised(entry.port))
-      if (!want || want === prefix) out.push(attrsView(prefix, 'local', attrs));
+    for (const [prefix, attrs, pathId] of this.engine.advertised(entry.port)) {
+      if (want && want !== prefix) continue;
+      const view = attrsView(prefix, 'local', attrs);
+      if (pathId !== undefined) view.pathId = pathId;
+      out.push(view);
+    }
     return out;
   }
 
@@ -316,8 +320,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         families: options.families ?? ['ipv4', 'ipv6'],
         gracefulRestart: gr,
         extendedMessages: options.extendedMessages,
-        // The send half is not offered yet: only what the RIB can receive.
-        addPaths: options.addPaths === 'receive' || options.addPaths === 'both' ? 'receive' : undefined,
+        addPaths: options.addPaths,
         fsm: {
           ...DEFAULT_FSM_CONFIG,
           passive: options.passive ?? false,
@@ -379,6 +382,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         selfIpv6: self.ipv6,
       },
       families,
+      addPathSend: new Set(neg.addPathSend),
       importPolicy: compilePolicy(options.importPolicy),
       exportPolicy: compilePolicy(options.exportPolicy),
       sendBatch: (batch) => peer.sendUpdates(this.codec.encodeUpdates(batch, peer.codecCtx)),

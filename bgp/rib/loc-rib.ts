@@ -65,6 +65,9 @@ export interface Destination {
 /** Called by `settle` for each prefix whose best path or ECMP set changed. */
 export type BestChangeHandler = (family: FamilyIndex, slot: number, multipath: readonly number[]) => void;
 
+/** Called by `settle` for each prefix whose set of paths changed (whatever became of the best). */
+export type PathsChangeHandler = (family: FamilyIndex, slot: number) => void;
+
 type PathRow = Path & { row: number };
 
 const nextHopsKey = (paths: readonly Path[]) => paths.map((p) => p.attrs.nextHop ?? '').join(',');
@@ -247,9 +250,10 @@ export class LocRib {
 
   /**
    * Re-runs the decision for up to `limit` dirty prefixes and reports the ones whose best path or
-   * ECMP set changed to `onChange`. Call again while `pendingCount` > 0.
+   * ECMP set changed to `onChange`, and, when given, every prefix whose paths changed at all to
+   * `onPathsChange` (ADD-PATH senders advertise more than the best). Call again while `pendingCount` > 0.
    */
-  settle(limit: number, onChange: BestChangeHandler): number {
+  settle(limit: number, onChange: BestChangeHandler, onPathsChange?: PathsChangeHandler): number {
     let done = 0;
     for (const f of this.families) {
       while (f.dirty.length > 0 && done < limit) {
@@ -281,6 +285,7 @@ export class LocRib {
         f.best[slot] = best;
         if (best !== previous || (state & BEST_GONE) !== 0 || multipathChanged)
           onChange(f.family, slot, best === 0 ? [] : multipath);
+        if (onPathsChange !== undefined) onPathsChange(f.family, slot);
         if (best === 0) this.maybeFree(f, slot);
       }
     }

@@ -42,3 +42,26 @@ export class SlotPrefixes implements PrefixSet {
     return off + 1 + ((len + 7) >> 3);
   }
 }
+
+/**
+ * The same with an RFC 7911 path identifier (4 bytes, §3) in front of each prefix: what an ADD-PATH
+ * peer is sent. A class of its own so the packer's call stays monomorphic for everyone else.
+ */
+export class PathIdSlotPrefixes extends SlotPrefixes {
+  constructor(
+    table: PrefixTable,
+    slots: number[],
+    readonly ids: number[],
+  ) {
+    super(table, slots);
+  }
+
+  override write(i: number, out: Uint8Array, off: number): number {
+    const id = this.ids[i]!;
+    out[off] = id >>> 24;
+    out[off + 1] = (id >>> 16) & 255;
+    out[off + 2] = (id >>> 8) & 255;
+    out[off + 3] = id & 255;
+    return super.write(i, out, off + 4);
+  }
+}

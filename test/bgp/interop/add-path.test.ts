@@ -2,8 +2,10 @@
 // identifiers are distinct paths in our RIB (and, with multipath, both next hops are used); a
 // withdrawal names one of them.
 import test from 'ava';
-import { type Gobgp, waitFor } from '../../../src/lab/index.js';
-import { B4, tsrouteAndRouter } from './pair.js';
+import { Gobgp, waitFor } from '../../../src/lab/index.js';
+import { labFor } from '../../helpers/lab.js';
+import { B4, TIMERS, tsrouteAndRouter } from './pair.js';
+import { TsrouteNode } from './tsroute-node.js';
 
 const PREFIX = '10.230.0.0/24';
 const HOP1 = '10.99.0.10';
@@ -64,4 +66,76 @@ test('receive not configured: GoBGP falls back to one path per prefix and we hol
   const rib = await ts.locRib({ prefix: PREFIX });
   t.is(rib.length, 1, 'one path');
   t.is(rib[0]!.pathId, undefined, 'no path identifier');
+});
+
+test('send: we advertise both paths of one prefix to GoBGP with ADD-PATH, and GoBGP holds both', async (t) => {
+  const lab = await labFor(t);
+  const a = await lab.namespace('a');
+  const up = await lab.namespace('up');
+  const down = await lab.namespace('down');
+  await lab.link(a, '10.97.1.1/24', up, '10.97.1.2/24');
+  await lab.link(a, '10.97.2.1/24', down, '10.97.2.2/24');
+  const ts = await TsrouteNode.start(lab, a, { asn: 65001, routerId: '10.97.1.1' });
+  const upstream = await Gobgp.start(lab, up, {
+    routerId: '10.97.1.2',
+    as: 65002,
+    peers: [{ address: '10.97.1.1', as: 65001, localAddress: '10.97.1.2', addPaths: 'send' }],
+  });
+  const downstream = await Gobgp.start(lab, down, {
+    routerId: '10.97.2.2',
+    as: 65003,
+    peers: [{ address: '10.97.2.1', as: 65001, localAddress: '10.97.2.2', addPaths: 'receive' }],
+  });
+  await ts.addPeer({
+    address: '10.97.1.2',
+    asn: 65002,
+    localAddress: '10.97.1.1',
+    families: ['ipv4'],
+    addPaths: 'receive',
+    ...TIMERS,
+  });
+  await ts.addPeer({
+    address: '10.97.2.2',
+    asn: 65003,
+    localAddress: '10.97.2.1',
+    families: ['ipv4'],
+    addPaths: 'send',
+    ...TIMERS,
+  });
+  await ts.waitEstablished('10.97.1.2');
+  const out = await ts.waitEstablished('10.97.2.2');
+  t.deepEqual(out.capabilities?.addPathSend, ['ipv4'], 'ADD-PATH send negotiated with the downstream');
+  // The two paths differ by a community (transitive, so it reaches the downstream as sent).
+  const gobgpAdd = (id: string) =>
+    upstream.gobgp(
+      'global',
+      'rib',
+      'add',
+      '-a',
+      'ipv4',
+      PREFIX,
+      'nexthop',
+      '10.97.1.2',
+      'community',
+      `65002:${id}`,
+      'identifier',
+      id,
+    );
+  await gobgpAdd('1');
+  await gobgpAdd('2');
+  await waitFor('both paths in our RIB', async () => (await ts.locRib({ prefix: PREFIX })).length === 2);
+  const held = await waitFor('GoBGP holds two paths for the prefix', async () => {
+    const paths = (await downstream.routes()).filter((r) => r.prefix === PREFIX);
+    return paths.length === 2 ? paths : undefined;
+  });
+  t.deepEqual(held.map((p) => p.communities.join()).sort(), ['65002:1', '65002:2'], 'both paths, each as it came');
+  const sent = await ts.adjRibOut('10.97.2.2');
+  t.is(new Set(sent.map((r) => r.pathId)).size, 2, 'two path identifiers in our Adj-RIB-Out');
+  // One path goes: GoBGP is told to withdraw that identifier only.
+  await upstream.gobgp('global', 'rib', 'del', '-a', 'ipv4', PREFIX, 'identifier', '1');
+  const left = await waitFor('GoBGP down to one path', async () => {
+    const paths = (await downstream.routes()).filter((r) => r.prefix === PREFIX);
+    return paths.length === 1 ? paths : undefined;
+  });
+  t.deepEqual(left[0]!.communities, ['65002:2']);
 });
