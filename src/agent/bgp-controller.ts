@@ -154,7 +154,9 @@ export class BgpController {
         const onlyPolicy =
           JSON.stringify({ ...current.options, importPolicy: undefined, exportPolicy: undefined }) ===
           JSON.stringify({ ...options, importPolicy: undefined, exportPolicy: undefined });
-        this.speaker.updatePeer(p.address, options);
+        // Fields that disappeared must reach the speaker as "unset", not be left at their old value.
+        const cleared = Object.fromEntries(Object.keys(current.options).map((k) => [k, undefined]));
+        this.speaker.updatePeer(p.address, { ...cleared, ...options });
         // A policy change needs the peer's routes again, not a new session (RFC 2918 route refresh).
         if (onlyPolicy) this.speaker.refresh(p.address);
       }

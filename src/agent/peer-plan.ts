@@ -3,6 +3,8 @@
 // (other tsroute nodes by label), and route reflectors by cluster ID. A pure function: the agent
 // re-runs it on every change it sees by watch and hands the difference to the speaker.
 
+import { effectiveNextHopMode } from '../model/bgp-peer.js';
+
 export interface PlanNode {
   name: string;
   labels: Record<string, string>;
@@ -124,7 +126,7 @@ export function planPeers(
     const base = {
       source: r.name,
       localAddress: r.sourceAddress,
-      nextHopMode: r.nextHopMode ?? 'auto',
+      nextHopMode: effectiveNextHopMode(r),
       maxPrefix: r.maxPrefix,
       gracefulRestartTime: r.maxRestartTime ?? config.gracefulRestartTime,
       filters: r.filters ?? [],

@@ -53,7 +53,7 @@ spec:
 `;
 }
 
-export function peerYaml(name: string, spec: Record<string, string | number>): string {
+export function peerYaml(name: string, spec: Record<string, string | number | boolean>): string {
   const lines = Object.entries(spec).map(([k, v]) => `  ${k}: ${typeof v === 'string' ? JSON.stringify(v) : v}`);
   return `apiVersion: tsroute.io/v1
 kind: BGPPeer

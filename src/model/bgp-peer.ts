@@ -14,7 +14,12 @@ export interface BGPPeerSpec {
   peerSelector?: string;
   /** "UseNodeIP" (default), "None", or an explicit local address. */
   sourceAddress?: string;
+  /**
+   * The next hop we send to this peer: "auto" (eBGP: ours, iBGP: as received), "self" (always ours),
+   * "keep" (as received, also towards eBGP: a ToR sends straight to the node that owns a block).
+   */
   nextHopMode?: 'auto' | 'self' | 'keep';
+  /** Calico's older spelling of nextHopMode: keep; true with nextHopMode self is refused. */
   keepOriginalNextHop?: boolean;
   /** Where the agent reads the TCP MD5 password (RFC 2385): never the password itself. */
   password?: { fromFile?: string; fromEnv?: string };
@@ -55,6 +60,14 @@ export function bgpPeerDefaults(p: BGPPeer): void {
   if (p.spec.peerIP) p.spec.peerIP = canonicalAddress(p.spec.peerIP) ?? p.spec.peerIP;
 }
 
+/** The next-hop mode in force: keepOriginalNextHop: true turns "auto" into "keep". */
+export function effectiveNextHopMode(
+  spec: Pick<BGPPeerSpec, 'nextHopMode' | 'keepOriginalNextHop'>,
+): 'auto' | 'self' | 'keep' {
+  const mode = spec.nextHopMode ?? 'auto';
+  return mode === 'auto' && spec.keepOriginalNextHop ? 'keep' : mode;
+}
+
 export function validateBGPPeer(p: BGPPeer): void {
   const who = `bgppeer "${p.metadata.name}"`;
   const s = p.spec;
@@ -63,6 +76,10 @@ export function validateBGPPeer(p: BGPPeer): void {
   if (s.peerIP && s.asNumber === undefined)
     throw new ValidationError(`${who}: spec.asNumber is required with spec.peerIP`);
   if (s.node && s.nodeSelector) throw new ValidationError(`${who}: set at most one of spec.node and spec.nodeSelector`);
+  if (s.keepOriginalNextHop && s.nextHopMode === 'self')
+    throw new ValidationError(
+      `${who}: spec.keepOriginalNextHop: true asks to keep the next hop, spec.nextHopMode: self to replace it; set only one (keepOriginalNextHop: true is nextHopMode: keep)`,
+    );
   if (s.password && !s.password.fromFile === !s.password.fromEnv) {
     throw new ValidationError(`${who}: spec.password needs exactly one of fromFile and fromEnv`);
   }
