@@ -190,11 +190,30 @@ export class Agent {
     return id;
   }
 
+  /**
+   * The log level in force: BGPConfiguration logSeverity ("node.<name>" over "default") while one is
+   * set, else --log-level (as the last SIGHUP left it). Applied to the root logger, which every
+   * child follows, so a change shows in the very next line without a restart.
+   */
+  applyLogLevel(s: ClusterSnapshot = this.cluster.snapshot): void {
+    const log = this.parts.log;
+    const severity = this.effectiveConfig(s).logSeverity;
+    const wanted = severity ?? this.parts.config.logLevel;
+    if (log.level === wanted) return;
+    const change = { from: log.level, to: wanted, source: severity ? 'BGPConfiguration logSeverity' : '--log-level' };
+    // said where it still shows: before the switch when going quieter, after it when going louder
+    const louder = log.levels.values[wanted]! < log.levelVal;
+    if (!louder) log.info(change, 'log level changed');
+    log.level = wanted;
+    if (louder) log.info(change, 'log level changed');
+  }
+
   /** Re-plans everything that depends on the cluster's configuration. */
   private onClusterChange(s: ClusterSnapshot): void {
     try {
       const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName);
       if (self) this.node = self;
+      this.applyLogLevel(s);
       this.ensureSpeaker(s);
       const bgp = this.bgp!;
       const cfg = this.effectiveConfig(s);

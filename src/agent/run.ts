@@ -52,6 +52,8 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
     if (!configFile) return log.warn('SIGHUP: no --config file to re-read; nothing changed');
     try {
       const { applied, needRestart } = reloadConfig(config, flags, configFile, log);
+      // a BGPConfiguration logSeverity, while set, still wins over the file's log-level
+      agent.applyLogLevel();
       log.info({ file: configFile, applied, needRestart }, 'SIGHUP: config file re-read');
       if (needRestart.length) log.warn({ settings: needRestart }, 'these changed settings take effect at restart');
     } catch (err) {
