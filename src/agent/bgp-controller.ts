@@ -126,6 +126,9 @@ export class BgpController {
       importPolicy: mergePolicies(imports),
       exportPolicy: mergePolicies(exports),
       maxPrefix: p.maxPrefix,
+      // Both change what the OPEN offers: the speaker resets this peer's session (and only it).
+      addPaths: p.addPaths,
+      extendedMessages: p.extendedMessages,
       description: `${p.type} (${p.source})`,
     };
     return JSON.parse(JSON.stringify(options)) as PeerOptions;
@@ -231,6 +234,9 @@ function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined): Peer {
           ...(s.capabilities.gracefulRestart
             ? [`graceful-restart(${s.capabilities.gracefulRestart.restartTime}s)`]
             : []),
+          ...(s.capabilities.extendedMessage ? ['extended-message'] : []),
+          ...s.capabilities.addPathReceive.map((f) => `add-path-receive(${f})`),
+          ...s.capabilities.addPathSend.map((f) => `add-path-send(${f})`),
         ]
       : [],
     messagesReceived: s.counters.messagesIn,

@@ -33,6 +33,8 @@ export interface PlanPeerResource {
   password?: string;
   port?: number;
   keepOriginalNextHop?: boolean;
+  addPaths?: 'receive' | 'send' | 'both';
+  extendedMessages?: boolean;
 }
 
 export interface PlanConfig {
@@ -64,6 +66,9 @@ export interface PlannedPeer {
   filters: string[];
   password?: string;
   port?: number;
+  /** RFC 7911 / RFC 8654, from the BGPPeer (mesh sessions: off). */
+  addPaths?: 'receive' | 'send' | 'both';
+  extendedMessages?: boolean;
 }
 
 export type SelectorMatcher = (selector: string, labels: Record<string, string>) => boolean;
@@ -132,6 +137,8 @@ export function planPeers(
       filters: r.filters ?? [],
       password: r.password,
       port: r.port,
+      addPaths: r.addPaths,
+      extendedMessages: r.extendedMessages,
     };
     if (r.peerSelector !== undefined) {
       for (const other of others) {

@@ -29,6 +29,13 @@ export interface BGPPeerSpec {
   filters?: string[];
   /** Reset the session when the peer sends more prefixes than this (RFC 4486 subcode 1). */
   maxPrefix?: number;
+  /**
+   * RFC 7911 ADD-PATH with this peer: "receive" keeps every path it sends for a prefix, "send" sends
+   * it every path we have, "both". Unset: off.
+   */
+  addPaths?: 'receive' | 'send' | 'both';
+  /** RFC 8654: UPDATEs up to 65535 bytes when the peer offers it too. Default false. */
+  extendedMessages?: boolean;
 }
 export type BGPPeer = Resource<'BGPPeer', BGPPeerSpec>;
 
@@ -53,6 +60,8 @@ export const bgpPeerSchema: Schema = {
   maxRestartTime: { type: 'int', min: 0, max: 4095 },
   filters: { type: 'stringList' },
   maxPrefix: { type: 'int', min: 1 },
+  addPaths: { type: 'string', enum: ['receive', 'send', 'both'] },
+  extendedMessages: { type: 'bool' },
 };
 
 export function bgpPeerDefaults(p: BGPPeer): void {
