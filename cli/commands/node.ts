@@ -7,6 +7,7 @@ import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
 import { renderNodeStatus } from '../node-status.js';
 import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+import { registerNodeService } from './node-service.js';
 
 /** One line per event, for people. */
 function describeEvent(e: Event): string {
@@ -61,6 +62,7 @@ export function registerNode(program: Command): void {
         await runAgent(flags);
       }),
     );
+  registerNodeService(node);
   withApiSocket(
     node
       .command('status')

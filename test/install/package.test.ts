@@ -2,7 +2,7 @@
 // from the npm registry, through npm's cache when it has them), then the three commands on PATH and
 // the prebuilt native addons entering a namespace. And `npm install` in a fresh clone leaves
 // package-lock.json as committed.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -40,6 +40,8 @@ test('npm pack → npm install -g: tsroute, tsroute-cni and tsroute-docker-plugi
     `${NATIVE}/build/netns.node`,
     'scripts/build-native.sh',
     'docs/agent.md',
+    'packaging/tsroute-node.service',
+    'packaging/node.yaml',
     'README.md',
   ])
     t.true(files.includes(f), `the package holds ${f}`);
@@ -61,6 +63,14 @@ test('npm pack → npm install -g: tsroute, tsroute-cni and tsroute-docker-plugi
   t.true(JSON.parse(cni.stdout).supportedVersions.includes('1.0.0'));
   t.regex((await run(['tsroute-docker-plugin', '--help'], { env })).stdout, /Docker \(libnetwork\) network and IPAM/);
   t.regex((await run(['tsroute', 'node', 'run', '--help'], { env })).stdout, /--config <file>/);
+  // The unit ships in the package and names this installation.
+  await run(['tsroute', 'node', 'install-service', '--root', join(dir, 'root')], { env });
+  const unit = join(dir, 'root/etc/systemd/system/tsroute-node.service');
+  t.regex(
+    readFileSync(unit, 'utf8'),
+    new RegExp(`^ExecStart=${process.execPath} ${prefix}/lib/node_modules/tsroute/dist/cli/main.js node run`, 'm'),
+  );
+  t.is((await run(['systemd-analyze', 'verify', unit])).stderr, '');
 
   // Every addon of the installed package loads; the netns one enters a namespace this test made and
   // sees the interface that exists only there.
