@@ -26,6 +26,12 @@ export interface SpeakerOptions {
   clusterId?: string;
   logger?: Logger;
   /**
+   * Socket options Node cannot set (TCP-MD5, TTL, GTSM), supplied by the program that embeds the
+   * speaker so that bgp/ stays free of native code. Without it, peers with `password`, `multihop`
+   * or `ttlSecurity` are refused and every session uses the kernel's default TTL.
+   */
+  socketOptions?: SocketOptionsHook;
+  /**
    * At start, put a small synthetic table through a throwaway engine so the first real one runs on
    * compiled code (default true; see warm-up.ts).
    */
@@ -67,9 +73,19 @@ export interface PeerOptions {
   importPolicy?: Policy;
   exportPolicy?: Policy;
   maxPrefix?: number | MaxPrefix;
-  /** eBGP multihop TTL. Node cannot set IP_TTL on TCP sockets, so this is accepted and recorded only. */
+  /** RFC 2385 TCP-MD5 key (1..80 bytes). Needs `SpeakerOptions.socketOptions`. */
+  password?: string;
+  /**
+   * TTL (IPv6: hop limit) of our packets, 1..255: how many routers away an eBGP peer may be.
+   * Default with the hook: 1 for eBGP (a directly connected peer, as routers do), the kernel's
+   * default (64) for iBGP. Needs `SpeakerOptions.socketOptions`.
+   */
   multihop?: number;
-  ttl?: number;
+  /**
+   * RFC 5082 GTSM: the peer is at most this many hops away (1..254): we send TTL 255 and drop
+   * packets that arrive with a TTL below 256 − ttlSecurity. Excludes `multihop`.
+   */
+  ttlSecurity?: number;
   /** A note shown in peers(). */
   description?: string;
   /**
@@ -87,6 +103,33 @@ export interface PeerOptions {
 
 /** RFC 7911 §4 Send/Receive field, by name. */
 export type AddPathMode = 'receive' | 'send' | 'both';
+
+/** What one session's TCP socket carries, worked out by the speaker from PeerOptions. */
+export interface SessionSocketOptions {
+  /** RFC 2385 key for segments to and from the peer. */
+  md5Password?: string;
+  /** TTL / hop limit of our packets; undefined = the kernel's default. */
+  ttl?: number;
+  /** RFC 5082: the lowest TTL / hop limit accepted from the peer; undefined = no check. */
+  minTtl?: number;
+}
+
+/**
+ * The socket-options hook (see SpeakerOptions.socketOptions). Each call gets the peer's address as
+ * text; what it throws becomes the session's last error (the session retries), never a crash.
+ */
+export interface SocketOptionsHook {
+  /**
+   * A new, unconnected TCP socket of the peer's address family carrying `options`, as a file
+   * descriptor: the speaker wraps it in a net.Socket and connects it, so the options (a TCP-MD5
+   * key above all) are on the socket before its SYN leaves.
+   */
+  connecting(peer: string, options: SessionSocketOptions): number;
+  /** Sets (a password) or removes (undefined) the peer's TCP-MD5 key on a listening socket. */
+  listening(fd: number, peer: string, md5Password: string | undefined): void;
+  /** A connection accepted from the peer: TTL and minimum TTL (its TCP-MD5 key came from the listener). */
+  accepted(fd: number, peer: string, options: SessionSocketOptions): void;
+}
 
 export type PeerStateName = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 

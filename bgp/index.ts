@@ -13,6 +13,8 @@ export type {
   PeerStateName,
   PeerStatus,
   RouteView,
+  SessionSocketOptions,
+  SocketOptionsHook,
   SpeakerOptions,
 } from './config.js';
 export type { AsPathMatch, Policy, PolicyActions, PolicyMatch, PolicyRule, PrefixMatch } from './policy/policy.js';

@@ -23,6 +23,7 @@ import type { Codec } from './session/codec.js';
 import { CEASE_MAX_PREFIX, CEASE_PEER_DECONFIGURED, DEFAULT_FSM_CONFIG } from './session/fsm.js';
 import type { UpdateMessage } from './session/messages.js';
 import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
+import { acceptedOptions, listenerKey, sessionOptionsProblem, sessionSocketOptions } from './session/socket-options.js';
 import { wireCodec } from './session/wire-codec.js';
 import { attrsView, localAttributes, pathView } from './views.js';
 import { warmUp } from './warm-up.js';
@@ -122,7 +123,10 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         this.servers.push(server);
       }
     }
-    for (const entry of this.peersByAddress.values()) entry.peer.start();
+    for (const entry of this.peersByAddress.values()) {
+      this.setListenerKey(entry.options, entry.options.password);
+      entry.peer.start();
+    }
     if (this.options.warmUp !== false)
       void warmUp(
         this.codec,
@@ -148,9 +152,21 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   addPeer(options: PeerOptions): void {
     const address = normalizeAddress(options.address);
     if (this.peersByAddress.has(address)) throw new Error(`peer ${address} already exists`);
+    const problem = sessionOptionsProblem({ ...options, address }, this.options.socketOptions !== undefined);
+    if (problem) throw new Error(problem);
     const entry = this.makeEntry({ ...options, address });
     this.peersByAddress.set(address, entry);
-    if (this.running) entry.peer.start();
+    if (this.running) {
+      this.setListenerKey(entry.options, entry.options.password);
+      entry.peer.start();
+    }
+  }
+
+  /** RFC 2385 on the listeners (see listenerKey); `password` undefined removes the peer's key. */
+  private setListenerKey(options: PeerOptions, password: string | undefined): void {
+    const hook = this.options.socketOptions;
+    if (!hook || options.password === undefined) return;
+    for (const server of this.servers) listenerKey(server, hook, options.address, password, this.log);
   }
 
   /** Removes a peer: Cease/peer de-configured (RFC 4486), its routes are withdrawn. */
@@ -158,6 +174,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     const entry = this.peersByAddress.get(normalizeAddress(address));
     if (!entry) return;
     this.shutdownEntry(entry, CEASE_PEER_DECONFIGURED, 'peer de-configured');
+    this.setListenerKey(entry.options, undefined);
     this.peersByAddress.delete(normalizeAddress(address));
     void this.engine.dropPathsFrom(entry.options.address, 'remove');
   }
@@ -171,6 +188,8 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     const entry = this.peersByAddress.get(key);
     if (!entry) throw new Error(`no peer ${address}`);
     const next: PeerOptions = { ...entry.options, ...change, address: key };
+    const problem = sessionOptionsProblem(next, this.options.socketOptions !== undefined);
+    if (problem) throw new Error(problem);
     const soft = new Set(['importPolicy', 'exportPolicy', 'maxPrefix', 'description']);
     const hard = Object.keys(change).some((k) => !soft.has(k));
     if (hard) {
@@ -311,12 +330,14 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
           : grSpeaker || grPeer === true
             ? { restartTime: grSpeaker?.restartTime ?? 120, restarting: grSpeaker?.restarting ?? false }
             : undefined;
+    const hook = this.options.socketOptions;
     const peer = new Peer(
       {
         address: options.address,
         port: options.port ?? DEFAULTS.port,
         asn: options.asn,
         localAddress: options.localAddress,
+        sockets: hook && { hook, options: sessionSocketOptions(options, options.asn !== this.options.asn) },
         families: options.families ?? ['ipv4', 'ipv6'],
         gracefulRestart: gr,
         extendedMessages: options.extendedMessages,
@@ -353,6 +374,18 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       socket.destroy();
       return;
     }
+    const hook = this.options.socketOptions;
+    if (
+      hook &&
+      !acceptedOptions(
+        socket,
+        hook,
+        entry.options.address,
+        sessionSocketOptions(entry.options, entry.peer.ebgp),
+        this.log,
+      )
+    )
+      return;
     entry.peer.acceptIncoming(socket);
   }
 

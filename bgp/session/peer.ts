@@ -2,8 +2,16 @@
 // negotiates capabilities, resolves connection collisions (RFC 4271 §6.8) and hands decoded UPDATEs,
 // End-of-RIB and ROUTE-REFRESH to the speaker through events.
 import { EventEmitter } from 'node:events';
-import { isIPv6, type Socket, connect as tcpConnect } from 'node:net';
-import type { AddPathMode, AddressFamily, Logger, NegotiatedCapabilities, PeerStateName } from '../config.js';
+import { isIPv6, Socket, connect as tcpConnect } from 'node:net';
+import type {
+  AddPathMode,
+  AddressFamily,
+  Logger,
+  NegotiatedCapabilities,
+  PeerStateName,
+  SessionSocketOptions,
+  SocketOptionsHook,
+} from '../config.js';
 import { compareAddresses } from '../rib/path.js';
 import { CapabilityOffer } from './capabilities.js';
 import type { Codec, Framer } from './codec.js';
@@ -37,6 +45,8 @@ export interface PeerSettings {
   /** RFC 8654 / RFC 7911 capabilities to offer (see PeerOptions). */
   extendedMessages?: boolean;
   addPaths?: AddPathMode;
+  /** Present when the embedding program supplied a socket-options hook: what our sockets carry. */
+  sockets?: { hook: SocketOptionsHook; options: SessionSocketOptions };
 }
 
 export interface LocalSettings {
@@ -231,6 +241,7 @@ export class Peer extends EventEmitter {
             if (socket.connecting) {
               // Not connected yet: end() would wait for the SYN-ACK and then open a session we
               // have already given up on, beside the retry.
+              this.lastError = `no answer from ${this.settings.address} port ${this.settings.port} within the connect retry time (${this.settings.fsm.connectRetry} s)`;
               socket.destroy();
             } else {
               // Let a NOTIFICATION written just before reach the peer.
@@ -314,8 +325,17 @@ export class Peer extends EventEmitter {
       this.conn = undefined;
       pending.socket.destroy();
     }
-    const { address, port, localAddress } = this.settings;
-    const socket = tcpConnect({ host: address, port, localAddress, noDelay: true });
+    let socket: Socket;
+    try {
+      socket = this.openSocket();
+    } catch (err) {
+      // A socket option the kernel refused, or an address it cannot bind: say so, and let the
+      // closed socket take the usual way back to the retry.
+      this.lastError = `cannot open a connection: ${(err as Error).message}`;
+      this.log.warn({ peer: this.settings.address, err: (err as Error).message }, 'cannot open a connection');
+      socket = new Socket();
+      setImmediate(() => socket.destroy());
+    }
     const conn = this.wire(socket, false);
     this.conn = conn;
     socket.once('connect', () => {
@@ -326,6 +346,16 @@ export class Peer extends EventEmitter {
     });
   }
 
+  /** Our connection attempt: through the socket-options hook when there is one (options before the SYN). */
+  private openSocket(): Socket {
+    const { address, port, localAddress, sockets } = this.settings;
+    if (!sockets) return tcpConnect({ host: address, port, localAddress, noDelay: true });
+    const fd = sockets.hook.connecting(address, sockets.options);
+    const socket = new Socket({ fd });
+    socket.connect({ host: address, port, localAddress, noDelay: true });
+    return socket;
+  }
+
   /** Hooks a socket's bytes to the framer and the message handler. */
   private wire(socket: Socket, inbound: boolean): Conn {
     socket.setNoDelay(true);
@@ -333,6 +363,7 @@ export class Peer extends EventEmitter {
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     socket.on('error', (err) => {
       this.log.debug({ peer: this.settings.address, err: err.message }, 'socket error');
+      if (conn === this.conn) this.lastError = err.message;
     });
     socket.on('close', () => {
       if (this.candidate === conn) {
