@@ -29,6 +29,8 @@ interface PeerFlags extends EtcdFlags {
   maxRestartTime?: number;
   filter?: string[];
   maxPrefix?: number;
+  ttlSecurity?: number;
+  ebgpMultihop?: number;
 }
 
 /** "tsroute bgp peer" or "tsroute bgppeer", for help examples. */
@@ -98,7 +100,13 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
         parseIntFlag('--max-restart-time'),
       )
       .option('--filter <name>', 'BGPFilter to apply (repeatable, in order)', collect)
-      .option('--max-prefix <n>', 'reset the session beyond this many prefixes', parseIntFlag('--max-prefix')),
+      .option('--max-prefix <n>', 'reset the session beyond this many prefixes', parseIntFlag('--max-prefix'))
+      .option(
+        '--ttl-security <hops>',
+        'GTSM (RFC 5082): the peer is at most this many hops away',
+        parseIntFlag('--ttl-security'),
+      )
+      .option('--ebgp-multihop <hops>', 'TTL of our packets (eBGP default 1)', parseIntFlag('--ebgp-multihop')),
   )
     .addHelpText(
       'after',
@@ -122,6 +130,8 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
           maxRestartTime: o.maxRestartTime,
           filters: o.filter,
           maxPrefix: o.maxPrefix,
+          ttlSecurity: o.ttlSecurity,
+          ebgpMultihop: o.ebgpMultihop,
         });
         await withDatastore(o, async (ds) => {
           for (const f of o.filter ?? []) {

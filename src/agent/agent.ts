@@ -24,6 +24,7 @@ import { EventHub } from './events.js';
 import { filterPolicies } from './filters.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
+import { readPeerPassword } from './peer-password.js';
 import { planPeers } from './peer-plan.js';
 import type { Dataplane, IpamView } from './ports.js';
 import { cidrContains, cidrOf } from './prefixes.js';
@@ -235,7 +236,7 @@ export class Agent {
         s.peers.map((p) => ({
           name: p.metadata.name,
           ...p.spec,
-          password: undefined,
+          ...readPeerPassword(p.spec.password),
         })),
         {
           asNumber: cfg.asNumber,

@@ -11,10 +11,12 @@ import {
   type SpeakerOptions,
 } from '../../bgp/index.js';
 import type { Peer, Route } from '../api/types.js';
+import { openTcpSocket, setAcceptedOptions, setListenerMd5 } from '../dataplane/index.js';
 import type { Announcement, AnnouncePool } from './announcements.js';
 import type { Logger } from './logger.js';
 import type { PlannedPeer, PlannedPeerType } from './peer-plan.js';
 import { cidrContains, cidrOf } from './prefixes.js';
+import { sessionHint } from './session-hint.js';
 
 export interface BgpControllerOptions {
   asn: number;
@@ -55,6 +57,8 @@ export function poolImportPolicy(pools: AnnouncePool[]): Policy {
 export class BgpController {
   readonly speaker: BgpSpeaker;
   private readonly active = new Map<string, ActivePeer>();
+  /** Planned sessions that cannot run (unreadable password, options the speaker refused), and why. */
+  private readonly held = new Map<string, { planned: PlannedPeer; problem: string }>();
   private announced = new Map<string, Announcement>();
   private pools: AnnouncePool[] = [];
   private readonly filters = new Map<string, { import?: Policy; export?: Policy }>();
@@ -68,6 +72,8 @@ export class BgpController {
       multipath: 16,
       gracefulRestart: { restartTime: options.gracefulRestartTime, restarting: options.restarting },
       logger: options.logger.child({ component: 'bgp' }),
+      // TCP-MD5, TTL and GTSM through the dataplane's addon (bgp/ itself has no native code).
+      socketOptions: { connecting: openTcpSocket, listening: setListenerMd5, accepted: setAcceptedOptions },
     };
     this.speaker = new BgpSpeaker(speakerOptions);
   }
@@ -129,6 +135,9 @@ export class BgpController {
       // Both change what the OPEN offers: the speaker resets this peer's session (and only it).
       addPaths: p.addPaths,
       extendedMessages: p.extendedMessages,
+      password: p.password,
+      multihop: p.ebgpMultihop,
+      ttlSecurity: p.ttlSecurity,
       description: `${p.type} (${p.source})`,
     };
     return JSON.parse(JSON.stringify(options)) as PeerOptions;
@@ -144,11 +153,29 @@ export class BgpController {
       this.speaker.removePeer(address);
       this.active.delete(address);
     }
+    for (const address of this.held.keys()) if (!wanted.has(address)) this.held.delete(address);
     const withV6 = new Set(plan.filter((p) => p.address.includes(':') && p.peerNode).map((p) => p.peerNode));
     for (const p of plan) {
       const options = this.peerOptions(p, p.peerNode !== undefined && withV6.has(p.peerNode));
-      const fingerprint = JSON.stringify(options);
-      const current = this.active.get(p.address);
+      const problem = p.passwordProblem ?? this.applyPeer(p, options);
+      if (problem === undefined) {
+        this.held.delete(p.address);
+        continue;
+      }
+      // One peer that cannot run never stops the others; it shows in `node status` with the reason.
+      if (!this.held.has(p.address) || this.held.get(p.address)?.problem !== problem)
+        log.error({ peer: p.address, source: p.source, problem }, 'BGP peer not started');
+      if (this.active.delete(p.address)) this.speaker.removePeer(p.address);
+      this.held.set(p.address, { planned: p, problem });
+    }
+  }
+
+  /** Adds or updates one session; what the speaker refused, if anything. */
+  private applyPeer(p: PlannedPeer, options: PeerOptions): string | undefined {
+    const log = this.options.logger;
+    const fingerprint = JSON.stringify(options);
+    const current = this.active.get(p.address);
+    try {
       if (!current) {
         log.info({ peer: p.address, as: p.asNumber, type: p.type, source: p.source }, 'adding BGP peer');
         this.speaker.addPeer(options);
@@ -163,8 +190,11 @@ export class BgpController {
         // A policy change needs the peer's routes again, not a new session (RFC 2918 route refresh).
         if (onlyPolicy) this.speaker.refresh(p.address);
       }
-      this.active.set(p.address, { planned: p, options, fingerprint });
+    } catch (err) {
+      return (err as Error).message;
     }
+    this.active.set(p.address, { planned: p, options, fingerprint });
+    return undefined;
   }
 
   /** Announces what is new or changed and withdraws what is no longer wanted. */
@@ -187,7 +217,12 @@ export class BgpController {
   }
 
   peers(): Peer[] {
-    return this.speaker.peers().map((s) => toApiPeer(s, this.active.get(s.address)?.planned.type));
+    const running = this.speaker.peers().map((s) => {
+      const active = this.active.get(s.address);
+      return toApiPeer(s, active?.planned.type, active ? sessionHint(s, active.options) : undefined);
+    });
+    const held = [...this.held.values()].map(({ planned, problem }) => heldPeer(planned, problem));
+    return [...running, ...held];
   }
 
   routes(view: 'LOC_RIB' | 'ADJ_RIB_IN' | 'ADJ_RIB_OUT', prefix: string, peer: string, longer: boolean): Route[] {
@@ -214,14 +249,34 @@ function within(prefix: string, outer: string): boolean {
   return inner !== undefined && o !== undefined && cidrContains(o, inner);
 }
 
-function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined): Peer {
+/** A planned session that is not running: Idle, with the reason as its info. */
+function heldPeer(p: PlannedPeer, problem: string): Peer {
+  return {
+    address: p.address,
+    asNumber: p.asNumber,
+    type: p.type,
+    state: 'Idle',
+    sinceUnixMs: 0,
+    info: `not started: ${problem}`,
+    routesReceived: 0,
+    routesAccepted: 0,
+    routesAdvertised: 0,
+    capabilities: [],
+    messagesReceived: 0,
+    messagesSent: 0,
+    routerId: '',
+    holdTime: 0,
+  };
+}
+
+function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined, hint: string | undefined): Peer {
   return {
     address: s.address,
     asNumber: s.asn,
     type: type ?? (s.type === 'ebgp' ? 'global' : 'mesh'),
     state: s.state,
     sinceUnixMs: s.establishedAt ? s.establishedAt.getTime() : 0,
-    info: s.lastError ?? s.description ?? '',
+    info: hint ?? s.lastError ?? s.description ?? '',
     routesReceived: s.counters.prefixesReceived,
     routesAccepted: s.counters.prefixesAccepted,
     routesAdvertised: s.counters.prefixesAdvertised,

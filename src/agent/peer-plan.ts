@@ -25,12 +25,18 @@ export interface PlanPeerResource {
   nodeSelector?: string;
   /** The peers are the tsroute nodes matching this selector (instead of peerIP). */
   peerSelector?: string;
+  /** "UseNodeIP" (also when unset), "None" or an address. */
   sourceAddress?: string;
   nextHopMode?: 'auto' | 'self' | 'keep';
   maxPrefix?: number;
   maxRestartTime?: number;
   filters?: string[];
+  /** The TCP-MD5 password itself, already read from its file or variable. */
   password?: string;
+  /** Why the password could not be read (the session is then held back, never run unsigned). */
+  passwordProblem?: string;
+  ttlSecurity?: number;
+  ebgpMultihop?: number;
   port?: number;
   keepOriginalNextHop?: boolean;
   addPaths?: 'receive' | 'send' | 'both';
@@ -65,6 +71,9 @@ export interface PlannedPeer {
   gracefulRestartTime?: number;
   filters: string[];
   password?: string;
+  passwordProblem?: string;
+  ttlSecurity?: number;
+  ebgpMultihop?: number;
   port?: number;
   /** RFC 7911 / RFC 8654, from the BGPPeer (mesh sessions: off). */
   addPaths?: 'receive' | 'send' | 'both';
@@ -75,6 +84,17 @@ export type SelectorMatcher = (selector: string, labels: Record<string, string>)
 
 function nodeAddress(node: PlanNode, family: 4 | 6): string | undefined {
   return family === 4 ? node.ipv4Address : node.ipv6Address;
+}
+
+/**
+ * The address a BGPPeer's session is bound to: UseNodeIP (the default) = this node's BGP address of
+ * the peer's family (none known: the kernel chooses), None = the kernel chooses, else the address given.
+ */
+export function sourceAddressFor(sourceAddress: string | undefined, self: PlanNode, peer: string): string | undefined {
+  if (sourceAddress === 'None') return undefined;
+  if (sourceAddress === undefined || sourceAddress === 'UseNodeIP')
+    return nodeAddress(self, peer.includes(':') ? 6 : 4);
+  return sourceAddress;
 }
 
 /**
@@ -130,21 +150,25 @@ export function planPeers(
     }
     const base = {
       source: r.name,
-      localAddress: r.sourceAddress,
       nextHopMode: effectiveNextHopMode(r),
       maxPrefix: r.maxPrefix,
       gracefulRestartTime: r.maxRestartTime ?? config.gracefulRestartTime,
       filters: r.filters ?? [],
       password: r.password,
+      passwordProblem: r.passwordProblem,
+      ttlSecurity: r.ttlSecurity,
+      ebgpMultihop: r.ebgpMultihop,
       port: r.port,
       addPaths: r.addPaths,
       extendedMessages: r.extendedMessages,
     };
+    const bound = (p: PlannedPeer | undefined) =>
+      p && { ...p, localAddress: sourceAddressFor(r.sourceAddress, self, p.address) };
     if (r.peerSelector !== undefined) {
       for (const other of others) {
         if (!matches(r.peerSelector, other.labels)) continue;
-        add(nodePeer(other, 4, base, scope, true));
-        add(nodePeer(other, 6, base, scope, true));
+        add(bound(nodePeer(other, 4, base, scope, true)));
+        add(bound(nodePeer(other, 6, base, scope, true)));
       }
       continue;
     }
@@ -162,6 +186,7 @@ export function planPeers(
       (other ? !other.routeReflectorClusterId && !config.nodeToNodeMeshEnabled : true);
     add({
       ...base,
+      localAddress: sourceAddressFor(r.sourceAddress, self, r.peerIP),
       address: r.peerIP,
       asNumber,
       type: client ? 'client' : scope,

@@ -55,6 +55,12 @@ export function birdConfig(spec: RouterSpec, logFile: string, origins: Originati
     if (spec.listenPort) lines.push(`  source address ${peer.localAddress ?? spec.routerId};`);
     if (peer.passive) lines.push('  passive on;');
     if (peer.multihop) lines.push(`  multihop ${peer.multihop};`);
+    if (peer.password) lines.push(`  password "${peer.password}";`);
+    if (peer.ttlSecurity)
+      lines.push(
+        '  ttl security on;',
+        ...(peer.multihop || peer.ttlSecurity < 2 ? [] : [`  multihop ${peer.ttlSecurity};`]),
+      );
     if (peer.routeReflectorClient)
       lines.push('  rr client;', ...(spec.clusterId ? [`  rr cluster id ${spec.clusterId};`] : []));
     if (peer.gracefulRestart)

@@ -60,6 +60,8 @@ export function frrBgpdConfig(spec: RouterSpec, logFile: string): string {
     if (peer.localAddress) lines.push(` neighbor ${peer.address} update-source ${peer.localAddress}`);
     if (peer.passive) lines.push(` neighbor ${peer.address} passive`);
     if (peer.multihop) lines.push(` neighbor ${peer.address} ebgp-multihop ${peer.multihop}`);
+    if (peer.password) lines.push(` neighbor ${peer.address} password ${peer.password}`);
+    if (peer.ttlSecurity) lines.push(` neighbor ${peer.address} ttl-security hops ${peer.ttlSecurity}`);
     if (peer.gracefulRestart) lines.push(` neighbor ${peer.address} graceful-restart`);
   }
   if (spec.peers.some((p) => p.gracefulRestart)) {

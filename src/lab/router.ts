@@ -36,6 +36,10 @@ export interface PeerSpec {
   extendedMessages?: boolean;
   /** RFC 7911 ADD-PATH on every family of the session. */
   addPaths?: 'receive' | 'send' | 'both';
+  /** TCP-MD5 (RFC 2385) password for this session. */
+  password?: string;
+  /** GTSM (RFC 5082): the peer is at most this many hops away (BIRD: on, with multihop as the count). */
+  ttlSecurity?: number;
 }
 
 export interface RouterSpec {

@@ -36,6 +36,10 @@ export interface BGPPeerSpec {
   addPaths?: 'receive' | 'send' | 'both';
   /** RFC 8654: UPDATEs up to 65535 bytes when the peer offers it too. Default false. */
   extendedMessages?: boolean;
+  /** RFC 5082 GTSM: the peer is at most this many hops away; we send TTL 255 and drop below 256 − N. */
+  ttlSecurity?: number;
+  /** TTL of our packets: how many hops away the peer may be (eBGP default 1). */
+  ebgpMultihop?: number;
 }
 export type BGPPeer = Resource<'BGPPeer', BGPPeerSpec>;
 
@@ -62,6 +66,8 @@ export const bgpPeerSchema: Schema = {
   maxPrefix: { type: 'int', min: 1 },
   addPaths: { type: 'string', enum: ['receive', 'send', 'both'] },
   extendedMessages: { type: 'bool' },
+  ttlSecurity: { type: 'int', min: 1, max: 254 },
+  ebgpMultihop: { type: 'int', min: 1, max: 255 },
 };
 
 export function bgpPeerDefaults(p: BGPPeer): void {
@@ -92,4 +98,13 @@ export function validateBGPPeer(p: BGPPeer): void {
   if (s.password && !s.password.fromFile === !s.password.fromEnv) {
     throw new ValidationError(`${who}: spec.password needs exactly one of fromFile and fromEnv`);
   }
+  if (s.ttlSecurity !== undefined && s.ebgpMultihop !== undefined)
+    throw new ValidationError(
+      `${who}: spec.ttlSecurity and spec.ebgpMultihop exclude each other (GTSM always sends TTL 255)`,
+    );
+  const source = s.sourceAddress === undefined ? undefined : canonicalAddress(s.sourceAddress);
+  if (source && s.peerIP && source.includes(':') !== s.peerIP.includes(':'))
+    throw new ValidationError(
+      `${who}: spec.sourceAddress ${s.sourceAddress} is not of spec.peerIP's address family (${s.peerIP})`,
+    );
 }
