@@ -9,16 +9,24 @@ export function sessionHint(s: PeerStatus, o: PeerOptions): string | undefined {
   const hints: string[] = [];
   const silent = /no answer|ETIMEDOUT/.test(e);
   const unreachable = /EHOSTUNREACH|ENETUNREACH/.test(e);
+  // The peer's own connection got through but then nothing more came: our packets die on the way
+  // (TTL too small) or the kernel drops the peer's (GTSM floor).
+  const stalled = /hold timer expired/.test(e);
   if (silent) {
     if (o.password !== undefined)
       hints.push('TCP-MD5 is configured: check the password on both sides (a wrong key is dropped without a reply)');
     else hints.push('if the peer requires TCP-MD5, set spec.password');
-    if (o.ttlSecurity !== undefined)
-      hints.push(
-        `GTSM (ttlSecurity ${o.ttlSecurity}): the peer must be at most ${o.ttlSecurity} hop(s) away and send TTL 255`,
-      );
   }
-  if ((silent || unreachable) && s.type === 'ebgp' && o.ttlSecurity === undefined && o.multihop === undefined)
+  if ((silent || stalled) && o.ttlSecurity !== undefined)
+    hints.push(
+      `GTSM (ttlSecurity ${o.ttlSecurity}): the peer must be at most ${o.ttlSecurity} hop(s) away and send TTL 255`,
+    );
+  if (
+    (silent || unreachable || stalled) &&
+    s.type === 'ebgp' &&
+    o.ttlSecurity === undefined &&
+    o.multihop === undefined
+  )
     hints.push('eBGP sends TTL 1: set spec.ebgpMultihop if the peer is not directly connected');
   if (unreachable) hints.push('no route to the peer');
   if (/ECONNREFUSED/.test(e)) hints.push("nothing listens on the peer's BGP port");

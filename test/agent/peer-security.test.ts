@@ -91,6 +91,10 @@ test('hints: what a silent or refused connection most likely means', (t) => {
   t.regex(sessionHint(silent, { ...o, password: 'x' })!, /TCP-MD5 is configured: check the password on both sides/);
   t.regex(sessionHint(silent, o)!, /set spec.password.*eBGP sends TTL 1: set spec.ebgpMultihop/);
   t.regex(sessionHint(silent, { ...o, ttlSecurity: 1 })!, /GTSM \(ttlSecurity 1\)/);
+  const stalled = status({ lastError: 'hold timer expired (sent NOTIFICATION 4/0)' });
+  t.regex(sessionHint(stalled, o)!, /hold timer expired .*; eBGP sends TTL 1: set spec.ebgpMultihop/);
+  t.regex(sessionHint(stalled, { ...o, ttlSecurity: 2 })!, /GTSM \(ttlSecurity 2\)/);
+  t.is(sessionHint(stalled, { ...o, multihop: 2 }), undefined);
   t.regex(sessionHint(status({ lastError: 'connect ECONNREFUSED 10.0.0.1:179' }), o)!, /nothing listens/);
   t.regex(
     sessionHint(status({ lastError: 'bind EADDRNOTAVAIL 10.0.0.9' }), { ...o, localAddress: '10.0.0.9' })!,
