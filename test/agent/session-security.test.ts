@@ -38,10 +38,16 @@ interface OneHost {
 }
 
 /** etcd, the manifests, and one agent (h1, AS 65001) in `ns` with `bgpAddress`. */
-async function startHost(lab: Lab, ns: Netns, bgpAddress: string, manifests: string): Promise<OneHost> {
+async function startHost(
+  lab: Lab,
+  ns: Netns,
+  bgpAddress: string,
+  manifests: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<OneHost> {
   const etcd = await startEtcd(lab);
   await apply(lab, etcd, poolYaml('pool4', '10.65.0.0/16', 26) + bgpConfigYaml(64512, false) + manifests);
-  const agent = await startAgent(lab, ns, { name: 'h1', etcd, bgpAddress, as: 65001 });
+  const agent = await startAgent(lab, ns, { name: 'h1', etcd, bgpAddress, as: 65001, env });
   return { lab, agent, etcdApply: (yaml) => apply(lab, etcd, yaml) };
 }
 
@@ -152,7 +158,9 @@ for (const kind of ['frr', 'bird'] as const) {
     writeFileSync(right, `${secret}\n`);
     writeFileSync(wrong, 'not-the-secret\n');
     const torPeer = { peerIP: '10.0.1.1', asNumber: 65000 };
-    const host = await startHost(lab, h1, '10.0.1.2', peerDoc('tor', { ...torPeer, password: { fromFile: right } }));
+    const host = await startHost(lab, h1, '10.0.1.2', peerDoc('tor', { ...torPeer, password: { fromFile: right } }), {
+      TSR_BGP_MD5: secret,
+    });
 
     await established(t, host.agent, router, '10.0.1.1', '10.0.1.2');
     const route = await waitFor('10.200.0.0/24 from the ToR in h1 kernel', async () => {
@@ -179,8 +187,15 @@ for (const kind of ['frr', 'bird'] as const) {
     const out = await host.agent.cli(['node', 'status']);
     t.regex(out.stdout, /10\.0\.1\.1\s+65000\s+node\s+Idle.*not started: cannot read password file/);
 
-    // Back to the right one: the session returns.
-    await host.etcdApply(peerDoc('tor', { ...torPeer, password: { fromFile: right } }));
+    await host.etcdApply(peerDoc('tor', { ...torPeer, password: { fromEnv: 'TSR_NOT_SET' } }));
+    await waitFor('an unset password variable to show in node status', async () =>
+      /not started: password variable TSR_NOT_SET is not set/.test(
+        (await agentPeer(host.agent, '10.0.1.1'))?.info ?? '',
+      ),
+    );
+
+    // The right password again, from the agent's environment this time: the session returns.
+    await host.etcdApply(peerDoc('tor', { ...torPeer, password: { fromEnv: 'TSR_BGP_MD5' } }));
     await established(t, host.agent, router, '10.0.1.1', '10.0.1.2');
   });
 }
