@@ -151,7 +151,14 @@ export class RouteEngine {
     if (!s.enabled[family]) return;
     const port = s.port;
     const policy = port.importPolicy;
-    const ctx = { peerType: port.source.kind, rrClient: port.source.rrClient, localAs: this.local.asn, prefix: '' };
+    const ctx = {
+      peerType: port.source.kind,
+      sourceKind: port.source.kind,
+      direction: 'import' as const,
+      rrClient: port.source.rrClient,
+      localAs: this.local.asn,
+      prefix: '',
+    };
     const rib = this.rib;
     const table = rib.families[family].table;
     const k = this.scratch;
@@ -362,6 +369,8 @@ export class RouteEngine {
     const r = policy.run(exportAttributes({ source, attrs }, target, this.local, fam), {
       prefix: cacheable ? '' : rib.families[family].table.text(slot),
       peerType: target.kind,
+      sourceKind: source.kind,
+      direction: 'export',
       rrClient: target.rrClient,
       localAs: this.local.asn,
       selfAddress: fam === 'ipv4' ? target.selfIpv4 : target.selfIpv6,

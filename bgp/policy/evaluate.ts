@@ -76,6 +76,10 @@ function compileMatch(rule: PolicyRule): CompiledRule['test'] {
     const kinds = new Set<SourceKind>([m.peerType].flat());
     tests.push((_a, ctx) => kinds.has(ctx.peerType));
   }
+  if (m.learnedFrom !== undefined) {
+    const kinds = new Set<SourceKind>([m.learnedFrom].flat());
+    tests.push((_a, ctx) => kinds.has(ctx.sourceKind ?? ctx.peerType));
+  }
   if (m.rrClient !== undefined) {
     const want = m.rrClient;
     tests.push((_a, ctx) => ctx.rrClient === want);
@@ -95,13 +99,14 @@ function compileActions(set: PolicyActions | undefined): CompiledRule['apply'] {
     if (addLarge.length || removeLarge.size)
       out.largeCommunities = [...(a.largeCommunities ?? []).filter((c) => !removeLarge.has(c)), ...addLarge];
     if (set.prepend) {
-      const asn = set.prepend.asn ?? ctx.localAs;
-      const times = new Array<number>(set.prepend.count ?? 1).fill(asn);
+      const added = set.prepend.asns ?? new Array<number>(set.prepend.count ?? 1).fill(set.prepend.asn ?? ctx.localAs);
       const first = a.asPath[0];
-      out.asPath =
-        first?.type === AS_SEQUENCE
-          ? [{ type: AS_SEQUENCE, asns: [...times, ...first.asns] }, ...a.asPath.slice(1)]
-          : [{ type: AS_SEQUENCE, asns: times }, ...a.asPath];
+      if (first?.type === AS_SEQUENCE) {
+        // On eBGP export our own AS already leads the path and must stay first.
+        const keep = ctx.direction === 'export' && ctx.peerType === 'ebgp' && first.asns[0] === ctx.localAs ? 1 : 0;
+        const asns = [...first.asns.slice(0, keep), ...added, ...first.asns.slice(keep)];
+        out.asPath = [{ type: AS_SEQUENCE, asns }, ...a.asPath.slice(1)];
+      } else out.asPath = [{ type: AS_SEQUENCE, asns: added }, ...a.asPath];
     }
     if (set.localPref !== undefined) out.localPref = set.localPref;
     if (set.med !== undefined) out.med = set.med;

@@ -40,6 +40,11 @@ export interface PolicyMatch {
   peerType?: SourceKind | SourceKind[];
   /** The route came from (import) or goes to (export) a route-reflector client. */
   rrClient?: boolean;
+  /**
+   * Where the route itself came from, in either direction: "local" = originated here, "ebgp"/"ibgp"
+   * = learned from such a peer. On export this tells our own routes from re-advertised ones.
+   */
+  learnedFrom?: SourceKind | SourceKind[];
 }
 
 export interface PolicyActions {
@@ -47,8 +52,12 @@ export interface PolicyActions {
   removeCommunities?: string[];
   addLargeCommunities?: string[];
   removeLargeCommunities?: string[];
-  /** Prepend this AS (default ours) `count` times (default 1). */
-  prepend?: { asn?: number; count?: number };
+  /**
+   * Prepend this AS (default ours) `count` times (default 1), or the ASes of `asns` in order. On
+   * export to an eBGP peer they go behind our own AS, which must stay first (RFC 4271 §5.1.2; the
+   * neighbour checks that the first AS is ours).
+   */
+  prepend?: { asn?: number; count?: number; asns?: number[] };
   localPref?: number;
   med?: number;
   /** An address, or "self" for our address on the session. */
@@ -75,6 +84,10 @@ export interface PolicyContext {
   /** Kind of the other side: where the route came from (import) or goes to (export). */
   peerType: SourceKind;
   rrClient: boolean;
+  /** Where the route came from (default: `peerType`, which is the same thing on import). */
+  sourceKind?: SourceKind;
+  /** Export runs after our AS was prepended for an eBGP peer (default import). */
+  direction?: 'import' | 'export';
   /** Our AS, for prepend. */
   localAs: number;
   /** Our address on the session, for next hop "self". */
