@@ -1,7 +1,8 @@
-// BGPFilter resources (Calico's shape: ordered rules of cidr + matchOperator + action per direction
-// and family) as the speaker's policies. The speaker matches prefix ranges but has no "not", so
-// NotIn and NotEqual become the exact complement as a list of ranges — no approximation.
-import type { Policy, PolicyRule, PrefixMatch } from '../../bgp/index.js';
+// BGPFilter resources (Calico's shape: ordered rules per direction and family, each a set of
+// conditions, operations and an action) as the speaker's policies. The speaker matches prefix
+// ranges but has no "not", so NotIn and NotEqual become the exact complement as a list of ranges —
+// no approximation.
+import type { Policy, PolicyActions, PolicyMatch, PolicyRule, PrefixMatch } from '../../bgp/index.js';
 import { type BGPFilter, type BGPFilterRule, type Cidr, familyBits, formatCidr, parseCidr } from '../model/index.js';
 
 function range(c: Cidr, ge: number, le: number): PrefixMatch {
@@ -32,29 +33,59 @@ function notEqual(c: Cidr): PrefixMatch[] {
   return out;
 }
 
-function toRule(r: BGPFilterRule, family: 4 | 6, name: string): PolicyRule {
-  const action = r.action === 'Accept' ? 'accept' : 'reject';
-  const fam = family === 4 ? 'ipv4' : 'ipv6';
-  if (!r.cidr) return { name, match: { family: fam }, action };
+function prefixRanges(r: BGPFilterRule, name: string): PrefixMatch[] | undefined {
+  if (!r.cidr) return undefined;
   const parsed = parseCidr(r.cidr);
   if (!parsed.ok) throw new Error(`${name}: ${parsed.reason}`);
   const c = parsed.cidr;
-  const bits = familyBits(family);
-  const prefixes =
-    r.matchOperator === 'Equal'
-      ? [range(c, c.prefixLength, c.prefixLength)]
-      : r.matchOperator === 'In'
-        ? [range(c, c.prefixLength, bits)]
-        : r.matchOperator === 'NotIn'
-          ? notIn(c)
-          : notEqual(c);
-  return { name, match: { family: fam, prefixes }, action };
+  const bits = familyBits(c.family);
+  if (r.matchOperator === 'Equal') return [range(c, c.prefixLength, c.prefixLength)];
+  if (r.matchOperator === 'In') return [range(c, c.prefixLength, bits)];
+  if (r.matchOperator === 'NotIn') return notIn(c);
+  return notEqual(c);
+}
+
+function operations(r: BGPFilterRule): PolicyActions | undefined {
+  if (!r.operations?.length) return undefined;
+  const set: PolicyActions = {};
+  for (const op of r.operations) {
+    const c = op.addCommunity?.value;
+    if (c !== undefined) {
+      if (c.split(':').length === 3) set.addLargeCommunities = [...(set.addLargeCommunities ?? []), c];
+      else set.addCommunities = [...(set.addCommunities ?? []), c];
+    }
+    // Several prepends add up, the first one listed ending up outermost (nearest our own AS).
+    if (op.prependASPath) set.prepend = { asns: [...(set.prepend?.asns ?? []), ...op.prependASPath.prefix] };
+    if (op.setPriority) set.localPref = op.setPriority.value;
+  }
+  return set;
+}
+
+/** One BGPFilter rule as speaker rules (two when it matches standard or large communities, either). */
+function toRules(r: BGPFilterRule, family: 4 | 6, name: string): PolicyRule[] {
+  const match: PolicyMatch = { family: family === 4 ? 'ipv4' : 'ipv6' };
+  const prefixes = prefixRanges(r, name);
+  if (prefixes) match.prefixes = prefixes;
+  if (r.prefixLength) match.prefixLength = { ...r.prefixLength };
+  // Learned from any BGP peer, as opposed to originated by this node.
+  if (r.source === 'RemotePeers') match.learnedFrom = ['ebgp', 'ibgp'];
+  if (r.asPath) match.asPath = { contains: r.asPath.contains, origin: r.asPath.originAS };
+  const set = operations(r);
+  const action = r.action === 'Accept' ? 'accept' : 'reject';
+  const rule = (m: PolicyMatch): PolicyRule => ({ name, match: m, action, ...(set ? { set } : {}) });
+  if (!r.communities) return [rule(match)];
+  const standard = r.communities.values.filter((v) => v.split(':').length === 2);
+  const large = r.communities.values.filter((v) => v.split(':').length === 3);
+  const out: PolicyRule[] = [];
+  if (standard.length) out.push(rule({ ...match, communities: standard }));
+  if (large.length) out.push(rule({ ...match, largeCommunities: large }));
+  return out;
 }
 
 /** The import and export policy of one BGPFilter; families without rules accept everything. */
 export function filterPolicies(f: BGPFilter): { import: Policy; export: Policy } {
   const rules = (list: 'importV4' | 'importV6' | 'exportV4' | 'exportV6', family: 4 | 6) =>
-    (f.spec[list] ?? []).map((r, i) => toRule(r, family, `${f.metadata.name}.${list}[${i}]`));
+    (f.spec[list] ?? []).flatMap((r, i) => toRules(r, family, `${f.metadata.name}.${list}[${i}]`));
   return {
     import: { rules: [...rules('importV4', 4), ...rules('importV6', 6)], default: 'accept' },
     export: { rules: [...rules('exportV4', 4), ...rules('exportV6', 6)], default: 'accept' },

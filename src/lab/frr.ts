@@ -31,6 +31,7 @@ function originationLines(o: Origination): { network: string; routeMap: string[]
   if (o.communities?.length) sets.push(` set community ${o.communities.join(' ')}`);
   if (o.largeCommunities?.length) sets.push(` set large-community ${o.largeCommunities.join(' ')}`);
   if (o.med !== undefined) sets.push(` set metric ${o.med}`);
+  if (o.asPathPrepend?.length) sets.push(` set as-path prepend ${o.asPathPrepend.join(' ')}`);
   if (!sets.length) return { network: `  network ${o.prefix}`, routeMap: [] };
   const name = routeMapName(o);
   return {

@@ -12,6 +12,8 @@ export interface Origination {
   /** "65001:1:2" */
   largeCommunities?: string[];
   med?: number;
+  /** ASes the route starts with, as if it came from them (FRR only: `set as-path prepend`). */
+  asPathPrepend?: number[];
 }
 
 export interface PeerSpec {

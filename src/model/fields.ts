@@ -8,6 +8,7 @@ export type Field =
   | { type: 'bool'; required?: boolean }
   | { type: 'stringMap'; required?: boolean }
   | { type: 'stringList'; required?: boolean; check?: (v: string) => string | undefined }
+  | { type: 'intList'; required?: boolean; min?: number; max?: number; maxItems?: number }
   | { type: 'object'; required?: boolean; fields: Schema }
   | { type: 'list'; required?: boolean; item: Schema };
 
@@ -64,6 +65,18 @@ export function checkSchema(who: string, value: unknown, schema: Schema, path: s
         for (const s of v as string[]) {
           const problem = field.check?.(s);
           if (problem) fail(`${at}: ${problem}`);
+        }
+        break;
+      }
+      case 'intList': {
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isInteger(x)))
+          fail(`${at} must be a list of whole numbers`);
+        const list = v as number[];
+        if (field.maxItems !== undefined && list.length > field.maxItems)
+          fail(`${at} may hold at most ${field.maxItems} numbers (got ${list.length})`);
+        for (const n of list) {
+          if (field.min !== undefined && n < field.min) fail(`${at}: ${n} is below ${field.min}`);
+          if (field.max !== undefined && n > field.max) fail(`${at}: ${n} is above ${field.max}`);
         }
         break;
       }
