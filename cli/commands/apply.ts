@@ -70,7 +70,11 @@ export function registerApply(program: Command): void {
     .addHelpText('after', '\nExample:\n  tsroute delete -f pools.yaml')
     .action(
       action(async (o: { filename: string; force?: boolean } & EtcdFlags) => {
-        const resources = parseAll(o.filename);
+        // Filters go last: a filter still named by a peer cannot be deleted, and the file may
+        // delete that peer too.
+        const resources = parseAll(o.filename).sort(
+          (a, b) => Number(a.kind === 'BGPFilter') - Number(b.kind === 'BGPFilter'),
+        );
         await withDatastore(o, async (ds) => {
           for (const r of resources) {
             const res = await ds.delete(r.kind, r.metadata.name, { force: o.force });

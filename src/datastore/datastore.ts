@@ -5,6 +5,7 @@ import {
   type AnyResource,
   type BGPConfiguration,
   type BGPConfigurationSpec,
+  type BGPPeer,
   cidrsOverlap,
   DEFAULT_BGP_CONFIGURATION,
   type IPPool,
@@ -191,7 +192,8 @@ export class Datastore {
 
   /**
    * Deletes a resource. A pool with addresses in use is refused unless `force`, which also removes its
-   * blocks and affinities (in the same transaction) and says so in `warnings`.
+   * blocks and affinities (in the same transaction) and says so in `warnings`. A BGPFilter that a
+   * BGPPeer names is refused, force or not: the peer would silently lose its filtering.
    */
   async delete(
     kind: Kind,
@@ -205,6 +207,18 @@ export class Datastore {
     const compares: Compare[] = [{ key, modRevision: expected }];
     const ops: Op[] = [{ delete: key }];
     const warnings: string[] = [];
+    if (kind === 'BGPFilter') {
+      const peers = await this.kv.list<BGPPeer>(resourcePrefix('BGPPeer'));
+      const users = peers.filter((p) => p.value.spec.filters?.includes(name)).map((p) => p.value.metadata.name);
+      if (users.length) {
+        const list = users.map((u) => `"${u}"`).join(', ');
+        throw new RefusedError(
+          `bgpfilter "${name}" is used by bgppeer ${list}; remove it from their spec.filters first`,
+        );
+      }
+      // A peer changed meanwhile (say, to name this filter) fails the transaction; the caller retries.
+      for (const p of peers) compares.push({ key: p.key, modRevision: p.modRevision });
+    }
     if (kind === 'IPPool') {
       const pool = current.value as IPPool;
       const cidr = mustParseCidr(pool.spec.cidr);
