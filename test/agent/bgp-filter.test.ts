@@ -1,8 +1,9 @@
 // BGPFilter end to end: two hosts running `tsroute node run` (iBGP mesh, AS 64512, IPv4 and IPv6)
-// on one segment with an FRR (AS 65000) and a BIRD (AS 65010), both over IPv4 and IPv6 sessions.
-// Host h1's peers carry filters, h2's carry none, so h2 is the control for every check: what h1
-// drops, h2 has. Every rule exists once per family (importV4/importV6, exportV4/exportV6). Import is
-// seen in h1's kernel and `tsroute rib`; export in FRR's RIB (the paths whose next hop is h1).
+// on one segment with an FRR (AS 65000) and a BIRD (AS 65010), both over IPv4 and IPv6 sessions,
+// and a second BIRD in our own AS (iBGP, h1 only) that sees LOCAL_PREF. Host h1's peers carry
+// filters, h2's carry none, so h2 is the control for every check: what h1 drops, h2 has. Every rule
+// exists once per family (importV4/importV6, exportV4/exportV6). Import is seen in h1's kernel and
+// `tsroute rib`; export in the routers' RIBs (the paths whose next hop is h1).
 import test from 'ava';
 import type { Route } from '../../src/api/types.js';
 import { startAgent } from '../../src/lab/agent.js';
@@ -35,7 +36,13 @@ interface Family {
   xAddComm: string;
   xPrepend: string;
   xPass: string;
+  /** rejected by `In` its range */
+  xIn: string;
+  xInRange: string;
+  /** rejected by `NotEqual` xPass (both carry community 64512:8) */
+  xNe: string;
   bird: string;
+  ibgp: string;
   frr: string;
   h1: string;
   h2: string;
@@ -61,8 +68,12 @@ const V4: Family = {
   xAddComm: '10.99.2.0/24',
   xPrepend: '10.99.3.0/24',
   xPass: '10.99.6.0/24',
+  xIn: '10.98.7.0/24',
+  xInRange: '10.98.0.0/16',
+  xNe: '10.97.1.0/24',
   frr: '10.0.0.10',
   bird: '10.0.0.20',
+  ibgp: '10.0.0.30',
   h1: '10.0.0.1',
   h2: '10.0.0.2',
 };
@@ -86,23 +97,30 @@ const V6: Family = {
   xAddComm: 'fd00:99:2::/64',
   xPrepend: 'fd00:99:3::/64',
   xPass: 'fd00:99:6::/64',
+  xIn: 'fd00:98:7::/64',
+  xInRange: 'fd00:98::/32',
+  xNe: 'fd00:97:1::/64',
   frr: 'fd00::10',
   bird: 'fd00::20',
+  ibgp: 'fd00::30',
   h1: 'fd00::1',
   h2: 'fd00::2',
 };
 
 const importRules = (f: Family) => [
-  { cidr: f.eq, matchOperator: 'Equal', action: 'Reject' },
+  // every imported route is learned from a peer, so `source` holds and the rule rejects
+  { cidr: f.eq, matchOperator: 'Equal', source: 'RemotePeers', action: 'Reject' },
   { communities: { values: ['65000:13'] }, action: 'Reject' },
   { asPath: { originAS: 65300 }, action: 'Reject' },
   { asPath: { contains: 65301 }, action: 'Reject' },
-  { prefixLength: { min: f.minLen }, action: 'Reject' },
+  { prefixLength: { min: f.minLen, max: f.maxLen }, action: 'Reject' },
   { cidr: f.scope, matchOperator: 'NotIn', action: 'Reject' },
 ];
 const exportRules = (f: Family) => [
   { source: 'RemotePeers', action: 'Reject' },
   { cidr: f.xEq, matchOperator: 'Equal', action: 'Reject' },
+  { cidr: f.xInRange, matchOperator: 'In', action: 'Reject' },
+  { cidr: f.xPass, matchOperator: 'NotEqual', communities: { values: ['64512:8'] }, action: 'Reject' },
   { cidr: f.scope, matchOperator: 'NotIn', action: 'Reject' },
   { prefixLength: { min: f.minLen, max: f.maxLen }, action: 'Reject' },
   { communities: { values: ['64512:7', '64512:7:7'] }, action: 'Reject' },
@@ -119,10 +137,21 @@ const exportRules = (f: Family) => [
     action: 'Accept',
   },
 ];
-const priorityRule = (f: Family) => ({
+const birdImport = (f: Family) => ({
   cidr: f.both,
   matchOperator: 'Equal',
-  operations: [{ setPriority: { value: 200 } }],
+  operations: [
+    { setPriority: { value: 200 } },
+    { addCommunity: { value: '64512:99' } },
+    { prependASPath: { prefix: [65555] } },
+  ],
+  action: 'Accept',
+});
+/** LOCAL_PREF only travels to iBGP peers: a second BIRD in our AS sees it. */
+const ibgpExport = (f: Family) => ({
+  cidr: f.xPass,
+  matchOperator: 'Equal',
+  operations: [{ setPriority: { value: 300 } }],
   action: 'Accept',
 });
 
@@ -135,7 +164,9 @@ const FILTERS =
     importV6: importRules(V6),
     exportV4: exportRules(V4),
     exportV6: exportRules(V6),
-  }) + doc('BGPFilter', 'h1-bird', { importV4: [priorityRule(V4)], importV6: [priorityRule(V6)] });
+  }) +
+  doc('BGPFilter', 'h1-bird', { importV4: [birdImport(V4)], importV6: [birdImport(V6)] }) +
+  doc('BGPFilter', 'h1-ibgp', { exportV4: [ibgpExport(V4)], exportV6: [ibgpExport(V6)] });
 
 const frrRoutes = (f: Family): Origination[] => [
   { prefix: f.eq },
@@ -171,13 +202,14 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
     await sw.ip('link', 'set', `port${last}`, 'master', bridge);
     return ns;
   };
-  const [h1ns, h2ns, frrNs, birdNs] = await Promise.all([
+  const [h1ns, h2ns, frrNs, birdNs, ibgpNs] = await Promise.all([
     attach('h1', 1),
     attach('h2', 2),
     attach('frr', 10),
     attach('bird', 20),
+    attach('ibgp', 30),
   ]);
-  const hostPeers = (router: 'frr' | 'bird') =>
+  const hostPeers = (router: 'frr' | 'bird' | 'ibgp') =>
     [V4, V6].flatMap((f) => [
       { address: f.h1, as: 64512, localAddress: f[router] },
       { address: f.h2, as: 64512, localAddress: f[router] },
@@ -194,12 +226,18 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
     peers: hostPeers('bird'),
     originate: [V4.both, V6.both],
   });
+  const ibgp = await Bird.start(lab, ibgpNs, {
+    routerId: '10.0.0.30',
+    as: 64512,
+    peers: [V4, V6].map((f) => ({ address: f.h1, as: 64512, localAddress: f.ibgp })),
+  });
 
   let peers = '';
   for (const f of [V4, V6]) {
     const s = f.v === 6 ? '6' : '';
     peers += doc('BGPPeer', `frr${s}-h1`, { node: 'h1', peerIP: f.frr, asNumber: 65000, filters: ['h1-frr'] });
     peers += doc('BGPPeer', `bird${s}-h1`, { node: 'h1', peerIP: f.bird, asNumber: 65010, filters: ['h1-bird'] });
+    peers += doc('BGPPeer', `ibgp${s}-h1`, { node: 'h1', peerIP: f.ibgp, asNumber: 64512, filters: ['h1-ibgp'] });
     peers += doc('BGPPeer', `frr${s}-h2`, { node: 'h2', peerIP: f.frr, asNumber: 65000 });
     peers += doc('BGPPeer', `bird${s}-h2`, { node: 'h2', peerIP: f.bird, asNumber: 65010 });
   }
@@ -226,11 +264,12 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
   // Paths h1 originates through the API: the rejected ones first, so that seeing the last accepted
   // one at FRR means h1 has decided on all of them.
   for (const f of [V4, V6]) {
-    for (const prefix of [f.xEq, f.xOutside, f.xLong]) await h1.agent.client.addPath({ prefix });
+    for (const prefix of [f.xEq, f.xOutside, f.xLong, f.xIn]) await h1.agent.client.addPath({ prefix });
+    await h1.agent.client.addPath({ prefix: f.xNe, communities: ['64512:8'] });
     await h1.agent.client.addPath({ prefix: f.xComm, communities: [f.v === 4 ? '64512:7' : '64512:7:7'] });
   }
-  for (const f of [V4, V6])
-    for (const prefix of [f.xAddComm, f.xPrepend, f.xPass]) await h1.agent.client.addPath({ prefix });
+  for (const f of [V4, V6]) for (const prefix of [f.xAddComm, f.xPrepend]) await h1.agent.client.addPath({ prefix });
+  for (const f of [V4, V6]) await h1.agent.client.addPath({ prefix: f.xPass, communities: ['64512:8'] });
 
   for (const f of [V4, V6]) {
     const fam = `IPv${f.v}`;
@@ -281,8 +320,8 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
     );
     t.like(
       h1Rib.find((r) => r.best),
-      { localPref: 200 },
-      `${fam} setPriority`,
+      { localPref: 200, asPath: [65555, 65010], communities: ['64512:99'] },
+      `${fam} import: setPriority, prependASPath (in front on import), addCommunity`,
     );
     t.like(
       h1Rib.find((r) => r.source === f.frr),
@@ -295,7 +334,11 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
     if (f.v === 4) {
       t.deepEqual(await kernelVia(h1, f.both), [f.bird], 'the kernel follows the preferred path');
       const table = await h1.agent.cli(['rib', '--prefix', f.both]);
-      t.regex(table.stdout, /\*\s+10\.210\.0\.0\/24\s+10\.0\.0\.20\s+65010\s+200\b/, '`tsroute rib` shows LPREF 200');
+      t.regex(
+        table.stdout,
+        /\*\s+10\.210\.0\.0\/24\s+10\.0\.0\.20\s+65555 65010\s+200\s/,
+        '`tsroute rib` shows LPREF 200',
+      );
     }
 
     // ---- export: what FRR holds from h1 versus from h2.
@@ -322,7 +365,7 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
       [...fromH1.keys()].sort(),
       [block1, f.xAddComm, f.xPrepend, f.xPass].sort(),
       `${fam}: h1 exports its own block and the accepted paths; not what it learned (source: RemotePeers), ` +
-        'the Equal, NotIn, prefixLength and communities rejects',
+        'the Equal, In, NotEqual, NotIn, prefixLength and communities rejects',
     );
     t.false(fromH1.has(block2), `${fam}: source: RemotePeers keeps h2's block, learned by iBGP, from FRR`);
     // (h1's best path to `both` is BIRD's, so only the rule keeps it from FRR)
@@ -334,8 +377,21 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
     );
     t.deepEqual(fromH1.get(f.xPrepend)?.asPath, [64512, 64999, 64998], `${fam}: prependASPath behind our own AS`);
     t.deepEqual(fromH1.get(f.xPass)?.asPath, [64512]);
+
+    // ---- export setPriority: the iBGP BIRD sees LOCAL_PREF 300 on that one path, 100 on the others.
+    const atIbgp = await waitFor(
+      `the iBGP BIRD to have h1's ${fam} paths`,
+      async () => {
+        const m = new Map((await ibgp.routes(family)).map((r) => [r.prefix, r] as const));
+        return m.has(f.xPass) && m.has(block1) ? m : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    t.is(atIbgp.get(f.xPass)?.localPref, 300, `${fam}: export setPriority`);
+    t.is(atIbgp.get(block1)?.localPref, 100);
   }
   // h1's filters changed nothing for the sessions themselves
+  t.is((await ibgp.sessions()).filter((s) => s.state === 'Established').length, 2);
   t.is((await bird.sessions()).filter((s) => s.state === 'Established').length, 4);
   t.is((await frr.sessions()).filter((s) => s.state === 'Established').length, 4);
 });

@@ -27,13 +27,7 @@ const MISSING_ALLOWED: Record<string, string> = {
   'BGPPeer.nextHopMode': 'isolation',
   'BGPPeer.keepOriginalNextHop': 'fields',
   'BGPPeer.maxRestartTime': 'isolation',
-  'BGPPeer.filters': 'filter',
   'BGPPeer.maxPrefix': 'peerops',
-  ...Object.fromEntries(
-    ['exportV4', 'importV4', 'exportV6', 'importV6'].flatMap((list) =>
-      ['', '[].cidr', '[].matchOperator', '[].source', '[].action'].map((f) => [`BGPFilter.${list}${f}`, 'filter']),
-    ),
-  ),
   'Node.bgp.routeReflectorClusterId': 'fields',
   'WorkloadEndpoint.workload': 'isolation',
 };
