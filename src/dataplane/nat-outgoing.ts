@@ -1,5 +1,5 @@
 // nat-outgoing: masquerade from the pools that ask for it to destinations outside every pool, in
-// one nftables table of our own (`ip tsroute_nat`) that is replaced whole on each change. One
+// nftables tables of our own (`ip tsroute_nat`, `ip6 tsroute_nat`) replaced whole on each change. One
 // `nft -f -` per change is fine: pools change rarely.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,22 +17,31 @@ function systemBinary(name: string): string {
   return name;
 }
 
-/** The nft script that makes our table say exactly this (and nothing when no pool wants NAT). */
+/**
+ * The nft script that makes our tables say exactly this (and nothing when no pool wants NAT): one
+ * `ip` table for IPv4 pools and one `ip6` table for IPv6 pools (nftables NAT is per family).
+ */
 export function natScript(natPools: readonly string[], allPools: readonly string[]): string {
-  const v4 = (xs: readonly string[]) => xs.filter((x) => !x.includes(':'));
-  const nat = v4(natPools);
-  const all = v4(allPools);
-  // "table" first so that "delete table" cannot fail on a host that never had it
-  const script = [`table ip ${NAT_TABLE}`, `delete table ip ${NAT_TABLE}`];
-  if (nat.length)
-    script.push(
-      `table ip ${NAT_TABLE} {`,
-      '  chain postrouting {',
-      '    type nat hook postrouting priority srcnat; policy accept;',
-      `    ip saddr { ${nat.join(', ')} } ip daddr != { ${all.join(', ')} } masquerade`,
-      '  }',
-      '}',
-    );
+  const script: string[] = [];
+  for (const [family, v6] of [
+    ['ip', false],
+    ['ip6', true],
+  ] as const) {
+    const ofFamily = (xs: readonly string[]) => xs.filter((x) => x.includes(':') === v6);
+    const nat = ofFamily(natPools);
+    const all = ofFamily(allPools);
+    // "table" first so that "delete table" cannot fail on a host that never had it
+    script.push(`table ${family} ${NAT_TABLE}`, `delete table ${family} ${NAT_TABLE}`);
+    if (nat.length)
+      script.push(
+        `table ${family} ${NAT_TABLE} {`,
+        '  chain postrouting {',
+        '    type nat hook postrouting priority srcnat; policy accept;',
+        `    ${family} saddr { ${nat.join(', ')} } ${family} daddr != { ${all.join(', ')} } masquerade`,
+        '  }',
+        '}',
+      );
+  }
   return `${script.join('\n')}\n`;
 }
 

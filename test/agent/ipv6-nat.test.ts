@@ -1,7 +1,9 @@
 // Dual stack and nat-outgoing: containers get an IPv4 and an IPv6 address and reach each other over
 // both across hosts (IPv6 blocks over IPv6 sessions); a pool with natOutgoing reaches a network
-// outside all pools, which has no route back to the pool, through the host's address.
+// outside all pools, which has no route back to the pool, through the host's address, for IPv4
+// (`ip tsroute_nat`) and IPv6 (`ip6 tsroute_nat`) pools alike.
 import test from 'ava';
+import { startCapture } from '../../src/lab/capture.js';
 import { run, waitFor } from '../../src/lab/index.js';
 import { addContainer, allSessionsUp, meshCluster, poolYaml } from '../helpers/cluster.js';
 import { labFor } from '../helpers/lab.js';
@@ -59,4 +61,71 @@ test('nat-outgoing: a pool with natOutgoing reaches an outside network through t
   t.regex(rule, /10\.66\.0\.0\/15/);
   t.true(await natted.ping('192.0.2.2', { count: 2, timeoutS: 1 }), 'the natted pool reaches outside');
   t.false(await plain.ping('192.0.2.2', { count: 1, timeoutS: 1 }), 'the plain pool has no way back');
+});
+
+test('IPv6 nat-outgoing: a v6 pool with natOutgoing gets an ip6 masquerade rule and reaches outside', async (t) => {
+  const lab = await labFor(t);
+  const { hosts } = await meshCluster(lab, {
+    count: 1,
+    ipv6: true,
+    extraManifests: poolYaml('natted6', 'fd00:67::/64', 122, '  natOutgoing: true\n'),
+  });
+  const h1 = hosts[0]!;
+  // "outside": an IPv6 network no pool covers, reachable only from h1, with no route back to any pool
+  const outside = await lab.namespace('outside6');
+  await lab.link(h1.ns, 'fd99::1/64', outside, 'fd99::2/64', { aIf: 'out6', bIf: 'eth0' });
+  const plain = await lab.namespace('plain6');
+  const natted = await lab.namespace('natted6');
+  const v6 = async (id: string, netns: string, pool: string) => {
+    const e = await h1.agent.client.addEndpoint({ containerId: id, netns, ipv4Count: 0, ipv6Count: 1, pools: [pool] });
+    return e.addresses.find((a) => a.includes(':'))!;
+  };
+  t.regex(await v6('plain6', plain.path, 'pool6'), /^fd00:65:/);
+  t.regex(await v6('natted6', natted.path, 'natted6'), /^fd00:67:/);
+  const rule = await waitFor('the ip6 masquerade rule', async () => {
+    const r = await run([
+      'ip',
+      'netns',
+      'exec',
+      h1.ns.name,
+      '/usr/sbin/nft',
+      'list',
+      'table',
+      'ip6',
+      'tsroute_nat',
+    ]).catch(() => undefined);
+    return /ip6 saddr fd00:67::\/64 ip6 daddr != \{ [^}]+ \} masquerade/.exec(r?.stdout ?? '')?.[0];
+  });
+  t.log(rule);
+  t.regex(rule, /fd00:65::\/64/, 'traffic to other pools is not masqueraded');
+  // what reaches outside: tcpdump there, pinging until its capture holds an echo request
+  const capture = await startCapture(lab, outside, 'eth0', 'icmp6');
+  const seen = await waitFor(
+    'an echo request from the natted container, captured outside',
+    async () => {
+      await natted.ping('fd99::2', { count: 1, timeoutS: 1 });
+      const out = (await run(['tcpdump', '-n', '-r', capture.file])).stdout;
+      return /echo request/.test(out) ? out : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
+  await capture.stop();
+  t.log(seen.split('\n').find((l) => l.includes('echo request')));
+  t.true(await natted.ping('fd99::2', { count: 2, timeoutS: 1 }), 'the natted v6 pool reaches outside');
+  t.regex(seen, /IP6 fd99::1 > fd99::2: ICMP6, echo request/, 'outside sees the host address as source');
+  t.notRegex(seen, /fd00:67:/, 'the pool address never leaves the host');
+  t.false(await plain.ping('fd99::2', { count: 2, timeoutS: 1 }), 'the plain v6 pool has no way back');
+  // the IPv4 table holds no rule for an IPv6 pool
+  const v4 = await run([
+    'ip',
+    'netns',
+    'exec',
+    h1.ns.name,
+    '/usr/sbin/nft',
+    'list',
+    'table',
+    'ip',
+    'tsroute_nat',
+  ]).catch(() => undefined);
+  t.notRegex(v4?.stdout ?? '', /masquerade/);
 });
