@@ -28,10 +28,22 @@ export interface TxnResult {
 
 export type WatchEvent<T> = { type: 'put'; entry: Versioned<T> } | { type: 'delete'; key: string; modRevision: number };
 
+/**
+ * A value that is not JSON (written into etcd by hand) comes back as its text, so the one key is
+ * refused by whoever checks it instead of failing every read of its prefix.
+ */
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 function decode<T>(kv: IKeyValue): Versioned<T> {
   return {
     key: kv.key.toString(),
-    value: JSON.parse(kv.value.toString()) as T,
+    value: parseValue(kv.value.toString()) as T,
     modRevision: Number(kv.mod_revision),
     createRevision: Number(kv.create_revision),
   };
