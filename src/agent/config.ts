@@ -4,6 +4,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import { DEFAULT_API_SOCKET } from '../api/types.js';
+import { asNumberProblem, labelKeyProblem, labelValueProblem } from '../model/index.js';
 
 export interface AgentConfig {
   nodeName: string;
@@ -93,6 +94,8 @@ export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = p
 
   const asText = pick(flags.as, env, 'TSROUTE_AS');
   const asNumber = asText === undefined ? undefined : integer(asText, '--as', 1, 4294967295);
+  const asProblem = asNumber === undefined ? undefined : asNumberProblem(asNumber);
+  if (asProblem) throw new ConfigError(`--as: ${asProblem}`);
 
   const logLevel = (pick(flags.logLevel, env, 'TSROUTE_LOG_LEVEL') ?? 'info') as AgentConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
@@ -104,6 +107,8 @@ export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = p
     const [k, v] = l.split('=');
     if (!k || v === undefined || l.split('=').length !== 2)
       throw new ConfigError(`label "${l}" must look like key=value`);
+    const problem = labelKeyProblem(k.trim()) ?? labelValueProblem(k.trim(), v.trim());
+    if (problem) throw new ConfigError(problem);
     labels[k.trim()] = v.trim();
   }
 

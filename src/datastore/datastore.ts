@@ -15,6 +15,7 @@ import {
   type KindMap,
   mustParseCidr,
   parseResource,
+  peerConflict,
   poolOverlap,
 } from '../model/index.js';
 import type { EtcdOptions } from './connect.js';
@@ -40,7 +41,10 @@ function stored<R extends AnyResource>(r: R): R {
 }
 
 function withVersion<R extends AnyResource>(value: R, modRevision: number): R {
-  value.metadata.resourceVersion = String(modRevision);
+  // A malformed value stored by hand has no metadata to carry the version; it is returned as it is
+  // for validation to refuse.
+  const meta = (value as { metadata?: unknown } | null)?.metadata;
+  if (typeof meta === 'object' && meta !== null) value.metadata.resourceVersion = String(modRevision);
   return value;
 }
 
@@ -83,6 +87,7 @@ export class Datastore {
   async create<R extends AnyResource>(input: R): Promise<R> {
     const r = parseResource(input) as R;
     r.metadata.creationTimestamp = new Date().toISOString();
+    if (r.kind === 'BGPPeer') await this.peerGuard([r]);
     const key = resourceKey(r.kind, r.metadata.name);
     // Pool writes serialize on the guard key; losing that race to an unrelated pool is retried.
     for (let attempt = 0; ; attempt++) {
@@ -113,6 +118,7 @@ export class Datastore {
       );
     }
     this.checkImmutable(current.value, r);
+    if (r.kind === 'BGPPeer') await this.peerGuard([r]);
     r.metadata.creationTimestamp = current.value.metadata.creationTimestamp;
     for (let attempt = 0; ; attempt++) {
       const compares: Compare[] = [{ key, modRevision: expected }];
@@ -155,6 +161,8 @@ export class Datastore {
       if (seen.has(key)) throw new RefusedError(`${label(r)} appears twice`);
       seen.add(key);
     }
+    const peers = resources.filter((r): r is BGPPeer => r.kind === 'BGPPeer');
+    if (peers.length) await this.peerGuard(peers);
     for (let attempt = 0; ; attempt++) {
       const guard = await this.kv.get(POOLS_GUARD);
       const current = await Promise.all(
@@ -250,11 +258,20 @@ export class Datastore {
     return { deleted: withVersion(current.value, current.modRevision), warnings };
   }
 
-  /** The BGP configuration a node runs with: defaults, then "default", then "node.<name>". */
+  /**
+   * The BGP configuration a node runs with: defaults, then "default", then "node.<name>", and the
+   * AS of the node's own Node resource above all (as the agent does; its --as flag is not in etcd).
+   */
   async effectiveBgpConfiguration(node?: string): Promise<BGPConfigurationSpec & typeof DEFAULT_BGP_CONFIGURATION> {
     const global = await this.get('BGPConfiguration', 'default');
     const own: BGPConfiguration | undefined = node ? await this.get('BGPConfiguration', `node.${node}`) : undefined;
-    return { ...DEFAULT_BGP_CONFIGURATION, ...(global?.spec ?? {}), ...(own?.spec ?? {}) };
+    const nodeAs = node ? (await this.get('Node', node))?.spec.bgp?.asNumber : undefined;
+    return {
+      ...DEFAULT_BGP_CONFIGURATION,
+      ...(global?.spec ?? {}),
+      ...(own?.spec ?? {}),
+      ...(nodeAs !== undefined ? { asNumber: nodeAs } : {}),
+    };
   }
 
   /** The resources of a kind and the revision they were read at (pass `revision + 1` to watch). */
@@ -297,6 +314,21 @@ export class Datastore {
           `${label(after)}: spec.${field} cannot change once set (it is ${JSON.stringify(was)}); create a new ${after.kind.toLowerCase()} instead`,
         );
       }
+    }
+  }
+
+  /**
+   * Refuses peers that would duplicate another peer's address on the same nodes, among `peers`
+   * and the stored ones they do not replace. (Two racing writers can still both pass; the agent
+   * then keeps the first by name, deterministically on every node.)
+   */
+  private async peerGuard(peers: BGPPeer[]): Promise<void> {
+    const names = new Set(peers.map((p) => p.metadata.name));
+    const [stored, nodes] = await Promise.all([this.list('BGPPeer'), this.list('Node')]);
+    const all = [...stored.filter((p) => !names.has(p.metadata.name)), ...peers];
+    for (const p of peers) {
+      const conflict = peerConflict(p, all, nodes);
+      if (conflict) throw new RefusedError(conflict);
     }
   }
 

@@ -1,4 +1,5 @@
 // BGPConfiguration: "default" for the cluster, "node.<name>" to override it for one node.
+import { asNumberField, communityProblem } from './bgp-values.js';
 import { parseCidr } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
@@ -44,12 +45,8 @@ export const DEFAULT_BGP_CONFIGURATION: Required<
   gracefulRestartTime: 120,
 };
 
-const COMMUNITY = /^\d+:\d+(:\d+)?$/;
-const communityProblem = (v: string): string | undefined =>
-  COMMUNITY.test(v) ? undefined : `"${v}" is not a community (AS:value or AS:value1:value2)`;
-
 export const bgpConfigurationSchema: Schema = {
-  asNumber: { type: 'int', min: 1, max: 4294967295 },
+  asNumber: asNumberField,
   nodeToNodeMeshEnabled: { type: 'bool' },
   listenPort: { type: 'int', min: 1, max: 65535 },
   keepaliveTime: { type: 'int', min: 1, max: 21845 },
@@ -91,11 +88,14 @@ export function validateBGPConfiguration(c: BGPConfiguration): void {
     const r = parseCidr(adv.cidr);
     if (!r.ok) throw new ValidationError(`${who}: spec.prefixAdvertisements[${i}].cidr ${r.reason}`);
     for (const com of adv.communities) {
-      if (!names.has(com) && communityProblem(com)) {
-        throw new ValidationError(
-          `${who}: spec.prefixAdvertisements[${i}]: "${com}" is neither a named community nor AS:value`,
-        );
-      }
+      if (names.has(com)) continue;
+      const problem = communityProblem(com);
+      if (!problem) continue;
+      // digits and colons are a community with a bad number; anything else a name that is not defined
+      if (/^[\d:]+$/.test(com)) throw new ValidationError(`${who}: spec.prefixAdvertisements[${i}]: ${problem}`);
+      throw new ValidationError(
+        `${who}: spec.prefixAdvertisements[${i}]: "${com}" is neither a named community nor AS:value`,
+      );
     }
   }
 }

@@ -1,5 +1,6 @@
 // BGPPeer: a session to a router outside the mesh (ToR, route reflector) or to tsroute nodes chosen
 // by label. Scope: every node (no node / nodeSelector), one node, or the nodes a selector picks.
+import { asNumberField } from './bgp-values.js';
 import { canonicalAddress } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
@@ -48,7 +49,7 @@ const addressProblem = (v: string): string | undefined =>
 
 export const bgpPeerSchema: Schema = {
   peerIP: { type: 'string', check: addressProblem },
-  asNumber: { type: 'int', min: 1, max: 4294967295 },
+  asNumber: asNumberField,
   port: { type: 'int', min: 1, max: 65535 },
   node: { type: 'string' },
   nodeSelector: { type: 'string', check: selectorProblem },

@@ -4,7 +4,7 @@ import { ValidationError } from './resource.js';
 
 export type Field =
   | { type: 'string'; required?: boolean; enum?: readonly string[]; check?: (v: string) => string | undefined }
-  | { type: 'int'; required?: boolean; min?: number; max?: number }
+  | { type: 'int'; required?: boolean; min?: number; max?: number; check?: (v: number) => string | undefined }
   | { type: 'bool'; required?: boolean }
   | { type: 'stringMap'; required?: boolean }
   | { type: 'stringList'; required?: boolean; check?: (v: string) => string | undefined }
@@ -51,6 +51,8 @@ export function checkSchema(who: string, value: unknown, schema: Schema, path: s
         const n = v as number;
         if (field.min !== undefined && n < field.min) fail(`${at} must be at least ${field.min} (got ${n})`);
         if (field.max !== undefined && n > field.max) fail(`${at} must be at most ${field.max} (got ${n})`);
+        const problem = field.check?.(n);
+        if (problem) fail(`${at}: ${problem}`);
         break;
       }
       case 'bool':

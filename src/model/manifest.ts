@@ -1,6 +1,7 @@
 // From untrusted input (a YAML/JSON document, CLI flags) to a checked, defaulted resource.
 import { checkSchema } from './fields.js';
 import { type AnyResource, KINDS, type Kind } from './kinds.js';
+import { labelsProblem } from './labels.js';
 import { API_VERSION, nameProblem, ValidationError } from './resource.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -44,6 +45,8 @@ export function parseResource(doc: unknown, where = 'resource'): AnyResource {
     },
     'metadata',
   );
+  const labelProblem = meta.labels ? labelsProblem(meta.labels as Record<string, string>) : undefined;
+  if (labelProblem) throw new ValidationError(`${label}: metadata.labels: ${labelProblem}`);
   const spec = structuredClone(doc.spec ?? {});
   checkSchema(label, spec, info.schema, 'spec');
   const resource = {

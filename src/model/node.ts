@@ -1,5 +1,6 @@
 // Node: a host running the agent. The agent registers and updates its own; labels live in
 // metadata.labels (pool nodeSelectors and peer selectors match them).
+import { asNumberField } from './bgp-values.js';
 import { canonicalAddress, parseAddress, parseCidr } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
@@ -36,7 +37,7 @@ export const nodeSchema: Schema = {
     fields: {
       ipv4Address: { type: 'string', check: hostAddressProblem(4) },
       ipv6Address: { type: 'string', check: hostAddressProblem(6) },
-      asNumber: { type: 'int', min: 1, max: 4294967295 },
+      asNumber: asNumberField,
       routeReflectorClusterId: {
         type: 'string',
         check: (v) => (parseAddress(v)?.family === 4 ? undefined : `"${v}" must be a dotted quad (RFC 4456)`),

@@ -1,0 +1,38 @@
+// Values BGP gives a meaning to, checked the same way wherever a resource carries them: AS numbers
+// and communities. A value the wire cannot carry, or one reserved for something else, is refused
+// when it is written, not discovered by the agent later.
+import type { Field } from './fields.js';
+
+/**
+ * AS_TRANS (RFC 6793 §9): the 2-octet placeholder a 4-octet speaker sends in place of a large AS.
+ * As a real AS number it would be indistinguishable from "this speaker's AS does not fit".
+ */
+export const AS_TRANS = 23456;
+
+export function asNumberProblem(n: number): string | undefined {
+  if (n === AS_TRANS) return `${AS_TRANS} is AS_TRANS (RFC 6793), reserved: it cannot be an AS number`;
+  return undefined;
+}
+
+/** A 4-octet AS number (RFC 6793), 1 to 4294967295, never AS_TRANS. */
+export const asNumberField: Field = { type: 'int', min: 1, max: 4294967295, check: asNumberProblem };
+
+const MAX16 = 0xffff;
+const MAX32 = 0xffffffff;
+
+/**
+ * Why `v` is not a community, or undefined: "AS:value" is a standard community (RFC 1997), 16 bits
+ * each; "AS:value1:value2" a large community (RFC 8092 §3), 32 bits each.
+ */
+export function communityProblem(v: string): string | undefined {
+  const parts = v.split(':');
+  const form = `"${v}" is not a community (AS:value or AS:value1:value2)`;
+  if ((parts.length !== 2 && parts.length !== 3) || parts.some((p) => !/^\d{1,10}$/.test(p))) return form;
+  const max = parts.length === 2 ? MAX16 : MAX32;
+  if (parts.some((p) => Number(p) > max)) {
+    return parts.length === 2
+      ? `"${v}": a standard community (RFC 1997) is two 16-bit numbers, each at most ${MAX16}`
+      : `"${v}": a large community (RFC 8092) is three 32-bit numbers, each at most ${MAX32}`;
+  }
+  return undefined;
+}
