@@ -5,6 +5,7 @@ import {
   HOST_MAC,
   type KernelRoute,
   prepareNetns,
+  prepareTcpSockets,
   RouteTable,
   RTPROT_BGP,
   RTPROT_TSROUTE_BLOCK,
@@ -90,8 +91,9 @@ class NetlinkRoutes implements RouteProgrammer {
 }
 
 export async function openDataplane(opts: { log: Logger; resyncIntervalMs: number }): Promise<Dataplane> {
-  // Fails here, at start, with a clear message if the netns addon is not built.
+  // Fails here, at start, with a clear message if an addon (netns, BGP socket options) is not built.
   prepareNetns();
+  prepareTcpSockets();
   return {
     wiring: new NetlinkWiring(new VethWiring()),
     routes: new NetlinkRoutes(new RouteTable({ resyncIntervalMs: opts.resyncIntervalMs, log: opts.log })),

@@ -210,3 +210,32 @@ test('cli: ippool, bgppeer and bgpconfig commands build, list, change and delete
   };
   await Promise.all([pools(), peers(), config(), help()]);
 });
+
+test('cli: bgppeer create --ttl-security / --ebgp-multihop store the fields; both at once is refused', async (t) => {
+  const { etcd, ds } = await etcdDatastore(t);
+  const run = (args: string[]) => runCli(args, { endpoint: etcd.endpoint });
+  const base = ['bgppeer', 'create'];
+  const [gtsm, hop, both] = await Promise.all([
+    run([...base, 'tor', '--peer-ip', '10.0.0.1', '--as-number', '65000', '--ttl-security', '1']),
+    run([...base, 'far', '--peer-ip', '10.0.9.1', '--as-number', '65000', '--ebgp-multihop', '3']),
+    run([
+      ...base,
+      'bad',
+      '--peer-ip',
+      '10.0.9.2',
+      '--as-number',
+      '65000',
+      '--ebgp-multihop',
+      '3',
+      '--ttl-security',
+      '1',
+    ]),
+  ]);
+  t.is(gtsm.code, 0, gtsm.stderr);
+  t.is(hop.code, 0, hop.stderr);
+  t.like((await ds.mustGet('BGPPeer', 'tor')).spec, { ttlSecurity: 1 });
+  t.like((await ds.mustGet('BGPPeer', 'far')).spec, { ebgpMultihop: 3 });
+  t.not(both.code, 0);
+  t.regex(both.stderr, /spec.ttlSecurity and spec.ebgpMultihop exclude each other/);
+  t.is(await ds.get('BGPPeer', 'bad'), undefined);
+});

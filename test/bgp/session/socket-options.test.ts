@@ -1,10 +1,12 @@
 // The speaker's side of session security: which socket options a peer's settings ask for, which
 // settings it refuses (at addPeer, never later inside a timer), and TCP-MD5 through the real addon
 // between two speakers on 127.0.0.0/8 (the kernel drops what is not signed with the right key).
+
+import { closeSync } from 'node:fs';
 import test from 'ava';
 import { BgpSpeaker, type PeerOptions, type SocketOptionsHook } from '../../../bgp/index.js';
 import { sessionOptionsProblem, sessionSocketOptions } from '../../../bgp/session/socket-options.js';
-import { openTcpSocket, setAcceptedOptions, setListenerMd5 } from '../../../src/dataplane/index.js';
+import { openTcpSocket, setAcceptedOptions, setListenerMd5, socketHops } from '../../../src/dataplane/index.js';
 import { freePort, sleep, waitFor } from '../../../src/lab/index.js';
 
 const base: PeerOptions = { address: '10.0.0.1', asn: 65000 };
@@ -85,4 +87,16 @@ test('TCP-MD5 between two speakers: equal keys come up, different or one-sided k
     t.not(down.sb.peers()[0]?.state, 'Established', `${a} / ${b}`);
     t.regex(down.sa.peers()[0]?.lastError ?? '', /no answer from 127\.0\.0\.2/);
   }
+});
+
+test('the addon puts the TTL and the GTSM floor on IPv4 and IPv6 sockets (IP_MINTTL, IPV6_MINHOPCOUNT)', (t) => {
+  for (const peer of ['10.0.0.1', 'fd00::1']) {
+    const gtsm = openTcpSocket(peer, { ttl: 255, minTtl: 254, md5Password: 'k' });
+    t.deepEqual(socketHops(gtsm, peer), [255, 254], peer);
+    closeSync(gtsm);
+    const single = openTcpSocket(peer, { ttl: 1 });
+    t.deepEqual(socketHops(single, peer), [1, 0], peer);
+    closeSync(single);
+  }
+  t.throws(() => openTcpSocket('10.0.0.1', { md5Password: 'x'.repeat(81) }), { message: /at most 80 bytes/ });
 });
