@@ -31,7 +31,9 @@ async function setDisabled(name: string, o: EtcdFlags, disabled: boolean): Promi
     pool.spec.disabled = disabled;
     await ds.update(pool);
   });
-  print(`ippool "${name}" ${disabled ? 'disabled: no new addresses are handed out from it' : 'enabled'}`);
+  print(
+    `ippool "${name}" ${disabled ? 'disabled: no new addresses are handed out from it; addresses in use keep their routes and NAT' : 'enabled'}`,
+  );
 }
 
 export function registerIppool(program: Command): void {

@@ -246,7 +246,8 @@ export class Agent {
         (sel, labels) => selectorMatches(sel, labels),
       );
       bgp.applyPeers(plan);
-      const nat = s.pools.filter((p) => p.spec.natOutgoing && !p.spec.disabled).map((p) => p.spec.cidr);
+      // a disabled pool keeps its NAT: its running containers still talk to the outside
+      const nat = s.pools.filter((p) => p.spec.natOutgoing).map((p) => p.spec.cidr);
       void this.parts.dataplane.routes
         .setNatOutgoing(
           nat,

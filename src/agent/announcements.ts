@@ -36,9 +36,13 @@ export interface AnnouncementInput {
   advertisements: Advertisement[];
 }
 
+/**
+ * Pools whose blocks we announce. A disabled pool hands out no new addresses, but the containers
+ * that already hold one keep their routes: only disableBGPExport keeps a pool's blocks to ourselves.
+ */
 function exportable(pools: AnnouncePool[]): Cidr[] {
   return pools
-    .filter((p) => !p.disabled && !p.disableBGPExport)
+    .filter((p) => !p.disableBGPExport)
     .map((p) => cidrOf(p.cidr))
     .filter((c): c is Cidr => c !== undefined);
 }

@@ -33,7 +33,7 @@ export interface AutoAssignRequest {
   node: string;
   num4?: number;
   num6?: number;
-  /** Only these pools (by name), even if disabled; default every enabled pool matching the node. */
+  /** Only these pools (by name, never a disabled one); default every enabled pool matching the node. */
   pools?: string[];
   attrs?: Record<string, string>;
 }
@@ -199,6 +199,11 @@ export class Ipam {
     const labels = await this.nodeLabels(req.node);
     const pools = usablePools(s.pools, family, labels, req.pools);
     if (!pools.length) {
+      const disabled = s.pools.filter((p) => p.spec.disabled && req.pools?.includes(p.metadata.name));
+      if (disabled.length)
+        throw new IpamExhaustedError(
+          `ippool ${disabled.map((p) => `"${p.metadata.name}"`).join(', ')} is disabled: no new addresses are handed out from it; enable it with tsroute ippool enable`,
+        );
       const which = req.pools?.length ? `pool(s) ${req.pools.join(', ')}` : 'enabled pools';
       throw new IpamExhaustedError(
         `no IPv${family} ${which} for node "${req.node}"; create one with tsroute ippool create`,

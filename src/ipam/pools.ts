@@ -18,7 +18,10 @@ export interface UsablePool {
   blockSize: number;
 }
 
-/** Enabled pools of `family` whose nodeSelector matches the node, optionally limited to `names`. */
+/**
+ * Enabled pools of `family` whose nodeSelector matches the node, optionally limited to `names`. A
+ * disabled pool hands out no new address even when named (its addresses in use stay theirs).
+ */
 export function usablePools(
   pools: IPPool[],
   family: Family,
@@ -26,7 +29,7 @@ export function usablePools(
   names?: string[],
 ): UsablePool[] {
   return pools
-    .filter((p) => (names?.length ? names.includes(p.metadata.name) : !p.spec.disabled))
+    .filter((p) => !p.spec.disabled && (!names?.length || names.includes(p.metadata.name)))
     .map((pool) => ({ pool, cidr: mustParseCidr(pool.spec.cidr), blockSize: pool.spec.blockSize ?? 0 }))
     .filter((p) => p.cidr.family === family && selectorMatches(p.pool.spec.nodeSelector, nodeLabels));
 }

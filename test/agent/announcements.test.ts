@@ -30,14 +30,14 @@ test('sibling blocks aggregate, never past their pool', (t) => {
   t.deepEqual(capped.map(formatCidr), ['10.0.0.0/17', '10.0.128.0/17']);
 });
 
-test('nothing from disabled pools or pools with disableBGPExport', (t) => {
+test('nothing from pools with disableBGPExport; a disabled pool still announces the blocks in use', (t) => {
   const a = desiredAnnouncements({
     pools,
     ownBlocks: ['10.66.0.0/26', '10.67.0.0/26'],
     ...none,
-    borrowed: ['10.66.1.5'],
+    borrowed: ['10.66.1.5', '10.67.1.5'],
   });
-  t.is(a.size, 0);
+  t.deepEqual([...a.keys()], ['10.67.0.0/26', '10.67.1.5/32']);
 });
 
 test('borrowed addresses become host routes, with prefix-advertisement communities', (t) => {
