@@ -239,23 +239,30 @@ export function packPrefixes(
     return [i, used];
   };
   const extHeader = 4; // MP attributes always take the extended-length form here when large
-  for (let i = 0; i < withdraw.count; ) {
-    if (family === 'ipv4') {
-      const [next, used] = fill(withdraw, i, max);
-      out.push(updateFrame(scratch.subarray(0, used), Buffer.alloc(0), Buffer.alloc(0)));
-      i = next;
-    } else {
-      const [next, used] = fill(withdraw, i, max - extHeader - head.length);
-      out.push(
-        updateFrame(
-          Buffer.alloc(0),
-          attr(FLAG_OPTIONAL, ATTR.MP_UNREACH, Buffer.concat([head, scratch.subarray(0, used)])),
-          Buffer.alloc(0),
-        ),
-      );
-      i = next;
+  const packWithdrawals = (w: PrefixWriter) => {
+    for (let i = 0; i < w.count; ) {
+      if (family === 'ipv4') {
+        const [next, used] = fill(w, i, max);
+        out.push(updateFrame(scratch.subarray(0, used), Buffer.alloc(0), Buffer.alloc(0)));
+        i = next;
+      } else {
+        const [next, used] = fill(w, i, max - extHeader - head.length);
+        out.push(
+          updateFrame(
+            Buffer.alloc(0),
+            attr(FLAG_OPTIONAL, ATTR.MP_UNREACH, Buffer.concat([head, scratch.subarray(0, used)])),
+            Buffer.alloc(0),
+          ),
+        );
+        i = next;
+      }
     }
-  }
+  };
+  packWithdrawals(withdraw);
+  // Groups whose attributes leave no room for a single prefix within the size limit (4096 bytes
+  // without RFC 8654): the peer cannot be told them, so it is told to withdraw them instead — it must
+  // not keep an older, smaller version of the route as if it were current.
+  const unsendable: PrefixWriter[] = [];
   for (const group of announce) {
     let nh = group.nextHop ?? group.attributes.nextHop ?? (family === 'ipv4' ? '0.0.0.0' : '::');
     const viaMp = family === 'ipv6' || nh.includes(':');
@@ -270,17 +277,30 @@ export function packPrefixes(
     for (let i = 0; i < group.prefixes.count; ) {
       if (!viaMp) {
         const [next, used] = fill(group.prefixes, i, max - attrs.length);
-        if (next === i) break;
+        if (next === i) {
+          unsendable.push(from(group.prefixes, i));
+          break;
+        }
         out.push(updateFrame(Buffer.alloc(0), attrs, scratch.subarray(0, used)));
         i = next;
       } else {
         const [next, used] = fill(group.prefixes, i, max - attrs.length - extHeader - mpHead.length);
-        if (next === i) break;
+        if (next === i) {
+          unsendable.push(from(group.prefixes, i));
+          break;
+        }
         const mp = attr(FLAG_OPTIONAL, ATTR.MP_REACH, Buffer.concat([mpHead, scratch.subarray(0, used)]));
         out.push(updateFrame(Buffer.alloc(0), Buffer.concat([mp, attrs]), Buffer.alloc(0)));
         i = next;
       }
     }
   }
+  for (const w of unsendable) packWithdrawals(w);
   return out;
 }
+
+/** The prefixes of `w` from index `start` on. */
+const from = (w: PrefixWriter, start: number): PrefixWriter => ({
+  count: w.count - start,
+  write: (i, out, off) => w.write(start + i, out, off),
+});

@@ -73,3 +73,40 @@ test('an IPv4 route with an IPv6 next hop (RFC 8950) travels in MP_REACH_NLRI', 
   t.like(u.attributes.mpReach, { afi: 1, nextHop: 'fd00::1', nlri: { prefixes: ['10.1.0.0/24'] } });
   t.deepEqual(u.nlri.prefixes, []);
 });
+
+test('attributes too big for the message limit: the prefixes go out as withdrawals, never as an oversized UPDATE', (t) => {
+  const many = { ...attributes, communities: Array.from({ length: 1500 }, (_, i) => 0xfde90000 + i) };
+  for (const [family, nextHop, prefixes] of [
+    ['ipv4', '10.0.0.1', ['10.1.0.0/24', '10.2.0.0/24']],
+    ['ipv6', 'fd00::1', ['fd00:1::/48']],
+  ] as const) {
+    const msgs = packUpdates(
+      family,
+      { prefixes: [] },
+      [{ attributes: many, nextHop, nlri: { prefixes: [...prefixes] } }],
+      ctx,
+    );
+    t.true(
+      msgs.every((m) => m.length <= 4096),
+      `${family}: nothing above 4096 bytes`,
+    );
+    const withdrawn = msgs.flatMap((m) => {
+      const u = decodeMessage(m, ctx).message as UpdateMessage;
+      t.falsy(u.attributes.communities, 'no announcement');
+      return [...u.withdrawn.prefixes, ...(u.attributes.mpUnreach?.withdrawn.prefixes ?? [])];
+    });
+    t.deepEqual(withdrawn, [...prefixes], `${family}: withdrawn instead`);
+    // With RFC 8654's limit the same group is one announcement.
+    const big = packUpdates(
+      family,
+      { prefixes: [] },
+      [{ attributes: many, nextHop, nlri: { prefixes: [...prefixes] } }],
+      {
+        ...ctx,
+        maxMessage: 65535,
+      },
+    );
+    t.is(big.length, 1);
+    t.true(big[0]!.length > 4096);
+  }
+});
