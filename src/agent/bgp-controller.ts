@@ -42,6 +42,9 @@ interface ActivePeer {
   fingerprint: string;
 }
 
+/** Linux's net.ipv4.ip_default_ttl / hop limit default. */
+const KERNEL_DEFAULT_TTL = 64;
+
 /** Cluster peers may only send addresses of our pools (see announcements.acceptFromClusterPeer). */
 export function poolImportPolicy(pools: AnnouncePool[]): Policy {
   return {
@@ -102,6 +105,7 @@ export class BgpController {
   }
 
   private peerOptions(p: PlannedPeer, v6SessionToo: boolean): PeerOptions {
+    const fromNodes = p.source === 'node-mesh' || p.source === 'route-reflection';
     const family6 = p.address.includes(':');
     const imports: Policy[] = [];
     const exports: Policy[] = [];
@@ -136,7 +140,10 @@ export class BgpController {
       addPaths: p.addPaths,
       extendedMessages: p.extendedMessages,
       password: p.password,
-      multihop: p.ebgpMultihop,
+      // Node-to-node sessions (mesh, reflection) come from no BGPPeer, so nothing could raise their
+      // TTL: between nodes of different ASes they keep the kernel's TTL (the nodes may be routed
+      // apart), as before eBGP defaulted to TTL 1.
+      multihop: p.ebgpMultihop ?? (fromNodes && p.asNumber !== this.options.asn ? KERNEL_DEFAULT_TTL : undefined),
       ttlSecurity: p.ttlSecurity,
       description: `${p.type} (${p.source})`,
     };

@@ -272,3 +272,28 @@ for (const kind of ['frr', 'bird'] as const) {
     t.true(accepted >= 1);
   });
 }
+
+test('node-to-node mesh between nodes of different ASes routed apart keeps the kernel TTL (no BGPPeer to set ebgpMultihop on)', async (t) => {
+  const lab = await labFor(t);
+  const r = await lab.namespace('r', { forwarding: true });
+  const h1 = await lab.namespace('h1', { forwarding: true });
+  const h2 = await lab.namespace('h2', { forwarding: true });
+  await lab.link(r, '10.0.1.1/24', h1, '10.0.1.2/24', { aIf: 'to-h1', bIf: 'uplink' });
+  await lab.link(r, '10.0.2.1/24', h2, '10.0.2.2/24', { aIf: 'to-h2', bIf: 'uplink' });
+  await h1.ip('route', 'add', '10.0.2.0/24', 'via', '10.0.1.1');
+  await h2.ip('route', 'add', '10.0.1.0/24', 'via', '10.0.2.1');
+  const etcd = await startEtcd(lab);
+  await apply(lab, etcd, poolYaml('pool4', '10.65.0.0/16', 26) + bgpConfigYaml(64512, true));
+  const [a1, a2] = await Promise.all([
+    startAgent(lab, h1, { name: 'h1', etcd, bgpAddress: '10.0.1.2', as: 65001 }),
+    startAgent(lab, h2, { name: 'h2', etcd, bgpAddress: '10.0.2.2', as: 65002 }),
+  ]);
+  await waitFor(
+    'the eBGP mesh session across the router Established on both nodes',
+    async () =>
+      (await agentPeer(a1, '10.0.2.2'))?.state === 'Established' &&
+      (await agentPeer(a2, '10.0.1.2'))?.state === 'Established',
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  t.is((await agentPeer(a1, '10.0.2.2'))?.asNumber, 65002);
+});
