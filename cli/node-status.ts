@@ -36,5 +36,15 @@ export function renderNodeStatus(s: Status, now = Date.now()): string {
         s.blocks.map((b) => [b.cidr, `${b.inUse}/${b.size}`, b.borrowed ? 'borrowed' : 'affine']),
       ),
     );
+  // One line per resource the agent does not apply, so a typo in one peer is found, not guessed.
+  const rejected = s.rejectedResources ?? [];
+  if (rejected.length) {
+    lines.push('');
+    lines.push(`${rejected.length} resource(s) not applied:`);
+    for (const r of rejected)
+      lines.push(
+        `  error: ${r.kind} "${r.name}": ${r.reason}${r.lastGoodKept ? ' (its last valid version stays in force)' : ''}`,
+      );
+  }
   return lines.join('\n');
 }

@@ -15,6 +15,7 @@ import {
   nodeBgpAddress,
   selectorMatches,
 } from '../model/index.js';
+import type { RejectedResource } from './admission.js';
 import { desiredAnnouncements, installableNextHops, type LearnedRoute, routesToInstall } from './announcements.js';
 import { BgpController } from './bgp-controller.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
@@ -209,8 +210,36 @@ export class Agent {
     if (louder) log.info(change, 'log level changed');
   }
 
+  /**
+   * Every resource in etcd this agent does not apply, one line each: refused when read (see
+   * admission.ts) or refused by the speaker (a BGPPeer whose session cannot be set up).
+   */
+  rejectedResources(): RejectedResource[] {
+    const out = [...this.cluster.rejected];
+    for (const h of this.bgp?.heldPeers() ?? []) {
+      if (out.some((r) => r.kind === 'BGPPeer' && r.name === h.source)) continue;
+      out.push({ kind: 'BGPPeer', name: h.source, reason: `peer ${h.address}: ${h.problem}`, lastGoodKept: false });
+    }
+    return out;
+  }
+
+  private countRejected(): void {
+    const byKind = new Map<string, number>();
+    for (const r of this.rejectedResources()) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
+    this.parts.metrics.rejectedResources.reset();
+    for (const [kind, n] of byKind) this.parts.metrics.rejectedResources.set({ kind }, n);
+  }
+
   /** Re-plans everything that depends on the cluster's configuration. */
   private onClusterChange(s: ClusterSnapshot): void {
+    try {
+      this.applyCluster(s);
+    } finally {
+      this.countRejected();
+    }
+  }
+
+  private applyCluster(s: ClusterSnapshot): void {
     try {
       const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName);
       if (self) this.node = self;

@@ -223,6 +223,15 @@ export class BgpController {
     return new Set(this.announced.keys());
   }
 
+  /** Planned sessions that are not running, with the reason (a BGPPeer the speaker refused). */
+  heldPeers(): { address: string; source: string; problem: string }[] {
+    return [...this.held.values()].map(({ planned, problem }) => ({
+      address: planned.address,
+      source: planned.source,
+      problem,
+    }));
+  }
+
   peers(): Peer[] {
     const running = this.speaker.peers().map((s) => {
       const active = this.active.get(s.address);

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Datastore } from '../datastore/index.js';
 import type { BGPConfiguration, BGPFilter, BGPPeer, IPPool, Node } from '../model/index.js';
+import { Admission, type RejectedResource } from './admission.js';
 import type { Logger } from './logger.js';
 
 export interface ClusterSnapshot {
@@ -23,8 +24,12 @@ export interface ClusterStateEvents {
 }
 
 export class ClusterState extends EventEmitter<ClusterStateEvents> {
+  /** What the agent applies: the resources in etcd that passed validation (see admission.ts). */
   snapshot: ClusterSnapshot = { pools: [], nodes: [], peers: [], filters: [], configs: [] };
+  /** The resources in etcd the agent does not apply, and why. */
+  rejected: RejectedResource[] = [];
   connected = false;
+  private readonly admission = new Admission();
   private fingerprint = '';
   /** Reads started and the newest one applied (see `reload`). */
   private readsStarted = 0;
@@ -71,8 +76,9 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
     if (this.stopWatch || this.stopped) return;
     try {
       this.stopWatch = await this.datastore.watch('all', (e) => {
-        const kind = e.type === 'put' ? e.resource.kind : e.kind;
-        if (WATCHED.has(kind)) this.queueReload();
+        // a value written into etcd by hand may have no kind: re-read rather than guess
+        const kind = e.type === 'put' ? (e.resource as { kind?: unknown } | null)?.kind : e.kind;
+        if (typeof kind !== 'string' || WATCHED.has(kind)) this.queueReload();
       });
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'etcd watch not (yet) possible; the timer re-reads');
@@ -111,8 +117,15 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
       const fingerprint = JSON.stringify(next, (k, v) => (k === 'resourceVersion' ? undefined : v));
       if (fingerprint !== this.fingerprint) {
         this.fingerprint = fingerprint;
-        this.snapshot = next;
-        this.emit('change', next);
+        const { snapshot, rejected } = this.admission.admit(next);
+        for (const r of rejected) {
+          const was = this.rejected.find((x) => x.kind === r.kind && x.name === r.name);
+          if (was?.reason !== r.reason)
+            this.log.error({ kind: r.kind, name: r.name, lastGoodKept: r.lastGoodKept }, `not applied: ${r.reason}`);
+        }
+        this.rejected = rejected;
+        this.snapshot = snapshot;
+        this.emit('change', snapshot);
       }
       return true;
     } catch (err) {

@@ -36,6 +36,12 @@ export class AgentMetrics {
     labelNames: ['component'],
     registers: [this.registry],
   });
+  readonly rejectedResources = new Gauge({
+    name: 'tsroute_rejected_resources',
+    help: 'resources in etcd this agent does not apply (invalid or conflicting; see tsroute node status), by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   readonly eventLoopLagMax = new Gauge({
     name: 'tsroute_event_loop_lag_max_seconds',
     help: 'largest event-loop delay seen since the last scrape',

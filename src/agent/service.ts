@@ -100,6 +100,7 @@ export function agentService(agent: Agent): AgentService {
         startedUnixMs: agent.startedAt,
         datastoreConnected: agent.cluster.connected,
         bgpAddresses: [config.bgpAddress4, config.bgpAddress6].filter((x): x is string => !!x),
+        rejectedResources: agent.rejectedResources(),
       };
     },
     listPeers: async () => ({ peers: agent.bgp?.peers() ?? [] }),

@@ -117,6 +117,17 @@ export interface Status {
   startedUnixMs: number;
   datastoreConnected: boolean;
   bgpAddresses: string[];
+  /** Resources in etcd this agent does not apply, one each (empty when all apply). */
+  rejectedResources: RejectedResource[];
+}
+
+export interface RejectedResource {
+  kind: string;
+  name: string;
+  /** One line: what is wrong with it. */
+  reason: string;
+  /** Its last valid version is still applied. */
+  lastGoodKept: boolean;
 }
 
 export type ListPeersRequest = Record<string, never>;

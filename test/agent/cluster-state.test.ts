@@ -9,7 +9,7 @@ import type { Datastore } from '../../src/datastore/index.js';
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent } as never;
 
 test('an older read that finishes after a newer one does not replace it', async (t) => {
-  let peers: { metadata: { name: string } }[] = [];
+  let peers: unknown[] = [];
   const held: (() => void)[] = [];
   let hold = false;
   const datastore = {
@@ -27,7 +27,15 @@ test('an older read that finishes after a newer one does not replace it', async 
   hold = true;
   const older = state.reload(); // asked before the peer was written
   const olderAnswers = held.splice(0);
-  peers = [{ metadata: { name: 'tor' } }];
+  // a valid peer: the agent applies only resources that pass validation
+  peers = [
+    {
+      apiVersion: 'tsroute.io/v1',
+      kind: 'BGPPeer',
+      metadata: { name: 'tor' },
+      spec: { peerIP: '10.0.0.1', asNumber: 65000 },
+    },
+  ];
   hold = false;
   await state.reload(); // asked after: sees the peer
   t.deepEqual(

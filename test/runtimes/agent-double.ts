@@ -192,6 +192,7 @@ export class AgentDouble implements AgentService {
       startedUnixMs: Date.now(),
       datastoreConnected: true,
       bgpAddresses: [],
+      rejectedResources: [],
     };
   }
 

@@ -1,0 +1,114 @@
+// Which of the resources read from etcd the agent applies. Etcd can hold what today's validation
+// would refuse (written by an older version, or straight into etcd), and one such resource must not
+// stop the rest from applying: each resource is checked on its own, as `apply` would check it, and
+// then against the others (a filter that does not exist, two peers for the same session, two
+// overlapping pools). A refused resource is left out, or its last valid version stays in force when
+// the agent had one, and the reason is kept for `node status` and the metrics.
+import {
+  type AnyResource,
+  type BGPFilter,
+  type BGPPeer,
+  type IPPool,
+  type Kind,
+  parseResource,
+  peerConflict,
+  poolOverlap,
+} from '../model/index.js';
+import type { ClusterSnapshot } from './cluster-state.js';
+import { filterPolicies } from './filters.js';
+
+export interface RejectedResource {
+  kind: Kind;
+  name: string;
+  /** One line, as validation says it. */
+  reason: string;
+  /** The last version of this resource that was valid is still applied. */
+  lastGoodKept: boolean;
+}
+
+/** The name of a resource as stored, even a malformed one. */
+function nameOf(r: unknown): string {
+  const name = (r as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+  return typeof name === 'string' && name !== '' ? name : '(no name)';
+}
+const byName = <T>(list: T[]) => [...list].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+
+export class Admission {
+  /** The newest valid version of every resource seen, by kind/name, while it exists in etcd. */
+  private lastGood = new Map<string, AnyResource>();
+
+  /** The snapshot to apply, and what was refused. */
+  admit(raw: ClusterSnapshot): { snapshot: ClusterSnapshot; rejected: RejectedResource[] } {
+    const rejected: RejectedResource[] = [];
+    const present = new Set<string>();
+    const checkEach = <T extends AnyResource>(kind: Kind, list: T[]): T[] => {
+      const out: T[] = [];
+      for (const r of byName(list)) {
+        const name = nameOf(r);
+        const key = `${kind}/${name}`;
+        present.add(key);
+        try {
+          const parsed = parseResource(structuredClone(r)) as T;
+          if (parsed.kind !== kind) throw new Error(`stored as a ${kind} but its kind is ${parsed.kind}`);
+          this.lastGood.set(key, parsed);
+          out.push(parsed);
+        } catch (err) {
+          const good = this.lastGood.get(key) as T | undefined;
+          rejected.push({ kind, name, reason: oneLine(err), lastGoodKept: good !== undefined });
+          if (good) out.push(good);
+        }
+      }
+      return out;
+    };
+    const nodes = checkEach('Node', raw.nodes);
+    const configs = checkEach('BGPConfiguration', raw.configs);
+    const pools = this.pools(checkEach('IPPool', raw.pools), rejected);
+    const filters = checkEach('BGPFilter', raw.filters).filter((f) => {
+      try {
+        filterPolicies(f as BGPFilter);
+        return true;
+      } catch (err) {
+        rejected.push({ kind: 'BGPFilter', name: f.metadata.name, reason: oneLine(err), lastGoodKept: false });
+        return false;
+      }
+    });
+    const filterNames = new Set(filters.map((f) => f.metadata.name));
+    const rawFilterNames = new Set(raw.filters.map(nameOf));
+    const peers: BGPPeer[] = [];
+    for (const p of checkEach('BGPPeer', raw.peers)) {
+      const missing = (p.spec.filters ?? []).find((f) => !filterNames.has(f));
+      const conflict = missing === undefined ? peerConflict(p, peers, nodes) : undefined;
+      if (missing !== undefined) {
+        const why = rawFilterNames.has(missing) ? 'is not applied (see its own error)' : 'does not exist';
+        rejected.push({
+          kind: 'BGPPeer',
+          name: p.metadata.name,
+          reason: `spec.filters: bgpfilter "${missing}" ${why}`,
+          lastGoodKept: false,
+        });
+      } else if (conflict) {
+        rejected.push({ kind: 'BGPPeer', name: p.metadata.name, reason: oneLine(conflict), lastGoodKept: false });
+      } else peers.push(p);
+    }
+    for (const key of this.lastGood.keys()) if (!present.has(key)) this.lastGood.delete(key);
+    return { snapshot: { pools, nodes, peers, filters, configs }, rejected };
+  }
+
+  /** Pools in name order; one that overlaps an earlier one is refused (etcd should never hold both). */
+  private pools(list: IPPool[], rejected: RejectedResource[]): IPPool[] {
+    const out: IPPool[] = [];
+    for (const p of list) {
+      const overlap = poolOverlap(p, out);
+      if (overlap)
+        rejected.push({ kind: 'IPPool', name: p.metadata.name, reason: oneLine(overlap), lastGoodKept: false });
+      else out.push(p);
+    }
+    return out;
+  }
+}
+
+/** The first line of an error, without the `kind "name": ` the status line already shows. */
+function oneLine(err: unknown): string {
+  const text = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  return text.replace(/^[a-z]+ "[^"]*": /, '');
+}
