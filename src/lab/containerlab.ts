@@ -46,7 +46,7 @@ function roleOf(name: string, kind: string, image: string | undefined, labels: R
   if (image?.includes('bird')) return 'bird';
   if (image?.includes('tsroute')) return 'tsroute-host';
   throw new TopologyError(
-    `node "${name}": cannot tell what it is from kind "${kind}" and image "${image ?? ''}"; set label tsroute.io/role (host, frr, bird or bridge)`,
+    `node "${name}": cannot tell what it is from kind "${kind}" and image "${image ?? ''}"; set label tsroute.io/role (host, frr, bird, bridge or etcd)`,
   );
 }
 
@@ -67,24 +67,30 @@ export function readTopology(file: string): LabTopology {
   if (!topology?.nodes || typeof topology.nodes !== 'object')
     throw new TopologyError(`${file}: topology.nodes is missing`);
   const base = dirname(file);
-  const nodes: LabNode[] = Object.entries(topology.nodes).map(([nodeName, n]) => {
-    const kind = String(n.kind ?? (topology as { kinds?: unknown }).kinds ?? 'linux');
-    const labels = (n.labels ?? {}) as Record<string, string>;
-    const image = n.image === undefined ? undefined : String(n.image);
-    return {
-      name: nodeName,
-      kind,
-      image,
-      role: roleOf(nodeName, kind, image, labels),
-      binds: ((n.binds ?? []) as string[]).map((b) => {
-        const [host, node] = b.split(':');
-        if (!host || !node) throw new TopologyError(`node "${nodeName}": bind "${b}" must be HOSTPATH:NODEPATH`);
-        return { host: isAbsolute(host) ? host : join(base, host), node };
-      }),
-      exec: ((n.exec ?? []) as string[]).map(String),
-      labels,
-    };
-  });
+  // An etcd node (label tsroute.io/role: etcd) serves the agents under real containerlab; here the
+  // lab runner starts its own etcd and points the agents at it, so the node is not made.
+  const isEtcd = (n: Record<string, unknown>) =>
+    (n.labels as Record<string, string> | undefined)?.['tsroute.io/role'] === 'etcd';
+  const nodes: LabNode[] = Object.entries(topology.nodes)
+    .filter(([, n]) => !isEtcd(n))
+    .map(([nodeName, n]) => {
+      const kind = String(n.kind ?? (topology as { kinds?: unknown }).kinds ?? 'linux');
+      const labels = (n.labels ?? {}) as Record<string, string>;
+      const image = n.image === undefined ? undefined : String(n.image);
+      return {
+        name: nodeName,
+        kind,
+        image,
+        role: roleOf(nodeName, kind, image, labels),
+        binds: ((n.binds ?? []) as string[]).map((b) => {
+          const [host, node] = b.split(':');
+          if (!host || !node) throw new TopologyError(`node "${nodeName}": bind "${b}" must be HOSTPATH:NODEPATH`);
+          return { host: isAbsolute(host) ? host : join(base, host), node };
+        }),
+        exec: ((n.exec ?? []) as string[]).map(String),
+        labels,
+      };
+    });
   const names = new Set(nodes.map((n) => n.name));
   const links: LabLink[] = (topology.links ?? []).map((l, i) => {
     const ends = (l.endpoints ?? []).map((e) => {

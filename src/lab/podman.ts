@@ -126,24 +126,29 @@ export class Podman {
     return path;
   }
 
+  /** The command line that runs this podman (its namespace, storage, run root); CONTAINERS_CONF in `env`. */
+  get argv(): string[] {
+    return [
+      'nsenter',
+      `--net=${this.ns.path}`,
+      PODMAN,
+      '--root',
+      `${this.dir}/storage`,
+      '--runroot',
+      this.runRoot,
+      // vfs: plain directories, so no overlay mounts outlive the lab's folder.
+      '--storage-driver',
+      'vfs',
+    ];
+  }
+
+  get containersConf(): string {
+    return this.env.CONTAINERS_CONF!;
+  }
+
   /** Runs `podman ARGS` with this lab's configuration, storage and namespace. */
   podman(...args: string[]): Promise<RunResult> {
-    return run(
-      [
-        'nsenter',
-        `--net=${this.ns.path}`,
-        PODMAN,
-        '--root',
-        `${this.dir}/storage`,
-        '--runroot',
-        this.runRoot,
-        // vfs: plain directories, so no overlay mounts outlive the lab's folder.
-        '--storage-driver',
-        'vfs',
-        ...args,
-      ],
-      { env: this.env, timeoutMs: 60_000 },
-    );
+    return run([...this.argv, ...args], { env: this.env, timeoutMs: 60_000 });
   }
 
   /** Imports the busybox rootfs as image `tag` (once per lab); returns the tag. */
