@@ -4,7 +4,7 @@
 // CLUSTER_LIST already holds that cluster ID is dropped as a loop.
 import test from 'ava';
 import { Bird, Exabgp, waitFor } from '../../src/lab/index.js';
-import { addContainer, allSessionsUp, meshCluster, peerYaml, plugIntoSwitch } from '../helpers/cluster.js';
+import { addContainer, allSessionsUp, apply, meshCluster, peerYaml, plugIntoSwitch } from '../helpers/cluster.js';
 import { labFor } from '../helpers/lab.js';
 
 const CLUSTER_ID = '224.0.0.1'; // meshCluster's reflectors carry this one; h1's router ID is 10.0.0.1
@@ -75,4 +75,24 @@ test('a reflector node sends its routeReflectorClusterId in CLUSTER_LIST and dro
   t.is(reflected.originatorId, EXA_IP);
   t.falsy((await bird.routes()).find((r) => r.prefix === '10.220.1.0/24'));
   t.is((await h1.agent.status()).peers.find((p) => p.address === EXA_IP)?.state, 'Established');
+
+  // a new cluster ID re-creates h1's speaker; BIRD then sees the new one
+  await apply(
+    lab,
+    cluster.etcd,
+    `apiVersion: tsroute.io/v1
+kind: Node
+metadata:
+  name: h1
+spec:
+  bgp:
+    ipv4Address: ${h1.address}
+    routeReflectorClusterId: 224.0.0.2
+---
+`,
+  );
+  const moved = await waitFor('BIRD to see the new cluster ID', async () =>
+    (await bird.routes()).find((r) => r.prefix === atBird.prefix && r.clusterList?.[0] === '224.0.0.2'),
+  );
+  t.deepEqual(moved.clusterList, ['224.0.0.2']);
 });
