@@ -42,7 +42,10 @@ export interface MaxPrefix {
   limit: number;
   /** 'shutdown' (default): Cease/max-prefix (RFC 4486) and restart after `restartAfter` s; 'warn': log only. */
   action?: 'shutdown' | 'warn';
+  /** Seconds after a trip before the session starts again by itself; unset: down until reset/enable. */
   restartAfter?: number;
+  /** Log a warning (and emit 'max-prefix-warning') once the count reaches this % of the limit. */
+  warningPercent?: number;
 }
 
 export interface PeerOptions {
@@ -59,7 +62,10 @@ export interface PeerOptions {
   routeReflectorClient?: boolean;
   /** Next hop on export: eBGP default 'self', iBGP default 'keep' (local routes always get self). */
   nextHop?: NextHopMode;
-  /** Seconds; default 90 (RFC 4271 §10). */
+  /**
+   * Seconds; default 90 (RFC 4271 §10). Hold time, keepalive and connect retry change without a
+   * reset: they apply at the session's next OPEN (hold, keepalive) or connection attempt (retry).
+   */
   holdTime?: number;
   keepalive?: number;
   /** Seconds between connection attempts; default 5. */
@@ -172,6 +178,10 @@ export interface PeerStatus {
     flaps: number;
   };
   lastError?: string;
+  /** The last NOTIFICATION the peer sent, with its RFC 8203/9003 shutdown text if it had one. */
+  lastNotificationReceived?: { code: number; subcode: number; text?: string; at: Date };
+  /** Set while the peer is administratively shut down (shutdownPeer), with the text we sent. */
+  adminShutdown?: { message: string };
   routeReflectorClient: boolean;
   description?: string;
 }

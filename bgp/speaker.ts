@@ -7,7 +7,6 @@ import type {
   BestPathEvent,
   LocalRouteAttributes,
   Logger,
-  MaxPrefix,
   PeerOptions,
   PeerStateEvent,
   PeerStateName,
@@ -15,12 +14,19 @@ import type {
   RouteView,
   SpeakerOptions,
 } from './config.js';
+import { belowWarning, maxPrefixConfig, maxPrefixVerdict } from './max-prefix.js';
 import { compilePolicy } from './policy/evaluate.js';
 import type { PathSource } from './rib/path.js';
 import { canonicalPrefix, familyOfPrefix } from './rib/prefix.js';
 import { RouteEngine, type SessionPort } from './route-engine.js';
 import type { Codec } from './session/codec.js';
-import { CEASE_MAX_PREFIX, CEASE_PEER_DECONFIGURED, DEFAULT_FSM_CONFIG } from './session/fsm.js';
+import {
+  CEASE_ADMIN_RESET,
+  CEASE_ADMIN_SHUTDOWN,
+  CEASE_MAX_PREFIX,
+  CEASE_PEER_DECONFIGURED,
+  DEFAULT_FSM_CONFIG,
+} from './session/fsm.js';
 import type { UpdateMessage } from './session/messages.js';
 import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
 import { acceptedOptions, listenerKey, sessionOptionsProblem, sessionSocketOptions } from './session/socket-options.js';
@@ -50,6 +56,10 @@ interface PeerEntry {
   awaitingEor?: Set<AddressFamily>;
   staleHeld: boolean;
   maxPrefixTimer?: NodeJS.Timeout;
+  /** The max-prefix warning was given for the current climb. */
+  maxPrefixWarned?: boolean;
+  /** Administratively shut down (shutdownPeer) until enablePeer: stays down across changes. */
+  adminShutdown?: { message: string };
   /** RFC 7313: purges what the peer did not re-send if its EoRR never comes. */
   refreshTimer?: NodeJS.Timeout;
 }
@@ -57,7 +67,20 @@ interface PeerEntry {
 export interface BgpSpeakerEvents {
   'peer-state': [PeerStateEvent];
   'best-path-changed': [BestPathEvent];
+  /** A peer's prefix count reached its max-prefix warning threshold (or passed a 'warn' limit). */
+  'max-prefix-warning': [{ address: string; count: number; limit: number }];
 }
+
+/** Options that change without resetting the session (timers apply at its next OPEN). */
+const SOFT_OPTIONS = new Set([
+  'importPolicy',
+  'exportPolicy',
+  'maxPrefix',
+  'description',
+  'holdTime',
+  'keepalive',
+  'connectRetry',
+]);
 
 export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   private readonly engine: RouteEngine;
@@ -125,7 +148,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     }
     for (const entry of this.peersByAddress.values()) {
       this.setListenerKey(entry.options, entry.options.password);
-      entry.peer.start();
+      if (!entry.adminShutdown) entry.peer.start();
     }
     if (this.options.warmUp !== false)
       void warmUp(
@@ -149,16 +172,18 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     return addr && typeof addr === 'object' ? addr.port : undefined;
   }
 
-  addPeer(options: PeerOptions): void {
+  /** Adds a peer; with `adminShutdown` it is added shut down (no session until enablePeer). */
+  addPeer(options: PeerOptions, adminShutdown?: { message: string }): void {
     const address = normalizeAddress(options.address);
     if (this.peersByAddress.has(address)) throw new Error(`peer ${address} already exists`);
     const problem = sessionOptionsProblem({ ...options, address }, this.options.socketOptions !== undefined);
     if (problem) throw new Error(problem);
     const entry = this.makeEntry({ ...options, address });
+    entry.adminShutdown = adminShutdown;
     this.peersByAddress.set(address, entry);
     if (this.running) {
       this.setListenerKey(entry.options, entry.options.password);
-      entry.peer.start();
+      if (!adminShutdown) entry.peer.start();
     }
   }
 
@@ -167,6 +192,49 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     const hook = this.options.socketOptions;
     if (!hook || options.password === undefined) return;
     for (const server of this.servers) listenerKey(server, hook, options.address, password, this.log);
+  }
+
+  /**
+   * Hard reset: Cease/administrative reset (RFC 4486, with an RFC 9003 message) and a new session at
+   * once. Soft (RFC 2918): ask the peer for its routes again and send it ours again; the session stays.
+   * A peer down after a max-prefix trip starts again. False when the peer does not support a soft reset.
+   */
+  resetPeer(address: string, { soft = false, message }: { soft?: boolean; message?: string } = {}): boolean {
+    const entry = this.mustEntry(address);
+    if (entry.adminShutdown) throw new Error(`peer ${entry.options.address} is shut down: enable it first`);
+    if (soft) {
+      const port = entry.port;
+      if (!port || !entry.peer.negotiated?.routeRefresh) return false;
+      for (const family of port.families) entry.peer.send(this.codec.encodeRouteRefresh(family));
+      void this.engine.sendTable(port, { resend: true });
+      return true;
+    }
+    clearTimeout(entry.maxPrefixTimer);
+    if (entry.peer.state === 'Idle') {
+      if (this.running) entry.peer.start();
+    } else entry.peer.cease(CEASE_ADMIN_RESET, true, message);
+    return true;
+  }
+
+  /** Cease/administrative shutdown with `message` (RFC 8203/9003); the peer stays down until enablePeer. */
+  shutdownPeer(address: string, message: string): void {
+    const entry = this.mustEntry(address);
+    entry.adminShutdown = { message };
+    this.shutdownEntry(entry, CEASE_ADMIN_SHUTDOWN, message);
+  }
+
+  /** Ends an administrative shutdown (or a max-prefix stop): the session starts again. */
+  enablePeer(address: string): void {
+    const entry = this.mustEntry(address);
+    entry.adminShutdown = undefined;
+    clearTimeout(entry.maxPrefixTimer);
+    if (this.running && entry.peer.state === 'Idle') entry.peer.start();
+  }
+
+  private mustEntry(address: string): PeerEntry {
+    const entry = this.peersByAddress.get(normalizeAddress(address));
+    if (!entry) throw new Error(`no BGP peer ${address}`);
+    return entry;
   }
 
   /** Removes a peer: Cease/peer de-configured (RFC 4486), its routes are withdrawn. */
@@ -190,21 +258,26 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     const next: PeerOptions = { ...entry.options, ...change, address: key };
     const problem = sessionOptionsProblem(next, this.options.socketOptions !== undefined);
     if (problem) throw new Error(problem);
-    const soft = new Set(['importPolicy', 'exportPolicy', 'maxPrefix', 'description']);
-    const hard = Object.keys(change).some((k) => !soft.has(k));
-    if (hard) {
+    // Only what really changed counts: callers may hand over the whole option set.
+    const old = entry.options as unknown as Record<string, unknown>;
+    const changed = Object.keys(change).filter(
+      (k) => k !== 'address' && JSON.stringify(old[k]) !== JSON.stringify((change as Record<string, unknown>)[k]),
+    );
+    if (changed.some((k) => !SOFT_OPTIONS.has(k))) {
+      const adminShutdown = entry.adminShutdown;
       this.removePeer(key);
-      this.addPeer(next);
+      this.addPeer(next, adminShutdown);
       return;
     }
     entry.options = next;
+    entry.peer.setTimers(fsmTimers(next));
     const port = entry.port;
     if (!port) return;
-    if ('exportPolicy' in change) {
+    if (changed.includes('exportPolicy')) {
       port.exportPolicy = compilePolicy(next.exportPolicy);
       void this.engine.sendTable(port);
     }
-    if ('importPolicy' in change) {
+    if (changed.includes('importPolicy')) {
       port.importPolicy = compilePolicy(next.importPolicy);
       if (entry.peer.negotiated?.routeRefresh) {
         for (const family of port.families) entry.peer.send(this.codec.encodeRouteRefresh(family));
@@ -314,6 +387,8 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         prefixesAdvertised: e.port ? this.engine.advertisedCount(e.port) : 0,
       },
       lastError: p.lastError,
+      lastNotificationReceived: p.lastReceived,
+      adminShutdown: e.adminShutdown,
       routeReflectorClient: e.options.routeReflectorClient ?? false,
       description: e.options.description,
     };
@@ -345,9 +420,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         fsm: {
           ...DEFAULT_FSM_CONFIG,
           passive: options.passive ?? false,
-          connectRetry: options.connectRetry ?? DEFAULTS.connectRetry,
-          holdTime: options.holdTime ?? DEFAULTS.holdTime,
-          keepalive: options.keepalive,
+          ...fsmTimers(options),
           delayOpen: options.delayOpen ?? 0,
         },
       },
@@ -511,22 +584,32 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   }
 
   private checkMaxPrefix(entry: PeerEntry): void {
-    const mp = entry.options.maxPrefix;
-    if (mp === undefined) return;
-    const conf: MaxPrefix = typeof mp === 'number' ? { limit: mp } : mp;
-    const count = this.engine.rib.countFrom(entry.options.address);
-    if (count <= conf.limit) return;
-    if (conf.action === 'warn') {
-      this.log.warn({ peer: entry.options.address, count, limit: conf.limit }, 'max-prefix exceeded');
+    const conf = maxPrefixConfig(entry.options.maxPrefix);
+    if (!conf) return;
+    const address = entry.options.address;
+    const count = this.engine.rib.countFrom(address);
+    const verdict = maxPrefixVerdict(conf, count, entry.maxPrefixWarned ?? false);
+    if (verdict === 'ok') {
+      if (entry.maxPrefixWarned && belowWarning(conf, count)) entry.maxPrefixWarned = false;
       return;
     }
-    this.log.warn({ peer: entry.options.address, count, limit: conf.limit }, 'max-prefix exceeded: closing session');
+    if (verdict === 'warn') {
+      entry.maxPrefixWarned = true;
+      this.log.warn({ peer: address, count, limit: conf.limit }, 'max-prefix warning threshold reached');
+      this.emit('max-prefix-warning', { address, count, limit: conf.limit });
+      return;
+    }
+    entry.maxPrefixWarned = false;
+    this.log.warn(
+      { peer: address, count, limit: conf.limit, restartAfter: conf.restartAfter },
+      'max-prefix exceeded: closing session',
+    );
     // RFC 4486 §4: Cease/max-prefix; the session comes back by itself only after restartAfter.
     entry.peer.cease(CEASE_MAX_PREFIX, false);
     if (conf.restartAfter !== undefined) {
       clearTimeout(entry.maxPrefixTimer);
       entry.maxPrefixTimer = setTimeout(() => {
-        if (this.peersByAddress.get(entry.options.address) === entry && this.running) entry.peer.start();
+        if (this.peersByAddress.get(address) === entry && this.running && !entry.adminShutdown) entry.peer.start();
       }, conf.restartAfter * 1000).unref();
     }
   }
@@ -537,4 +620,13 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     clearTimeout(entry.refreshTimer);
     entry.peer.stop(subcode, message);
   }
+}
+
+/** The FSM timers of a peer's options, with the speaker's defaults. */
+function fsmTimers(o: PeerOptions): { holdTime: number; keepalive?: number; connectRetry: number } {
+  return {
+    holdTime: o.holdTime ?? DEFAULTS.holdTime,
+    keepalive: o.keepalive,
+    connectRetry: o.connectRetry ?? DEFAULTS.connectRetry,
+  };
 }

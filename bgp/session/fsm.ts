@@ -30,7 +30,7 @@ export const FSM_ERR_ESTABLISHED = 3;
 
 export type FsmEvent =
   | { type: 'ManualStart' }
-  | { type: 'ManualStop'; subcode?: number; data?: Uint8Array }
+  | { type: 'ManualStop'; subcode?: number; data?: Uint8Array; text?: string }
   | { type: 'ConnectRetryTimerExpires' }
   | { type: 'HoldTimerExpires' }
   | { type: 'KeepaliveTimerExpires' }
@@ -43,11 +43,12 @@ export type FsmEvent =
   | { type: 'OpenReceived'; holdTime: number }
   /** A bad header or OPEN, or a fatal UPDATE error: answer with this NOTIFICATION and reset. */
   | { type: 'MessageError'; code: number; subcode: number; data?: Uint8Array }
-  | { type: 'NotificationReceived'; code: number; subcode: number }
+  /** `text`: the peer's RFC 8203/9003 shutdown communication, if it sent one. */
+  | { type: 'NotificationReceived'; code: number; subcode: number; text?: string }
   | { type: 'KeepaliveReceived' }
   | { type: 'UpdateReceived' }
   /** Something the driver decided ends the session (max-prefix, de-configuration, collision). */
-  | { type: 'Cease'; subcode: number; data?: Uint8Array; restart: boolean };
+  | { type: 'Cease'; subcode: number; data?: Uint8Array; text?: string; restart: boolean };
 
 export type FsmAction =
   | { type: 'connect' }
@@ -96,7 +97,7 @@ export const DEFAULT_FSM_CONFIG: FsmConfig = {
 export class SessionFsm {
   state: SessionState = 'Idle';
   /** True between ManualStart and ManualStop: errors lead back here through the idle-hold timer. */
-  private running = false;
+  private isRunning = false;
   private delayOpenRunning = false;
   private idleHold: number;
   negotiatedHold = 0;
@@ -106,6 +107,24 @@ export class SessionFsm {
     this.idleHold = config.idleHold;
   }
 
+  /** True between ManualStart and ManualStop (or a Cease without restart). */
+  get running(): boolean {
+    return this.isRunning;
+  }
+
+  /** The idle hold the next error would wait (seconds); grows with consecutive errors. */
+  get currentIdleHold(): number {
+    return this.idleHold;
+  }
+
+  /**
+   * The peer reached out to us (an incoming connection): whatever failed before, it is back, so the
+   * back-off starts over instead of making it wait out an idle hold grown while it was away.
+   */
+  resetBackoff(): void {
+    this.idleHold = this.config.idleHold;
+  }
+
   /** Feeds one event; returns the actions to carry out, in order. */
   handle(event: FsmEvent): FsmAction[] {
     const a: FsmAction[] = [];
@@ -113,16 +132,16 @@ export class SessionFsm {
     switch (event.type) {
       case 'ManualStart':
         if (s === 'Idle') {
-          this.running = true;
+          this.isRunning = true;
           this.idleHold = this.config.idleHold;
           this.start(a);
         }
         return a;
       case 'IdleHoldTimerExpires':
-        if (s === 'Idle' && this.running) this.start(a);
+        if (s === 'Idle' && this.isRunning) this.start(a);
         return a;
       case 'ManualStop':
-        this.running = false;
+        this.isRunning = false;
         if (s === 'Idle') {
           a.push({ type: 'timer', timer: 'idleHold', seconds: null });
           return a;
@@ -134,14 +153,22 @@ export class SessionFsm {
             subcode: event.subcode ?? CEASE_ADMIN_SHUTDOWN,
             data: event.data,
           });
-        this.toIdle(a, 'administratively stopped', false);
+        this.toIdle(
+          a,
+          event.text ? `administratively stopped: ${JSON.stringify(event.text)}` : 'administratively stopped',
+          false,
+        );
         return a;
       case 'Cease':
         if (s === 'Idle') return a;
         if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established')
           a.push({ type: 'send-notification', code: ERR_CEASE, subcode: event.subcode, data: event.data });
-        if (!event.restart) this.running = false;
-        this.toIdle(a, `cease subcode ${event.subcode}`, true, { code: ERR_CEASE, subcode: event.subcode, sent: true });
+        if (!event.restart) this.isRunning = false;
+        this.toIdle(a, notificationReason(ERR_CEASE, event.subcode, event.text, 'sent'), false, {
+          code: ERR_CEASE,
+          subcode: event.subcode,
+          sent: true,
+        });
         return a;
       case 'ConnectRetryTimerExpires':
         if (s === 'Connect' || s === 'Active') {
@@ -184,7 +211,7 @@ export class SessionFsm {
           );
           this.go('Active');
         } else if (s !== 'Idle') {
-          this.toIdle(a, 'connection closed by peer', true);
+          this.toIdle(a, 'connection closed by peer', false);
         }
         return a;
       case 'OpenReceived':
@@ -232,7 +259,9 @@ export class SessionFsm {
         return a;
       case 'NotificationReceived':
         if (s === 'Idle') return a;
-        this.toIdle(a, `received NOTIFICATION ${event.code}/${event.subcode}`, true, {
+        // A Cease is the peer's decision (shutdown, reset, collision), not a failing session: it does
+        // not grow the back-off, or a peer back from maintenance would find us waiting (§8.1.1).
+        this.toIdle(a, notificationReason(event.code, event.subcode, event.text), event.code !== ERR_CEASE, {
           code: event.code,
           subcode: event.subcode,
           sent: false,
@@ -302,6 +331,7 @@ export class SessionFsm {
     }
   }
 
+  /** `error`: a protocol or configuration error, which doubles the next idle hold (damping). */
   private toIdle(
     a: FsmAction[],
     reason: string,
@@ -317,7 +347,7 @@ export class SessionFsm {
     this.negotiatedHold = 0;
     this.negotiatedKeepalive = 0;
     this.go('Idle');
-    if (this.running) {
+    if (this.isRunning) {
       // Automatic restart after an idle hold that grows with each consecutive error.
       a.push({ type: 'timer', timer: 'idleHold', seconds: this.idleHold });
       if (error) this.idleHold = Math.min(this.config.idleHoldMax, this.idleHold * 2);
@@ -327,4 +357,29 @@ export class SessionFsm {
   private go(state: SessionState): void {
     this.state = state;
   }
+}
+
+/** RFC 4486 names of the Cease subcodes, for people reading status and logs. */
+const CEASE_NAMES: Record<number, string> = {
+  [CEASE_MAX_PREFIX]: 'maximum number of prefixes reached',
+  [CEASE_ADMIN_SHUTDOWN]: 'administrative shutdown',
+  [CEASE_PEER_DECONFIGURED]: 'peer de-configured',
+  [CEASE_ADMIN_RESET]: 'administrative reset',
+  [CEASE_CONNECTION_REJECTED]: 'connection rejected',
+  [CEASE_OTHER_CONFIG_CHANGE]: 'other configuration change',
+  [CEASE_COLLISION]: 'connection collision resolution',
+};
+
+/** `received NOTIFICATION 6/2 (administrative shutdown): "maintenance"`, with the shutdown text as sent. */
+export function notificationReason(
+  code: number,
+  subcode: number,
+  text?: string,
+  direction: 'sent' | 'received' = 'received',
+): string {
+  const name = code === ERR_CEASE ? CEASE_NAMES[subcode] : undefined;
+  let reason = `${direction} NOTIFICATION ${code}/${subcode}`;
+  if (name) reason += ` (${name})`;
+  if (text) reason += `: ${JSON.stringify(text)}`;
+  return reason;
 }

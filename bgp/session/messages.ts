@@ -84,6 +84,8 @@ export interface NotificationMessage {
   code: number;
   subcode: number;
   data: Uint8Array;
+  /** RFC 8203/9003 shutdown communication (Cease 2 or 4), decoded. */
+  text?: string;
 }
 
 export type BgpMessage =

@@ -17,15 +17,24 @@ import { CapabilityOffer } from './capabilities.js';
 import type { Codec, Framer } from './codec.js';
 import {
   CEASE_COLLISION,
+  CEASE_CONNECTION_REJECTED,
   ERR_CEASE,
   ERR_OPEN,
   type FsmAction,
   type FsmConfig,
   type FsmEvent,
+  notificationReason,
   SessionFsm,
   type TimerName,
 } from './fsm.js';
 import type { BgpMessage, OpenMessage, SessionCodecContext, UpdateMessage } from './messages.js';
+
+/**
+ * How long a second connection from a peer whose session is Established waits before it is closed
+ * as a collision (§6.8), while the KEEPALIVE we sent on the old connection finds out whether that one
+ * is still alive: a peer that restarted without graceful restart answers it with a TCP reset.
+ */
+const COLLISION_PROBE_MS = 1000;
 
 /** RFC 4271 §6.2 OPEN error subcodes. */
 const OPEN_UNSUPPORTED_VERSION = 1;
@@ -83,6 +92,8 @@ export class Peer extends EventEmitter {
   codecCtx: SessionCodecContext;
   counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0, flaps: 0 };
   lastError: string | undefined;
+  /** The last NOTIFICATION the peer sent us, with its shutdown text (RFC 8203/9003) if any. */
+  lastReceived: { code: number; subcode: number; text?: string; at: Date } | undefined;
   establishedAt: Date | undefined;
   private stopped = true;
   /** What our OPEN offers this peer, and what it agreed to. */
@@ -123,15 +134,27 @@ export class Peer extends EventEmitter {
   stop(subcode?: number, message?: string): void {
     this.stopped = true;
     const data = message ? shutdownData(message) : undefined;
-    this.feed({ type: 'ManualStop', subcode, data });
+    this.feed({ type: 'ManualStop', subcode, data, text: message });
     this.dropCandidate();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
 
   /** Ends the session with a Cease the speaker decided (max-prefix...); `restart` re-arms the idle-hold timer. */
-  cease(subcode: number, restart: boolean): void {
-    this.feed({ type: 'Cease', subcode, restart });
+  cease(subcode: number, restart: boolean, message?: string): void {
+    this.feed({ type: 'Cease', subcode, restart, data: message ? shutdownData(message) : undefined, text: message });
+  }
+
+  /** True while the peer is stopped by stop() (admin shutdown, removal) rather than by an error. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Changes timers for the next connection and OPEN; the running session keeps what it negotiated. */
+  setTimers(timers: { holdTime: number; keepalive?: number; connectRetry: number }): void {
+    this.settings.fsm.holdTime = timers.holdTime;
+    this.settings.fsm.keepalive = timers.keepalive;
+    this.settings.fsm.connectRetry = timers.connectRetry;
   }
 
   /** A connection the listener accepted from this peer's address. */
@@ -141,6 +164,7 @@ export class Peer extends EventEmitter {
       socket.destroy();
       return;
     }
+    this.fsm.resetBackoff();
     if (s === 'Idle') {
       // Waiting out the idle-hold: the peer is back, so start now instead of refusing it.
       this.feed({ type: 'IdleHoldTimerExpires' });
@@ -158,27 +182,32 @@ export class Peer extends EventEmitter {
       this.candidate = this.wire(socket, true);
       return;
     }
-    if (now === 'Established' && this.negotiated?.gracefulRestart) {
-      // RFC 4724 §4.2: a new connection from an Established GR peer means it restarted: keep its routes
-      // stale, drop the old session, take the new connection.
-      this.log.info(
-        { peer: this.settings.address },
-        'peer reconnected while Established: treating as graceful restart',
-      );
-      this.teardownForRestart(socket);
+    if (now === 'Established') {
+      // §6.8: an Established session wins over a new connection, unless the peer restarted. Keep the
+      // new one until its OPEN says (RFC 4724 R bit), and probe the old one: a restarted peer's
+      // kernel answers a KEEPALIVE on a dead connection with a reset (see onCandidateMessage).
+      this.dropCandidate();
+      this.candidate = this.wire(socket, true);
+      this.send(this.codec.encodeKeepalive());
       return;
     }
-    // §6.8: an Established session wins over any new connection.
-    socket.end(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+    // Stopped by max-prefix (no automatic restart): refuse until someone resets it.
+    refuse(socket, this.codec.encodeNotification(ERR_CEASE, CEASE_CONNECTION_REJECTED));
   }
 
-  private teardownForRestart(socket: Socket): void {
-    const old = this.conn;
-    this.conn = undefined;
-    old?.socket.destroy();
-    this.feed({ type: 'TcpFails' });
-    // Now Idle with an idle-hold pending; start at once with the new connection.
-    this.acceptIncoming(socket);
+  /**
+   * Carries on with `conn` (the peer's connection) as the session's connection, from Active, as if it
+   * had just connected; `open` is its OPEN if already received.
+   */
+  private adopt(conn: Conn, open: OpenMessage | undefined): void {
+    if (this.candidate === conn) this.candidate = undefined;
+    const before = this.fsm.state;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.fsm.state = 'Active';
+    this.conn = conn;
+    this.run(this.fsm.handle({ type: 'TcpConnected' }), before);
+    if (open) this.onMessage({ type: 'open', open });
   }
 
   /** Sends raw messages (already encoded). Returns false when the socket buffer is full. */
@@ -382,6 +411,12 @@ export class Peer extends EventEmitter {
           return;
         }
         this.feed({ type: 'TcpFails' });
+        // The Established session's connection died while the peer's new one waited (our probe found
+        // it dead: the peer restarted): go on with the new connection at once.
+        if (c && this.candidate === c && this.fsm.state === 'Idle' && this.fsm.running && !this.stopped) {
+          this.log.info({ peer: this.settings.address }, 'old connection gone: continuing on the new one');
+          this.adopt(c, c.open);
+        }
       }
     });
     return conn;
@@ -438,8 +473,21 @@ export class Peer extends EventEmitter {
       case 'keepalive':
         this.feed({ type: 'KeepaliveReceived' });
         return;
-      case 'notification':
-        this.lastError = `received NOTIFICATION ${msg.notification.code}/${msg.notification.subcode}`;
+      case 'notification': {
+        const { code, subcode, text } = msg.notification;
+        this.lastReceived = { code, subcode, text, at: new Date() };
+        this.lastError = notificationReason(code, subcode, text);
+        if (text !== undefined)
+          this.log.warn({ peer: this.settings.address, code, subcode, message: text }, 'peer sent a shutdown message');
+        // §6.8 decided by the peer: our connection lost, theirs is waiting here. Go on with it.
+        const c = this.candidate;
+        if (code === ERR_CEASE && subcode === CEASE_COLLISION && c && this.fsm.state !== 'Established') {
+          const old = this.conn;
+          this.conn = undefined;
+          old?.socket.destroy();
+          this.adopt(c, c.open);
+          return;
+        }
         if (
           msg.notification.code === ERR_OPEN &&
           this.capabilities.refused(msg.notification.subcode, msg.notification.data)
@@ -448,8 +496,9 @@ export class Peer extends EventEmitter {
             { peer: this.settings.address, offer: this.capabilities.offer() },
             'peer refused our capabilities: the next OPEN leaves them out',
           );
-        this.feed({ type: 'NotificationReceived', code: msg.notification.code, subcode: msg.notification.subcode });
+        this.feed({ type: 'NotificationReceived', code, subcode, text });
         return;
+      }
       case 'update':
         this.counters.updatesIn++;
         this.feed({ type: 'UpdateReceived' });
@@ -470,6 +519,10 @@ export class Peer extends EventEmitter {
     conn.open = msg.open;
     // Still connecting ourselves: decide once our attempt connects or fails.
     if (this.fsm.state === 'Connect' || this.fsm.state === 'Active') return;
+    if (this.fsm.state === 'Established') {
+      this.collisionWhileEstablished(conn, msg.open);
+      return;
+    }
     const remoteWins = compareAddresses(this.local.routerId, msg.open.routerId) < 0;
     if (!remoteWins) {
       conn.socket.end(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
@@ -477,18 +530,40 @@ export class Peer extends EventEmitter {
       return;
     }
     // The peer's connection (inbound) wins: close ours with Cease/collision and restart on theirs.
-    this.candidate = undefined;
     this.send(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
     const old = this.conn;
     this.conn = undefined;
     old?.socket.end();
-    const before = this.fsm.state;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    this.fsm.state = 'Active';
-    this.conn = conn;
-    this.run(this.fsm.handle({ type: 'TcpConnected' }), before);
-    this.onMessage({ type: 'open', open: msg.open });
+    this.adopt(conn, msg.open);
+  }
+
+  /**
+   * A second connection's OPEN while the session is Established. The rule (RFC 4271 §6.8, RFC 4724
+   * §4.2): the Established session wins and the new connection is closed with Cease/collision, unless
+   * the peer restarted, which we believe when (a) its OPEN carries the graceful-restart capability with
+   * the R bit (it says it restarted; its routes are kept stale as §4.2 asks), or (b) the old connection
+   * turns out dead within COLLISION_PROBE_MS (the close handler then adopts the new one). A plain second
+   * connection (both sides dialling at start) is thus closed and the running session never flaps.
+   */
+  private collisionWhileEstablished(conn: Conn, open: OpenMessage): void {
+    if (open.capabilities.gracefulRestart?.restarting) {
+      this.log.info({ peer: this.settings.address }, 'peer restarted (OPEN with graceful-restart R bit): new session');
+      const old = this.conn;
+      this.conn = undefined;
+      this.candidate = undefined;
+      old?.socket.destroy();
+      // Established → Idle without a NOTIFICATION: routes are kept stale if GR was negotiated.
+      this.feed({ type: 'TcpFails' });
+      if (this.fsm.running && !this.stopped) this.adopt(conn, open);
+      else conn.socket.destroy();
+      return;
+    }
+    setTimeout(() => {
+      if (this.candidate !== conn || this.fsm.state !== 'Established') return;
+      this.log.debug({ peer: this.settings.address }, 'second connection closed: the Established session wins');
+      this.candidate = undefined;
+      conn.socket.end(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+    }, COLLISION_PROBE_MS).unref();
   }
 
   private checkOpen(open: OpenMessage): { subcode: number; reason: string } | undefined {
@@ -535,6 +610,17 @@ export class Peer extends EventEmitter {
     if (isIPv6(local)) return { ipv6: local, ipv4: undefined };
     return { ipv4: local, ipv6: localAddress6 ?? `::ffff:${local}` };
   }
+}
+
+/**
+ * Closes a connection we never read from with a last message. Reading is switched on, or the peer's
+ * FIN would never be seen and the half-closed socket would keep the listener from closing.
+ */
+function refuse(socket: Socket, last: Buffer): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end(last);
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** RFC 8203: the shutdown communication is a length byte and up to 255 bytes of UTF-8. */

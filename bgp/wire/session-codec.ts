@@ -221,7 +221,12 @@ export const sessionCodec: Codec = {
       case 'notification':
         return {
           type: 'notification',
-          notification: { code: m.code, subcode: m.subcode, data: Buffer.from(m.data, 'hex') },
+          notification: {
+            code: m.code,
+            subcode: m.subcode,
+            data: Buffer.from(m.data, 'hex'),
+            text: m.shutdownCommunication,
+          },
         };
       case 'keepalive':
         return { type: 'keepalive' };

@@ -8,6 +8,7 @@ import {
   type Kind,
   newResource,
 } from '../../src/model/index.js';
+import { withAgent, withApiSocket } from '../agent-connection.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
 import { collect, defined, keyValues, parseBool, parseIntFlag } from '../flag-values.js';
@@ -31,6 +32,11 @@ interface PeerFlags extends EtcdFlags {
   maxPrefix?: number;
   ttlSecurity?: number;
   ebgpMultihop?: number;
+  maxPrefixRestartAfter?: number;
+  maxPrefixWarningPercent?: number;
+  holdTime?: number;
+  keepaliveTime?: number;
+  connectRetryTime?: number;
 }
 
 /** "tsroute bgp peer" or "tsroute bgppeer", for help examples. */
@@ -106,7 +112,24 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
         'GTSM (RFC 5082): the peer is at most this many hops away',
         parseIntFlag('--ttl-security'),
       )
-      .option('--ebgp-multihop <hops>', 'TTL of our packets (eBGP default 1)', parseIntFlag('--ebgp-multihop')),
+      .option('--ebgp-multihop <hops>', 'TTL of our packets (eBGP default 1)', parseIntFlag('--ebgp-multihop'))
+      .option(
+        '--max-prefix-restart-after <seconds>',
+        'start the session again this long after a max-prefix trip',
+        parseIntFlag('--max-prefix-restart-after'),
+      )
+      .option(
+        '--max-prefix-warning-percent <percent>',
+        'warn once the peer sends this % of --max-prefix',
+        parseIntFlag('--max-prefix-warning-percent'),
+      )
+      .option('--hold-time <seconds>', 'hold time for this session (0 or at least 3)', parseIntFlag('--hold-time'))
+      .option('--keepalive-time <seconds>', 'keepalive interval for this session', parseIntFlag('--keepalive-time'))
+      .option(
+        '--connect-retry-time <seconds>',
+        'seconds between connection attempts',
+        parseIntFlag('--connect-retry-time'),
+      ),
   )
     .addHelpText(
       'after',
@@ -132,6 +155,11 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
           maxPrefix: o.maxPrefix,
           ttlSecurity: o.ttlSecurity,
           ebgpMultihop: o.ebgpMultihop,
+          maxPrefixRestartAfter: o.maxPrefixRestartAfter,
+          maxPrefixWarningPercent: o.maxPrefixWarningPercent,
+          holdTime: o.holdTime,
+          keepaliveTime: o.keepaliveTime,
+          connectRetryTime: o.connectRetryTime,
         });
         await withDatastore(o, async (ds) => {
           for (const f of o.filter ?? []) {
@@ -144,6 +172,71 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
       }),
     );
   readCommands(peer, 'BGPPeer', 'BGP peer', 'tor-1');
+  registerPeerOps(peer);
+}
+
+const PEER_NAME_HELP = 'a BGPPeer name, a peer address, or (node-to-node mesh) the other node name';
+
+/** reset / shutdown / enable: operations on the local agent's sessions, over its API. */
+function registerPeerOps(peer: Command): void {
+  const done = (verb: string, r: { addresses: string[] }) => print(`${verb}: ${r.addresses.join(', ')}`);
+  withApiSocket(
+    peer
+      .command('reset')
+      .description('reset BGP sessions of this node: Cease/administrative reset, or --soft: route refresh')
+      .argument('<name>', PEER_NAME_HELP)
+      .option('--soft', 'keep the session: ask the peer for its routes again and send ours again (RFC 2918)')
+      .option('--message <text>', 'text sent with the Cease (RFC 9003)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Example:
+  ${cmdPath(peer)} reset tor-1 --soft`,
+    )
+    .action(
+      action(async (name: string, o: { soft?: boolean; message?: string; apiSocket?: string }) => {
+        const r = await withAgent(o, (c) => c.resetPeer({ name, soft: !!o.soft, message: o.message ?? '' }));
+        done(o.soft ? 'route refresh sent' : 'reset', r);
+      }),
+    );
+  withApiSocket(
+    peer
+      .command('shutdown')
+      .description("shut BGP sessions of this node down until enabled again (for the agent's lifetime)")
+      .argument('<name>', PEER_NAME_HELP)
+      .option('--message <text>', 'shutdown text the peer logs and shows (RFC 9003, at most 255 bytes)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Example:
+  ${cmdPath(peer)} shutdown tor-1 --message "maintenance, back at 14:00"`,
+    )
+    .action(
+      action(async (name: string, o: { message?: string; apiSocket?: string }) => {
+        if (o.message !== undefined && Buffer.byteLength(o.message, 'utf8') > 255)
+          throw new CliError('--message is longer than 255 bytes (RFC 9003 §2)');
+        done('shut down', await withAgent(o, (c) => c.shutdownPeer({ name, message: o.message ?? '' })));
+      }),
+    );
+  withApiSocket(
+    peer
+      .command('enable')
+      .description('bring BGP sessions shut down with "shutdown" (or stopped by max-prefix) back')
+      .argument('<name>', PEER_NAME_HELP),
+  )
+    .addHelpText(
+      'after',
+      `
+Example:
+  ${cmdPath(peer)} enable tor-1`,
+    )
+    .action(
+      action(async (name: string, o: { apiSocket?: string }) => {
+        done('enabled', await withAgent(o, (c) => c.enablePeer({ name })));
+      }),
+    );
 }
 
 function registerFilter(program: Command, name = 'bgpfilter'): void {
@@ -184,6 +277,7 @@ interface ConfigFlags extends EtcdFlags {
   listenPort?: number;
   keepaliveTime?: number;
   holdTime?: number;
+  connectRetryTime?: number;
   gracefulRestartTime?: number;
   community?: string[];
   advertise?: string[];
@@ -227,6 +321,11 @@ function registerConfig(program: Command, name = 'bgpconfig'): void {
       .option('--listen-port <port>', 'BGP port (default 179)', parseIntFlag('--listen-port'))
       .option('--keepalive-time <seconds>', 'keepalive interval', parseIntFlag('--keepalive-time'))
       .option('--hold-time <seconds>', 'hold time (0 or at least 3)', parseIntFlag('--hold-time'))
+      .option(
+        '--connect-retry-time <seconds>',
+        'seconds between connection attempts',
+        parseIntFlag('--connect-retry-time'),
+      )
       .option('--graceful-restart-time <seconds>', 'graceful-restart time', parseIntFlag('--graceful-restart-time'))
       .option('--community <name=value>', 'named community, e.g. pods=65000:100 (repeatable)', collect)
       .option(
@@ -245,6 +344,7 @@ function registerConfig(program: Command, name = 'bgpconfig'): void {
           listenPort: o.listenPort,
           keepaliveTime: o.keepaliveTime,
           holdTime: o.holdTime,
+          connectRetryTime: o.connectRetryTime,
           gracefulRestartTime: o.gracefulRestartTime,
         });
         if (o.community)

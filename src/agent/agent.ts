@@ -271,6 +271,9 @@ export class Agent {
           asNumber: cfg.asNumber,
           nodeToNodeMeshEnabled: cfg.nodeToNodeMeshEnabled,
           gracefulRestartTime: cfg.gracefulRestartTime,
+          holdTime: cfg.holdTime,
+          keepaliveTime: cfg.keepaliveTime,
+          connectRetryTime: cfg.connectRetryTime,
         },
         (sel, labels) => selectorMatches(sel, labels),
       );
@@ -290,22 +293,18 @@ export class Agent {
     }
   }
 
-  /** Creates the speaker, or re-creates it when the AS, router ID, cluster ID, listen port or timers changed. */
+  /**
+   * Creates the speaker, or re-creates it when the AS, router ID, cluster ID or listen port changed
+   * (timers are per session and change through the peer plan without touching the others).
+   */
   private ensureSpeaker(s: ClusterSnapshot): void {
     const cfg = this.effectiveConfig(s);
     const clusterId = this.node?.spec.bgp?.routeReflectorClusterId;
-    const identity = JSON.stringify([
-      this.asNumber(s),
-      this.routerId(),
-      clusterId,
-      cfg.listenPort,
-      cfg.holdTime,
-      cfg.keepaliveTime,
-    ]);
+    const identity = JSON.stringify([this.asNumber(s), this.routerId(), clusterId, cfg.listenPort]);
     if (this.bgp && identity === this.speakerIdentity) return;
     const old = this.bgp;
     if (old) {
-      this.log.info('AS, router ID, cluster ID, listen port or timers changed: restarting the BGP speaker');
+      this.log.info('AS, router ID, cluster ID or listen port changed: restarting the BGP speaker');
       void old.stop('tsroute: BGP configuration changed');
     }
     const bgp = new BgpController({
@@ -317,10 +316,10 @@ export class Agent {
       address6: this.parts.config.bgpAddress6 ?? (this.node ? nodeBgpAddress(this.node, 6) : undefined),
       gracefulRestartTime: cfg.gracefulRestartTime,
       restarting: this.preserved && !old,
-      holdTime: cfg.holdTime,
-      keepaliveTime: cfg.keepaliveTime,
+      shutdowns: old?.shutdowns,
       logger: this.log,
     });
+    bgp.speaker.on('max-prefix-warning', (e) => this.parts.metrics.maxPrefixWarnings.inc({ peer: e.address }));
     bgp.onBestPath((e) => this.onBestPath(e));
     bgp.speaker.on('peer-state', (e) => {
       this.log.info({ peer: e.address, from: e.from, to: e.to, reason: e.reason }, 'BGP session state');

@@ -12,6 +12,7 @@ import {
 } from '../../bgp/index.js';
 import type { Peer, Route } from '../api/types.js';
 import { openTcpSocket, setAcceptedOptions, setListenerMd5 } from '../dataplane/index.js';
+import { canonicalAddress } from '../model/cidr.js';
 import type { Announcement, AnnouncePool } from './announcements.js';
 import type { Logger } from './logger.js';
 import type { PlannedPeer, PlannedPeerType } from './peer-plan.js';
@@ -30,8 +31,8 @@ export interface BgpControllerOptions {
   gracefulRestartTime: number;
   /** True when this agent restarted with routes still in the kernel (RFC 4724 R bit). */
   restarting: boolean;
-  holdTime?: number;
-  keepaliveTime?: number;
+  /** Peers shut down by an admin (address → message), carried over from a previous controller. */
+  shutdowns?: ReadonlyMap<string, string>;
   logger: Logger;
 }
 
@@ -65,8 +66,14 @@ export class BgpController {
   private announced = new Map<string, Announcement>();
   private pools: AnnouncePool[] = [];
   private readonly filters = new Map<string, { import?: Policy; export?: Policy }>();
+  /**
+   * Sessions shut down by `tsroute bgppeer shutdown` (address → message), kept in memory for the
+   * agent's lifetime: an operational switch, not configuration (a restarted agent peers again).
+   */
+  readonly shutdowns: Map<string, string>;
 
   constructor(readonly options: BgpControllerOptions) {
+    this.shutdowns = new Map(options.shutdowns ?? []);
     const speakerOptions: SpeakerOptions = {
       asn: options.asn,
       routerId: options.routerId,
@@ -127,15 +134,18 @@ export class BgpController {
       localAddress6: family6 ? undefined : this.options.address6,
       routeReflectorClient: p.routeReflectorClient,
       nextHop: p.nextHopMode === 'self' ? 'self' : p.nextHopMode === 'keep' ? 'keep' : undefined,
-      holdTime: this.options.holdTime,
-      keepalive: this.options.keepaliveTime,
-      connectRetry: 1,
+      holdTime: p.holdTime,
+      keepalive: p.keepaliveTime,
+      connectRetry: p.connectRetryTime,
       // IPv6 routes ride on the IPv6 session when there is one, else on the IPv4 session (MP-BGP)
       families: family6 ? ['ipv6'] : v6SessionToo ? ['ipv4'] : ['ipv4', 'ipv6'],
       gracefulRestart: p.gracefulRestartTime ? { restartTime: p.gracefulRestartTime } : undefined,
       importPolicy: mergePolicies(imports),
       exportPolicy: mergePolicies(exports),
-      maxPrefix: p.maxPrefix,
+      maxPrefix:
+        p.maxPrefix === undefined
+          ? undefined
+          : { limit: p.maxPrefix, restartAfter: p.maxPrefixRestartAfter, warningPercent: p.maxPrefixWarningPercent },
       // Both change what the OPEN offers: the speaker resets this peer's session (and only it).
       addPaths: p.addPaths,
       extendedMessages: p.extendedMessages,
@@ -185,7 +195,8 @@ export class BgpController {
     try {
       if (!current) {
         log.info({ peer: p.address, as: p.asNumber, type: p.type, source: p.source }, 'adding BGP peer');
-        this.speaker.addPeer(options);
+        const down = this.shutdowns.get(p.address);
+        this.speaker.addPeer(options, down === undefined ? undefined : { message: down });
       } else if (current.fingerprint !== fingerprint) {
         log.info({ peer: p.address, as: p.asNumber, type: p.type }, 'updating BGP peer');
         const onlyPolicy =
@@ -230,6 +241,35 @@ export class BgpController {
       source: planned.source,
       problem,
     }));
+  }
+
+  /**
+   * The session addresses `name` stands for: a peer address, a BGPPeer name (all its sessions here),
+   * or a node name (the sessions with that tsroute node, mesh or BGPPeer).
+   */
+  resolvePeers(name: string): string[] {
+    const canonical = canonicalAddress(name);
+    return [...this.active.values()]
+      .filter(
+        ({ planned: p }) =>
+          p.address === canonical || (p.source === name && p.source !== 'node-mesh') || p.peerNode === name,
+      )
+      .map(({ planned }) => planned.address);
+  }
+
+  /** Hard reset (Cease/administrative reset) or soft reset (route refresh both ways). */
+  resetPeer(address: string, soft: boolean, message?: string): boolean {
+    return this.speaker.resetPeer(address, { soft, message });
+  }
+
+  shutdownPeer(address: string, message: string): void {
+    this.shutdowns.set(address, message);
+    this.speaker.shutdownPeer(address, message);
+  }
+
+  enablePeer(address: string): void {
+    this.shutdowns.delete(address);
+    this.speaker.enablePeer(address);
   }
 
   peers(): Peer[] {
@@ -292,7 +332,9 @@ function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined, hint: strin
     type: type ?? (s.type === 'ebgp' ? 'global' : 'mesh'),
     state: s.state,
     sinceUnixMs: s.establishedAt ? s.establishedAt.getTime() : 0,
-    info: hint ?? s.lastError ?? s.description ?? '',
+    info: s.adminShutdown
+      ? `shut down by admin${s.adminShutdown.message ? `: ${JSON.stringify(s.adminShutdown.message)}` : ''}`
+      : (hint ?? s.lastError ?? s.description ?? ''),
     routesReceived: s.counters.prefixesReceived,
     routesAccepted: s.counters.prefixesAccepted,
     routesAdvertised: s.counters.prefixesAdvertised,
@@ -314,6 +356,9 @@ function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined, hint: strin
     messagesSent: s.counters.messagesOut,
     routerId: s.routerId ?? '',
     holdTime: s.capabilities?.holdTime ?? 0,
+    receivedShutdownMessage: s.lastNotificationReceived?.text ?? '',
+    adminShutdown: s.adminShutdown !== undefined,
+    adminShutdownMessage: s.adminShutdown?.message ?? '',
   };
 }
 

@@ -42,6 +42,12 @@ export class AgentMetrics {
     labelNames: ['kind'],
     registers: [this.registry],
   });
+  readonly maxPrefixWarnings = new Counter({
+    name: 'tsroute_bgp_max_prefix_warnings_total',
+    help: "times a peer's prefix count reached its max-prefix warning threshold",
+    labelNames: ['peer'],
+    registers: [this.registry],
+  });
   readonly eventLoopLagMax = new Gauge({
     name: 'tsroute_event_loop_lag_max_seconds',
     help: 'largest event-loop delay seen since the last scrape',

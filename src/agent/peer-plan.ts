@@ -29,6 +29,11 @@ export interface PlanPeerResource {
   sourceAddress?: string;
   nextHopMode?: 'auto' | 'self' | 'keep';
   maxPrefix?: number;
+  maxPrefixRestartAfter?: number;
+  maxPrefixWarningPercent?: number;
+  holdTime?: number;
+  keepaliveTime?: number;
+  connectRetryTime?: number;
   maxRestartTime?: number;
   filters?: string[];
   /** The TCP-MD5 password itself, already read from its file or variable. */
@@ -48,6 +53,7 @@ export interface PlanConfig {
   nodeToNodeMeshEnabled: boolean;
   keepaliveTime?: number;
   holdTime?: number;
+  connectRetryTime?: number;
   gracefulRestartTime?: number;
 }
 
@@ -68,6 +74,12 @@ export interface PlannedPeer {
   localAddress?: string;
   nextHopMode: 'auto' | 'self' | 'keep';
   maxPrefix?: number;
+  maxPrefixRestartAfter?: number;
+  maxPrefixWarningPercent?: number;
+  /** Session timers: the BGPPeer's own, else the BGPConfiguration's (seconds). */
+  holdTime?: number;
+  keepaliveTime?: number;
+  connectRetryTime?: number;
   gracefulRestartTime?: number;
   filters: string[];
   password?: string;
@@ -152,6 +164,11 @@ export function planPeers(
       source: r.name,
       nextHopMode: effectiveNextHopMode(r),
       maxPrefix: r.maxPrefix,
+      maxPrefixRestartAfter: r.maxPrefixRestartAfter,
+      maxPrefixWarningPercent: r.maxPrefixWarningPercent,
+      holdTime: r.holdTime ?? config.holdTime,
+      keepaliveTime: r.keepaliveTime ?? config.keepaliveTime,
+      connectRetryTime: r.connectRetryTime ?? config.connectRetryTime,
       gracefulRestartTime: r.maxRestartTime ?? config.gracefulRestartTime,
       filters: r.filters ?? [],
       password: r.password,
@@ -200,6 +217,9 @@ export function planPeers(
     const base = {
       source: 'node-mesh',
       nextHopMode: 'auto' as const,
+      holdTime: config.holdTime,
+      keepaliveTime: config.keepaliveTime,
+      connectRetryTime: config.connectRetryTime,
       gracefulRestartTime: config.gracefulRestartTime,
       filters: [],
     };
@@ -213,6 +233,9 @@ export function planPeers(
     const base = {
       source: 'route-reflection',
       nextHopMode: 'auto' as const,
+      holdTime: config.holdTime,
+      keepaliveTime: config.keepaliveTime,
+      connectRetryTime: config.connectRetryTime,
       gracefulRestartTime: config.gracefulRestartTime,
       filters: [],
     };

@@ -10,14 +10,30 @@ import {
   type CheckEndpointRequest,
   type DeleteEndpointRequest,
   type DeletePathRequest,
+  type EnablePeerRequest,
   type Event,
   type ListRoutesRequest,
   type ReleaseAddressesRequest,
+  type ResetPeerRequest,
+  type ShutdownPeerRequest,
   type Status,
   type WatchEventsRequest,
 } from '../api/types.js';
 import type { Agent } from './agent.js';
+import type { BgpController } from './bgp-controller.js';
 import { cidrOf } from './prefixes.js';
+
+/** The sessions a name stands for (see BgpController.resolvePeers); NOT_FOUND when none. */
+function peersNamed(agent: Agent, name: string): { bgp: BgpController; addresses: string[] } {
+  const bgp = agent.bgp;
+  const addresses = bgp?.resolvePeers(name) ?? [];
+  if (!bgp || addresses.length === 0)
+    throw new AgentError(
+      'NOT_FOUND',
+      `no BGP session on this node for "${name}" (give a BGPPeer name, a peer address or a node name)`,
+    );
+  return { bgp, addresses };
+}
 
 function ifName(name: string | undefined): string {
   const n = name || 'eth0';
@@ -124,6 +140,31 @@ export function agentService(agent: Agent): AgentService {
     },
     async deletePath(req: DeletePathRequest) {
       return { existed: agent.deletePath(req.prefix) };
+    },
+    async resetPeer(req: ResetPeerRequest) {
+      const { bgp, addresses } = peersNamed(agent, req.name);
+      for (const a of addresses) {
+        if (bgp.shutdowns.has(a))
+          throw new AgentError('FAILED_PRECONDITION', `BGP peer ${a} is shut down: enable it first`);
+        if (!bgp.resetPeer(a, !!req.soft, req.message || undefined))
+          throw new AgentError('FAILED_PRECONDITION', `BGP peer ${a} is not Established with route refresh`);
+      }
+      agent.log.info({ peers: addresses, soft: !!req.soft }, 'BGP peer reset by admin');
+      return { addresses };
+    },
+    async shutdownPeer(req: ShutdownPeerRequest) {
+      const { bgp, addresses } = peersNamed(agent, req.name);
+      if (Buffer.byteLength(req.message ?? '', 'utf8') > 255)
+        throw new AgentError('INVALID_ARGUMENT', 'the shutdown message is longer than 255 bytes (RFC 9003 §2)');
+      for (const a of addresses) bgp.shutdownPeer(a, req.message ?? '');
+      agent.log.info({ peers: addresses, message: req.message }, 'BGP peer shut down by admin');
+      return { addresses };
+    },
+    async enablePeer(req: EnablePeerRequest) {
+      const { bgp, addresses } = peersNamed(agent, req.name);
+      for (const a of addresses) bgp.enablePeer(a);
+      agent.log.info({ peers: addresses }, 'BGP peer enabled by admin');
+      return { addresses };
     },
     watchEvents(req: WatchEventsRequest, emit: (e: Event) => void, signal: AbortSignal) {
       const all = !req.peers && !req.routes && !req.endpoints;

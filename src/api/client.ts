@@ -76,6 +76,10 @@ export class AgentClient {
     this.call<T.ListRoutesRequest, T.ListRoutesResponse>('listRoutes', req);
   addPath = (req: T.AddPathRequest) => this.call<T.AddPathRequest, T.AddPathResponse>('addPath', req);
   deletePath = (req: T.DeletePathRequest) => this.call<T.DeletePathRequest, T.DeletePathResponse>('deletePath', req);
+  resetPeer = (req: T.ResetPeerRequest) => this.call<T.ResetPeerRequest, T.PeerActionResponse>('resetPeer', req);
+  shutdownPeer = (req: T.ShutdownPeerRequest) =>
+    this.call<T.ShutdownPeerRequest, T.PeerActionResponse>('shutdownPeer', req);
+  enablePeer = (req: T.EnablePeerRequest) => this.call<T.EnablePeerRequest, T.PeerActionResponse>('enablePeer', req);
 
   /** Streams events until the returned function is called. */
   watchEvents(req: T.WatchEventsRequest, onEvent: (e: T.Event) => void, onEnd?: (err?: Error) => void): () => void {

@@ -60,6 +60,9 @@ export async function serveAgent(service: AgentService, socketPath: string): Pro
     listRoutes: unary(service.listRoutes.bind(service)),
     addPath: unary(service.addPath.bind(service)),
     deletePath: unary(service.deletePath.bind(service)),
+    resetPeer: unary(service.resetPeer.bind(service)),
+    shutdownPeer: unary(service.shutdownPeer.bind(service)),
+    enablePeer: unary(service.enablePeer.bind(service)),
     watchEvents: (call: grpc.ServerWritableStream<WatchEventsRequest, Event>) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());

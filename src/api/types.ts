@@ -102,6 +102,9 @@ export interface Peer {
   messagesSent: number;
   routerId: string;
   holdTime: number;
+  receivedShutdownMessage: string;
+  adminShutdown: boolean;
+  adminShutdownMessage: string;
 }
 
 export type GetStatusRequest = Record<string, never>;
@@ -175,6 +178,22 @@ export interface DeletePathResponse {
   existed: boolean;
 }
 
+export interface ResetPeerRequest {
+  name: string;
+  soft?: boolean;
+  message?: string;
+}
+export interface ShutdownPeerRequest {
+  name: string;
+  message?: string;
+}
+export interface EnablePeerRequest {
+  name: string;
+}
+export interface PeerActionResponse {
+  addresses: string[];
+}
+
 export interface WatchEventsRequest {
   peers?: boolean;
   routes?: boolean;
@@ -201,6 +220,9 @@ export interface AgentService {
   listRoutes(req: ListRoutesRequest): Promise<ListRoutesResponse>;
   addPath(req: AddPathRequest): Promise<AddPathResponse>;
   deletePath(req: DeletePathRequest): Promise<DeletePathResponse>;
+  resetPeer(req: ResetPeerRequest): Promise<PeerActionResponse>;
+  shutdownPeer(req: ShutdownPeerRequest): Promise<PeerActionResponse>;
+  enablePeer(req: EnablePeerRequest): Promise<PeerActionResponse>;
   /** Calls `emit` for every event until `signal` aborts (the client went away). */
   watchEvents(req: WatchEventsRequest, emit: (event: Event) => void, signal: AbortSignal): void;
 }

@@ -21,6 +21,8 @@ export interface BGPConfigurationSpec {
   /** Seconds; RFC 4271 §4.4 (keepalive) and §4.2 (hold time: 0 or at least 3). */
   keepaliveTime?: number;
   holdTime?: number;
+  /** Seconds between connection attempts to a peer that is not up (RFC 4271 §8 ConnectRetryTimer). */
+  connectRetryTime?: number;
   /** Seconds a restarting peer's routes are kept (RFC 4724 §4.2). */
   gracefulRestartTime?: number;
   communities?: Community[];
@@ -33,7 +35,13 @@ export const DEFAULT_AS_NUMBER = 64512;
 export const DEFAULT_BGP_CONFIGURATION: Required<
   Pick<
     BGPConfigurationSpec,
-    'asNumber' | 'nodeToNodeMeshEnabled' | 'listenPort' | 'keepaliveTime' | 'holdTime' | 'gracefulRestartTime'
+    | 'asNumber'
+    | 'nodeToNodeMeshEnabled'
+    | 'listenPort'
+    | 'keepaliveTime'
+    | 'holdTime'
+    | 'connectRetryTime'
+    | 'gracefulRestartTime'
   >
 > = {
   asNumber: DEFAULT_AS_NUMBER,
@@ -42,6 +50,8 @@ export const DEFAULT_BGP_CONFIGURATION: Required<
   listenPort: 179,
   keepaliveTime: 30,
   holdTime: 90,
+  // Shorter than RFC 4271 §10's 120 s: hosts of a cluster come and go, and a retry is one SYN.
+  connectRetryTime: 1,
   gracefulRestartTime: 120,
 };
 
@@ -51,6 +61,7 @@ export const bgpConfigurationSchema: Schema = {
   listenPort: { type: 'int', min: 1, max: 65535 },
   keepaliveTime: { type: 'int', min: 1, max: 21845 },
   holdTime: { type: 'int', min: 0, max: 65535 },
+  connectRetryTime: { type: 'int', min: 1, max: 65535 },
   gracefulRestartTime: { type: 'int', min: 0, max: 4095 },
   communities: {
     type: 'list',
@@ -66,6 +77,17 @@ export const bgpConfigurationSchema: Schema = {
   logSeverity: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
 };
 
+/** RFC 4271 §4.2 / §10: hold time 0 or ≥ 3 s, keepalive at most a third of it (BGPConfiguration and BGPPeer). */
+export function timerProblem(who: string, t: { holdTime?: number; keepaliveTime?: number }): void {
+  const { holdTime, keepaliveTime } = t;
+  if (holdTime !== undefined && holdTime !== 0 && holdTime < 3) {
+    throw new ValidationError(`${who}: spec.holdTime must be 0 or at least 3 seconds (RFC 4271 §4.2)`);
+  }
+  if (holdTime && keepaliveTime && keepaliveTime > holdTime / 3) {
+    throw new ValidationError(`${who}: spec.keepaliveTime should be at most a third of spec.holdTime`);
+  }
+}
+
 export function bgpConfigurationDefaults(c: BGPConfiguration): void {
   if (c.metadata.name !== 'default') return;
   c.spec = { ...DEFAULT_BGP_CONFIGURATION, ...c.spec };
@@ -76,13 +98,7 @@ export function validateBGPConfiguration(c: BGPConfiguration): void {
   if (c.metadata.name !== 'default' && !c.metadata.name.startsWith('node.')) {
     throw new ValidationError(`${who}: the name must be "default" or "node.<node name>"`);
   }
-  const { holdTime, keepaliveTime } = c.spec;
-  if (holdTime !== undefined && holdTime !== 0 && holdTime < 3) {
-    throw new ValidationError(`${who}: spec.holdTime must be 0 or at least 3 seconds (RFC 4271 §4.2)`);
-  }
-  if (holdTime && keepaliveTime && keepaliveTime > holdTime / 3) {
-    throw new ValidationError(`${who}: spec.keepaliveTime should be at most a third of spec.holdTime`);
-  }
+  timerProblem(who, c.spec);
   const names = new Set((c.spec.communities ?? []).map((x) => x.name));
   for (const [i, adv] of (c.spec.prefixAdvertisements ?? []).entries()) {
     const r = parseCidr(adv.cidr);

@@ -1,5 +1,6 @@
 // BGPPeer: a session to a router outside the mesh (ToR, route reflector) or to tsroute nodes chosen
 // by label. Scope: every node (no node / nodeSelector), one node, or the nodes a selector picks.
+import { timerProblem } from './bgp-configuration.js';
 import { asNumberField } from './bgp-values.js';
 import { canonicalAddress } from './cidr.js';
 import type { Schema } from './fields.js';
@@ -41,6 +42,14 @@ export interface BGPPeerSpec {
   ttlSecurity?: number;
   /** TTL of our packets: how many hops away the peer may be (eBGP default 1). */
   ebgpMultihop?: number;
+  /** Seconds after a maxPrefix trip before the session starts again by itself (default: stays down). */
+  maxPrefixRestartAfter?: number;
+  /** Log a warning (and count it in a metric) once the peer sends this % of maxPrefix. */
+  maxPrefixWarningPercent?: number;
+  /** Session timers in seconds, over the BGPConfiguration's; hold/keepalive apply at the next OPEN. */
+  holdTime?: number;
+  keepaliveTime?: number;
+  connectRetryTime?: number;
 }
 export type BGPPeer = Resource<'BGPPeer', BGPPeerSpec>;
 
@@ -69,6 +78,11 @@ export const bgpPeerSchema: Schema = {
   extendedMessages: { type: 'bool' },
   ttlSecurity: { type: 'int', min: 1, max: 254 },
   ebgpMultihop: { type: 'int', min: 1, max: 255 },
+  maxPrefixRestartAfter: { type: 'int', min: 1, max: 86400 },
+  maxPrefixWarningPercent: { type: 'int', min: 1, max: 100 },
+  holdTime: { type: 'int', min: 0, max: 65535 },
+  keepaliveTime: { type: 'int', min: 1, max: 21845 },
+  connectRetryTime: { type: 'int', min: 1, max: 65535 },
 };
 
 export function bgpPeerDefaults(p: BGPPeer): void {
@@ -96,6 +110,11 @@ export function validateBGPPeer(p: BGPPeer): void {
     throw new ValidationError(
       `${who}: spec.keepOriginalNextHop: true asks to keep the next hop, spec.nextHopMode: self to replace it; set only one (keepOriginalNextHop: true is nextHopMode: keep)`,
     );
+  if (s.maxPrefix === undefined && (s.maxPrefixRestartAfter !== undefined || s.maxPrefixWarningPercent !== undefined))
+    throw new ValidationError(
+      `${who}: spec.maxPrefixRestartAfter and spec.maxPrefixWarningPercent need spec.maxPrefix`,
+    );
+  timerProblem(who, s);
   if (s.password && !s.password.fromFile === !s.password.fromEnv) {
     throw new ValidationError(`${who}: spec.password needs exactly one of fromFile and fromEnv`);
   }

@@ -55,6 +55,9 @@ function memoryService(): AgentService {
     listRoutes: notImplemented,
     addPath: notImplemented,
     deletePath: notImplemented,
+    resetPeer: notImplemented,
+    shutdownPeer: notImplemented,
+    enablePeer: notImplemented,
     watchEvents: (_req, emit, signal) => {
       let n = 0;
       const timer = setInterval(

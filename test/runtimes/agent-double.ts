@@ -203,6 +203,9 @@ export class AgentDouble implements AgentService {
   listRoutes = this.notHere;
   addPath = this.notHere;
   deletePath = this.notHere;
+  resetPeer = this.notHere;
+  shutdownPeer = this.notHere;
+  enablePeer = this.notHere;
   watchEvents(): void {}
 
   /** Serves this double on `socketPath` with the real gRPC server. */

@@ -56,7 +56,7 @@ test('idle hold doubles with consecutive errors and resets once Established', (t
   const holds: (number | null)[] = [];
   for (let i = 0; i < 3; i++) {
     f.handle({ type: 'TcpConnected' });
-    const a = f.handle({ type: 'NotificationReceived', code: 6, subcode: 2 });
+    const a = f.handle({ type: 'NotificationReceived', code: 2, subcode: 2 });
     holds.push((a.find((x) => x.type === 'timer' && x.timer === 'idleHold') as { seconds: number }).seconds);
     f.handle({ type: 'IdleHoldTimerExpires' });
   }
