@@ -17,14 +17,13 @@ const MISSING_ALLOWED: Record<string, string> = {
   'IPPool.disableBGPExport': 'isolation',
   'IPPool.nodeSelector': 'isolation',
   'BGPConfiguration.listenPort': 'isolation',
-  'BGPConfiguration.keepaliveTime': 'peerops',
-  'BGPConfiguration.holdTime': 'peerops',
+  'BGPConfiguration.connectRetryTime': 'peerops',
   'BGPConfiguration.gracefulRestartTime': 'isolation',
   'BGPPeer.port': 'isolation',
   'BGPPeer.nodeSelector': 'isolation',
   'BGPPeer.nextHopMode': 'isolation',
   'BGPPeer.maxRestartTime': 'isolation',
-  'BGPPeer.maxPrefix': 'peerops',
+  'BGPPeer.connectRetryTime': 'peerops',
   'WorkloadEndpoint.workload': 'isolation',
 };
 
