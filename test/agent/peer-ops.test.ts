@@ -15,6 +15,7 @@ interface FrrNeighbor {
   connectionsEstablished?: number;
   lastNotificationReason?: string;
   lastShutdownDescription?: string;
+  lastResetTimerMsecs?: number;
   messageStats?: Record<string, number>;
   [key: string]: unknown;
 }
@@ -215,7 +216,9 @@ test('maxPrefix at FRR: a warning at the threshold, Cease/1 at the limit, back b
   await frr.announce('10.200.4.0/24');
   const trip = await waitFor('FRR hears Cease/1', async () => {
     const n = await neighbor(frr, H1);
-    return /Maximum Number of Prefixes/i.test(n.lastNotificationReason ?? '') ? Date.now() : undefined;
+    // When it happened, not when we looked: FRR says how long ago its last reset was.
+    const ago = Number(n.lastResetTimerMsecs ?? 0);
+    return /Maximum Number of Prefixes/i.test(n.lastNotificationReason ?? '') ? Date.now() - ago : undefined;
   });
   // While FRR still sends 4 prefixes the session trips again after each restart; it does come back.
   await waitFor(
