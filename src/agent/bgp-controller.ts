@@ -322,6 +322,9 @@ function heldPeer(p: PlannedPeer, problem: string): Peer {
     messagesSent: 0,
     routerId: '',
     holdTime: 0,
+    receivedShutdownMessage: '',
+    adminShutdown: false,
+    adminShutdownMessage: '',
   };
 }
 
