@@ -178,7 +178,7 @@ export interface PeerStatus {
     flaps: number;
   };
   lastError?: string;
-  /** The last NOTIFICATION the peer sent, with its RFC 8203/9003 shutdown text if it had one. */
+  /** The NOTIFICATION the peer closed the session with (cleared once Established again), with its RFC 8203/9003 text. */
   lastNotificationReceived?: { code: number; subcode: number; text?: string; at: Date };
   /** Set while the peer is administratively shut down (shutdownPeer), with the text we sent. */
   adminShutdown?: { message: string };

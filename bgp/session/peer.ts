@@ -294,6 +294,8 @@ export class Peer extends EventEmitter {
           break;
         case 'established':
           this.establishedAt = new Date();
+          // What the peer said when it last closed the session is history now.
+          this.lastReceived = undefined;
           if (this.negotiated) {
             this.negotiated.holdTime = a.holdTime;
             this.negotiated.keepalive = a.keepalive;

@@ -328,6 +328,21 @@ function heldPeer(p: PlannedPeer, problem: string): Peer {
   };
 }
 
+/**
+ * The INFO column: our admin shutdown, else the last error (with a hint). While the session is down,
+ * the text of the peer's last shutdown NOTIFICATION stays visible even after a later connection
+ * error replaced the last error: it is usually the one thing that says why.
+ */
+function peerInfo(s: PeerStatus, hint: string | undefined): string {
+  if (s.adminShutdown)
+    return `shut down by admin${s.adminShutdown.message ? `: ${JSON.stringify(s.adminShutdown.message)}` : ''}`;
+  const info = hint ?? s.lastError ?? s.description ?? '';
+  const said = s.lastNotificationReceived?.text;
+  if (s.state === 'Established' || said === undefined) return info;
+  const quoted = JSON.stringify(said);
+  return info.includes(quoted) ? info : `${info}; the peer's shutdown message was ${quoted}`;
+}
+
 function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined, hint: string | undefined): Peer {
   return {
     address: s.address,
@@ -335,9 +350,7 @@ function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined, hint: strin
     type: type ?? (s.type === 'ebgp' ? 'global' : 'mesh'),
     state: s.state,
     sinceUnixMs: s.establishedAt ? s.establishedAt.getTime() : 0,
-    info: s.adminShutdown
-      ? `shut down by admin${s.adminShutdown.message ? `: ${JSON.stringify(s.adminShutdown.message)}` : ''}`
-      : (hint ?? s.lastError ?? s.description ?? ''),
+    info: peerInfo(s, hint),
     routesReceived: s.counters.prefixesReceived,
     routesAccepted: s.counters.prefixesAccepted,
     routesAdvertised: s.counters.prefixesAdvertised,

@@ -56,8 +56,11 @@ test('hard reset sends Cease/4 and the session comes straight back; soft reset k
 
   const started = Date.now();
   sa.resetPeer('127.0.0.2', { message: 'new filters' });
-  await waitFor('B hears Cease/4', () => sb.peer('127.0.0.1')!.lastNotificationReceived?.subcode === 4);
-  t.is(sb.peer('127.0.0.1')!.lastNotificationReceived?.text, 'new filters');
+  const cease4 = await waitFor('B hears Cease/4', () => {
+    const n = sb.peer('127.0.0.1')!.lastNotificationReceived;
+    return n?.subcode === 4 ? n : undefined;
+  });
+  t.is(cease4.text, 'new filters');
   await waitFor('Established again', () => up(sa) && up(sb) && sa.peer('127.0.0.2')!.establishedAt !== before);
   t.log(`hard reset → Established again in ${Date.now() - started} ms`);
   t.true(Date.now() - started < 10_000);
