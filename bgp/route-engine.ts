@@ -21,7 +21,7 @@ import {
 import { SlotPrefixes } from './rib/slot-prefixes.js';
 import type { UpdateBatch } from './session/codec.js';
 import type { ReceivedPrefixes, UpdateMessage } from './session/messages.js';
-import { pathView } from './views.js';
+import { bestPathEvent } from './views.js';
 
 /** Prefixes handled per slice of work before yielding to the event loop. */
 export const CHUNK = 4000;
@@ -316,34 +316,7 @@ export class RouteEngine {
     for (const s of this.sessions.values()) if (s.enabled[family]) s.out.queue(family, slot);
     const listener = this.bestPathListener;
     if (!listener) return;
-    const rib = this.rib;
-    const prefix = rib.families[family].table.text(slot);
-    const bestRow = rib.bestOf(family, slot);
-    const best = bestRow ? rib.path(bestRow) : undefined;
-    const event: BestPathEvent = {
-      prefix,
-      family: FAMILY_NAMES[family],
-      withdrawn: !best,
-      nextHops: best
-        ? multipath
-            .map((row) => rib.store.get(rib.pool.attrs[row]!).nextHop)
-            .filter((h): h is string => h !== undefined)
-        : [],
-      best: undefined,
-      local: best?.source.kind === 'local',
-    };
-    // The view of the best path is made only if the listener reads it (most want the next hops).
-    if (best) {
-      let view: BestPathEvent['best'];
-      Object.defineProperty(event, 'best', {
-        enumerable: true,
-        get: () => {
-          view ??= pathView(prefix, best, true);
-          return view;
-        },
-      });
-    }
-    listener(event);
+    listener(bestPathEvent(this.rib, family, slot, multipath));
   };
 
   /** A prefix's paths changed: ADD-PATH peers are told, whether or not the best path moved. */

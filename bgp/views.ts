@@ -1,5 +1,5 @@
 // Paths as plain data for the public face: text communities, flat AS paths, origin by name.
-import type { LocalRouteAttributes, RouteView } from './config.js';
+import type { BestPathEvent, LocalRouteAttributes, RouteView } from './config.js';
 import {
   AS_SEQUENCE,
   type AttrSet,
@@ -9,7 +9,9 @@ import {
   parseCommunity,
   parseLargeCommunity,
 } from './rib/attributes.js';
+import type { LocRib } from './rib/loc-rib.js';
 import type { Path } from './rib/path.js';
+import type { FamilyIndex } from './rib/prefix-key.js';
 
 const ORIGIN_NAMES = ['igp', 'egp', 'incomplete'] as const;
 
@@ -49,4 +51,38 @@ export function localAttributes(a: LocalRouteAttributes = {}): PathAttributes {
     communities: a.communities?.map(parseCommunity),
     largeCommunities: a.largeCommunities?.map(parseLargeCommunity),
   };
+}
+
+/** The event for a prefix whose best path or ECMP set changed (`multipath`: the path rows used). */
+export function bestPathEvent(
+  rib: LocRib,
+  family: FamilyIndex,
+  slot: number,
+  multipath: readonly number[],
+): BestPathEvent {
+  const prefix = rib.families[family].table.text(slot);
+  const bestRow = rib.bestOf(family, slot);
+  const best = bestRow ? rib.path(bestRow) : undefined;
+  const event: BestPathEvent = {
+    prefix,
+    family: family === 0 ? 'ipv4' : 'ipv6',
+    withdrawn: !best,
+    nextHops: best
+      ? multipath.map((row) => rib.store.get(rib.pool.attrs[row]!).nextHop).filter((h): h is string => h !== undefined)
+      : [],
+    best: undefined,
+    local: best?.source.kind === 'local',
+  };
+  // The view of the best path is made only if the listener reads it (most want the next hops).
+  if (best) {
+    let view: BestPathEvent['best'];
+    Object.defineProperty(event, 'best', {
+      enumerable: true,
+      get: () => {
+        view ??= pathView(prefix, best, true);
+        return view;
+      },
+    });
+  }
+  return event;
 }
