@@ -2,6 +2,7 @@
 // negotiates capabilities, resolves connection collisions (RFC 4271 §6.8) and hands decoded UPDATEs,
 // End-of-RIB and ROUTE-REFRESH to the speaker through events.
 import { EventEmitter } from 'node:events';
+import { closeSync } from 'node:fs';
 import { isIPv6, Socket, connect as tcpConnect } from 'node:net';
 import type {
   AddPathMode,
@@ -270,7 +271,8 @@ export class Peer extends EventEmitter {
             if (socket.connecting) {
               // Not connected yet: end() would wait for the SYN-ACK and then open a session we
               // have already given up on, beside the retry.
-              this.lastError = `no answer from ${this.settings.address} port ${this.settings.port} within the connect retry time (${this.settings.fsm.connectRetry} s)`;
+              if (!this.stopped)
+                this.lastError = `no answer from ${this.settings.address} port ${this.settings.port} within the connect retry time (${this.settings.fsm.connectRetry} s)`;
               socket.destroy();
             } else {
               // Let a NOTIFICATION written just before reach the peer.
@@ -382,7 +384,13 @@ export class Peer extends EventEmitter {
     const { address, port, localAddress, sockets } = this.settings;
     if (!sockets) return tcpConnect({ host: address, port, localAddress, noDelay: true });
     const fd = sockets.hook.connecting(address, sockets.options);
-    const socket = new Socket({ fd });
+    let socket: Socket;
+    try {
+      socket = new Socket({ fd });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
     socket.connect({ host: address, port, localAddress, noDelay: true });
     return socket;
   }
