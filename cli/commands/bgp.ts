@@ -37,6 +37,8 @@ interface PeerFlags extends EtcdFlags {
   holdTime?: number;
   keepaliveTime?: number;
   connectRetryTime?: number;
+  addPaths?: string;
+  extendedMessages?: boolean;
 }
 
 /** "tsroute bgp peer" or "tsroute bgppeer", for help examples. */
@@ -129,7 +131,9 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
         '--connect-retry-time <seconds>',
         'seconds between connection attempts',
         parseIntFlag('--connect-retry-time'),
-      ),
+      )
+      .option('--add-paths <mode>', 'ADD-PATH (RFC 7911): receive, send or both')
+      .option('--extended-messages', 'offer extended messages (RFC 8654): UPDATEs up to 65535 bytes'),
   )
     .addHelpText(
       'after',
@@ -160,6 +164,8 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
           holdTime: o.holdTime,
           keepaliveTime: o.keepaliveTime,
           connectRetryTime: o.connectRetryTime,
+          addPaths: o.addPaths,
+          extendedMessages: o.extendedMessages,
         });
         await withDatastore(o, async (ds) => {
           for (const f of o.filter ?? []) {

@@ -239,3 +239,18 @@ test('cli: bgppeer create --ttl-security / --ebgp-multihop store the fields; bot
   t.regex(both.stderr, /spec.ttlSecurity and spec.ebgpMultihop exclude each other/);
   t.is(await ds.get('BGPPeer', 'bad'), undefined);
 });
+
+test('cli: bgppeer create --add-paths / --extended-messages store the fields; a bad mode is refused', async (t) => {
+  const { etcd, ds } = await etcdDatastore(t);
+  const run = (args: string[]) => runCli(args, { endpoint: etcd.endpoint });
+  const base = ['bgppeer', 'create'];
+  const [good, bad] = await Promise.all([
+    run([...base, 'rr', '--peer-ip', '10.0.0.1', '--as-number', '65000', '--add-paths', 'both', '--extended-messages']),
+    run([...base, 'bad', '--peer-ip', '10.0.0.2', '--as-number', '65000', '--add-paths', 'sometimes']),
+  ]);
+  t.is(good.code, 0, good.stderr);
+  t.like((await ds.mustGet('BGPPeer', 'rr')).spec, { addPaths: 'both', extendedMessages: true });
+  t.not(bad.code, 0);
+  t.regex(bad.stderr, /must be one of receive, send, both/);
+  t.is(await ds.get('BGPPeer', 'bad'), undefined);
+});
