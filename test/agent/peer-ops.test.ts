@@ -5,8 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { type Frr, type Lab, sleep, waitFor } from '../../src/lab/index.js';
-import { allSessionsUp, apply, peerYaml, torCluster } from '../helpers/cluster.js';
+import { type Frr, type Lab, run, sleep, startCapture, waitFor } from '../../src/lab/index.js';
+import { allSessionsUp, apply, meshCluster, peerYaml, torCluster } from '../helpers/cluster.js';
 import { labFor } from '../helpers/lab.js';
 
 interface FrrNeighbor {
@@ -239,4 +239,59 @@ test('maxPrefix at FRR: a warning at the threshold, Cease/1 at the limit, back b
     { timeoutMs: 30_000 },
   );
   t.pass();
+});
+
+/** SYNs from h1 to the ToR's port 1790 (where nothing listens) seen on the wire during `ms`. */
+async function synsDuring(lab: Lab, tor: Frr, ms: number): Promise<number> {
+  const capture = await startCapture(lab, tor.ns, 'to-h1', 'tcp dst port 1790 and tcp[tcpflags] & tcp-syn != 0');
+  await sleep(ms);
+  const file = await capture.stop();
+  const out = await run(['tcpdump', '-nr', file]);
+  return out.stdout.split('\n').filter((l) => l.includes('> 10.0.1.1.1790')).length;
+}
+
+test('connectRetryTime: a peer that refuses is retried every N seconds (BGPPeer over BGPConfiguration), counted on the wire', async (t) => {
+  const lab = await labFor(t);
+  const { tor, hosts, etcd } = await torCluster(lab, { count: 1, router: 'frr' });
+  const frr = tor as Frr;
+  await allSessionsUp(hosts, 1);
+  // Port 1790: the ToR answers every SYN with a reset, so each attempt fails at once and the next one
+  // waits for the connect retry timer (RFC 4271 §8.2.2, Active). FRR must not dial in itself.
+  await frr.vtysh('configure terminal', 'router bgp 65000', `neighbor ${H1} shutdown`);
+  await apply(
+    lab,
+    etcd,
+    `apiVersion: tsroute.io/v1
+kind: BGPConfiguration
+metadata: {name: default}
+spec: {asNumber: 64512, nodeToNodeMeshEnabled: false, connectRetryTime: 2}
+---
+${peerYaml('tor-h1', { node: 'h1', peerIP: '10.0.1.1', asNumber: 65000, port: 1790, connectRetryTime: 5 })}`,
+  );
+  await sleep(6000); // the peer was re-made for the new port; one 5 s round passes
+  const perPeer = await synsDuring(lab, frr, 15_000);
+  await apply(lab, etcd, peerYaml('tor-h1', { node: 'h1', peerIP: '10.0.1.1', asNumber: 65000, port: 1790 }));
+  await sleep(6000); // the running 5 s timer ends; from then on the cluster's 2 s
+  const perCluster = await synsDuring(lab, frr, 15_000);
+  t.log(`SYNs in 15 s: connectRetryTime 5 (BGPPeer) ${perPeer}, 2 (BGPConfiguration) ${perCluster}`);
+  t.true(perPeer >= 2 && perPeer <= 4, `BGPPeer 5 s: ${perPeer} attempts in 15 s`);
+  t.true(perCluster >= 6 && perCluster <= 9, `BGPConfiguration 2 s: ${perCluster} attempts in 15 s`);
+});
+
+test('a mesh coming up (quickstart-like) resolves its connection collisions without a session flap', async (t) => {
+  const lab = await labFor(t);
+  const { hosts } = await meshCluster(lab, { count: 3 });
+  await allSessionsUp(hosts, 2, 60_000);
+  const since = async () =>
+    (await Promise.all(hosts.map((h) => h.agent.status()))).flatMap((s) =>
+      s.peers.map((p) => `${s.node}→${p.address}@${p.sinceUnixMs}`),
+    );
+  const first = await since();
+  await sleep(5000);
+  t.deepEqual(await since(), first, 'every session kept its start time');
+  for (const h of hosts) {
+    const log = h.agent.daemon.tail(100_000);
+    t.false(log.includes('"from":"Established"'), `${h.name} had a session leave Established:\n${log}`);
+    t.false(log.includes('treating as graceful restart'));
+  }
 });

@@ -17,13 +17,11 @@ const MISSING_ALLOWED: Record<string, string> = {
   'IPPool.disableBGPExport': 'isolation',
   'IPPool.nodeSelector': 'isolation',
   'BGPConfiguration.listenPort': 'isolation',
-  'BGPConfiguration.connectRetryTime': 'peerops',
   'BGPConfiguration.gracefulRestartTime': 'isolation',
   'BGPPeer.port': 'isolation',
   'BGPPeer.nodeSelector': 'isolation',
   'BGPPeer.nextHopMode': 'isolation',
   'BGPPeer.maxRestartTime': 'isolation',
-  'BGPPeer.connectRetryTime': 'peerops',
   'WorkloadEndpoint.workload': 'isolation',
 };
 
