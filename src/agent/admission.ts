@@ -60,15 +60,24 @@ export class Admission {
       }
       return out;
     };
+    /**
+     * A resource that passed (or whose last valid version was kept) refused by a check against the
+     * others: one entry per resource, so a kept last version that fails too is no longer "kept".
+     */
+    const refuse = (kind: Kind, name: string, reason: string) => {
+      const already = rejected.find((r) => r.kind === kind && r.name === name);
+      if (already) already.lastGoodKept = false;
+      else rejected.push({ kind, name, reason, lastGoodKept: false });
+    };
     const nodes = checkEach('Node', raw.nodes);
     const configs = checkEach('BGPConfiguration', raw.configs);
-    const pools = this.pools(checkEach('IPPool', raw.pools), rejected);
+    const pools = this.pools(checkEach('IPPool', raw.pools), refuse);
     const filters = checkEach('BGPFilter', raw.filters).filter((f) => {
       try {
         filterPolicies(f as BGPFilter);
         return true;
       } catch (err) {
-        rejected.push({ kind: 'BGPFilter', name: f.metadata.name, reason: oneLine(err), lastGoodKept: false });
+        refuse('BGPFilter', f.metadata.name, oneLine(err));
         return false;
       }
     });
@@ -80,27 +89,20 @@ export class Admission {
       const conflict = missing === undefined ? peerConflict(p, peers, nodes) : undefined;
       if (missing !== undefined) {
         const why = rawFilterNames.has(missing) ? 'is not applied (see its own error)' : 'does not exist';
-        rejected.push({
-          kind: 'BGPPeer',
-          name: p.metadata.name,
-          reason: `spec.filters: bgpfilter "${missing}" ${why}`,
-          lastGoodKept: false,
-        });
-      } else if (conflict) {
-        rejected.push({ kind: 'BGPPeer', name: p.metadata.name, reason: oneLine(conflict), lastGoodKept: false });
-      } else peers.push(p);
+        refuse('BGPPeer', p.metadata.name, `spec.filters: bgpfilter "${missing}" ${why}`);
+      } else if (conflict) refuse('BGPPeer', p.metadata.name, oneLine(conflict));
+      else peers.push(p);
     }
     for (const key of this.lastGood.keys()) if (!present.has(key)) this.lastGood.delete(key);
     return { snapshot: { pools, nodes, peers, filters, configs }, rejected };
   }
 
   /** Pools in name order; one that overlaps an earlier one is refused (etcd should never hold both). */
-  private pools(list: IPPool[], rejected: RejectedResource[]): IPPool[] {
+  private pools(list: IPPool[], refuse: (kind: Kind, name: string, reason: string) => void): IPPool[] {
     const out: IPPool[] = [];
     for (const p of list) {
       const overlap = poolOverlap(p, out);
-      if (overlap)
-        rejected.push({ kind: 'IPPool', name: p.metadata.name, reason: oneLine(overlap), lastGoodKept: false });
+      if (overlap) refuse('IPPool', p.metadata.name, oneLine(overlap));
       else out.push(p);
     }
     return out;
