@@ -100,3 +100,25 @@ test('the addon puts the TTL and the GTSM floor on IPv4 and IPv6 sockets (IP_MIN
   }
   t.throws(() => openTcpSocket('10.0.0.1', { md5Password: 'x'.repeat(81) }), { message: /at most 80 bytes/ });
 });
+
+test('TCP-MD5 over IPv6 (::1 both ends, dual-stack listener keys): equal keys come up, different ones never do', async (t) => {
+  const pair = async (keyA: string, keyB: string) => {
+    const [pa, pb] = [await freePort(), await freePort()];
+    const make = (routerId: string, asn: number, port: number) =>
+      new BgpSpeaker({ asn, routerId, listen: { address: '::', port }, socketOptions: hook, warmUp: false });
+    const sa = make('1.1.1.1', 65001, pa);
+    const sb = make('2.2.2.2', 65002, pb);
+    const timers = { connectRetry: 1, holdTime: 9 };
+    sa.addPeer({ address: '::1', port: pb, asn: 65002, password: keyA, ...timers });
+    sb.addPeer({ address: '::1', port: pa, asn: 65001, password: keyB, ...timers });
+    await Promise.all([sa.start(), sb.start()]);
+    t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+    return sa;
+  };
+  const up = await pair('v6-key', 'v6-key');
+  await waitFor('IPv6 MD5 session up', () => up.peers()[0]?.state === 'Established', { timeoutMs: 20_000 });
+  const down = await pair('v6-key', 'other');
+  await sleep(3500);
+  t.not(down.peers()[0]?.state, 'Established');
+  t.regex(down.peers()[0]?.lastError ?? '', /no answer from ::1/);
+});
