@@ -202,11 +202,18 @@ export class BgpController {
         const onlyPolicy =
           JSON.stringify({ ...current.options, importPolicy: undefined, exportPolicy: undefined }) ===
           JSON.stringify({ ...options, importPolicy: undefined, exportPolicy: undefined });
-        // Fields that disappeared must reach the speaker as "unset", not be left at their old value.
-        const cleared = Object.fromEntries(Object.keys(current.options).map((k) => [k, undefined]));
-        this.speaker.updatePeer(p.address, { ...cleared, ...options });
-        // A policy change needs the peer's routes again, not a new session (RFC 2918 route refresh).
-        if (onlyPolicy) this.speaker.refresh(p.address);
+        if (onlyPolicy) {
+          // Only the policies: the speaker swaps them on the running session, re-sends its export and
+          // asks for the peer's routes again (RFC 2918 route refresh). Any other key would reset it.
+          this.speaker.updatePeer(p.address, {
+            importPolicy: options.importPolicy,
+            exportPolicy: options.exportPolicy,
+          });
+        } else {
+          // Fields that disappeared must reach the speaker as "unset", not be left at their old value.
+          const cleared = Object.fromEntries(Object.keys(current.options).map((k) => [k, undefined]));
+          this.speaker.updatePeer(p.address, { ...cleared, ...options });
+        }
       }
     } catch (err) {
       return (err as Error).message;

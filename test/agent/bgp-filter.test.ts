@@ -192,6 +192,8 @@ async function ownBlocks(h: Host, v: 4 | 6): Promise<string[]> {
 }
 
 test('BGPFilter through the agent: every match and operation seen at FRR, BIRD and the kernel', async (t) => {
+  // ~25 s on an idle machine; several routers and two agents on a loaded one can take minutes
+  t.timeout(300_000);
   const lab = await labFor(t);
   const etcd = await startEtcd(lab);
   const sw = await lab.namespace('switch');
@@ -271,6 +273,7 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
   for (const f of [V4, V6]) for (const prefix of [f.xAddComm, f.xPrepend]) await h1.agent.client.addPath({ prefix });
   for (const f of [V4, V6]) await h1.agent.client.addPath({ prefix: f.xPass, communities: ['64512:8'] });
 
+  const h1Block4 = await waitFor('h1 to hold an IPv4 block', async () => (await ownBlocks(h1, 4))[0]);
   for (const f of [V4, V6]) {
     const fam = `IPv${f.v}`;
     // ---- import: h1's kernel lacks exactly what its rules reject; h2 (no filter) has everything.
@@ -390,6 +393,34 @@ test('BGPFilter through the agent: every match and operation seen at FRR, BIRD a
     t.is(atIbgp.get(f.xPass)?.localPref, 300, `${fam}: export setPriority`);
     t.is(atIbgp.get(block1)?.localPref, 100);
   }
+  // ---- a changed filter applies live: export re-sent, import refreshed, no session re-made.
+  const since = async () =>
+    Object.fromEntries((await h1.agent.status()).peers.map((p) => [p.address, p.sinceUnixMs] as const));
+  const before = await since();
+  const changed = FILTERS.replace(JSON.stringify(exportRules(V4)), JSON.stringify(exportRules(V4).slice(2))).replace(
+    JSON.stringify(importRules(V4)),
+    JSON.stringify(importRules(V4).slice(1)),
+  );
+  t.not(changed, FILTERS);
+  await apply(lab, etcd, changed);
+  await waitFor(
+    'FRR to get the formerly rejected 10.99.1.0/24 and h2 block from h1',
+    async () => {
+      const m = new Map((await frr.routes('ipv4')).filter((r) => r.nextHop === V4.h1).map((r) => [r.prefix, r]));
+      return m.has(V4.xEq) && [...m.keys()].some((p) => p.startsWith('10.65.') && p !== h1Block4);
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  await waitFor(
+    `h1 to install ${V4.eq} after the import rule went`,
+    async () => (await kernelVia(h1, V4.eq)).length > 0,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    },
+  );
+  t.deepEqual(await since(), before, 'no session of h1 was re-made');
+
   // h1's filters changed nothing for the sessions themselves
   t.is((await ibgp.sessions()).filter((s) => s.state === 'Established').length, 2);
   t.is((await bird.sessions()).filter((s) => s.state === 'Established').length, 4);
