@@ -65,6 +65,8 @@ else
   $podman tag "localhost/tsroute/host:$key" "$tag"
   if [ "${TSROUTE_IMAGE_SAVE:-}" = 1 ]; then
     $podman save -q -o "$archive.$$.partial" "localhost/tsroute/host:$key" && mv "$archive.$$.partial" "$archive"
+    # Each package change makes a new ~240 MB archive: keep the three newest.
+    ls -t "$cache"/tsroute-host-*.tar | tail -n +4 | xargs -r rm -f
   fi
 fi
 echo "build-image: $tag (localhost/tsroute/host:$key)" >&2

@@ -3,10 +3,10 @@
 // - as on a real host: `--network host`, settings from a mounted /etc/tsroute/node.yaml, an eBGP
 //   session with a BIRD top-of-rack router;
 // - as containerlab would run topology/quickstart: the etcd node and host h1 with the entrypoint,
-//   cmd, env and binds written in quickstart.clab.yml, the ToR as FRR from its bound frr.conf.
+//   cmd, env and binds written in quickstart.clab.yml, each in its own namespace, the ToR as FRR
+//   from its bound frr.conf.
 // The first build runs debootstrap (minutes); later runs reuse the rootfs and the saved image by
-// content hash (TSROUTE_IMAGE_CACHE, default /var/tmp/tsroute-image). The tests run one after the
-// other so the second loads what the first built.
+// content hash (TSROUTE_IMAGE_CACHE, default /var/tmp/tsroute-image).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -15,28 +15,40 @@ import { AgentClient } from '../../src/api/client.js';
 import { Bird } from '../../src/lab/bird.js';
 import { run } from '../../src/lab/exec.js';
 import { Frr } from '../../src/lab/frr.js';
-import { type Lab, startEtcd, waitFor } from '../../src/lab/index.js';
+import { Lab, startEtcd, waitFor } from '../../src/lab/index.js';
 import type { Netns } from '../../src/lab/netns.js';
 import { Podman } from '../../src/lab/podman.js';
 import { allEstablished } from '../../src/lab/router.js';
 import { apply, bgpConfigYaml, peerYaml, poolYaml } from '../helpers/cluster.js';
-import { labFor } from '../helpers/lab.js';
 
-/** A lab podman in `ns` holding the host image under `tag` (built or loaded by scripts/build-image.sh). */
-async function podmanWithImage(t: ExecutionContext, lab: Lab, ns: Netns): Promise<{ podman: Podman; tag: string }> {
-  const podman = await Podman.create(lab, ns);
-  const wrapper = lab.path('podman.sh');
-  writeFileSync(wrapper, `#!/bin/sh\nCONTAINERS_CONF=${podman.containersConf} exec ${podman.argv.join(' ')} "$@"\n`, {
-    mode: 0o755,
-  });
-  const tag = 'localhost/tsroute/host:latest';
-  const built = await run(['bash', 'scripts/build-image.sh', tag], {
-    env: { ...process.env, PODMAN: wrapper, TSROUTE_IMAGE_SAVE: '1' },
-    timeoutMs: 1_700_000,
-  });
-  t.log(built.stderr.trim());
-  return { podman, tag };
+/**
+ * One lab and one podman for both tests (loading the image into podman's storage costs ~30 s):
+ * podman runs in namespace "h1", which is the first test's host; the second test's containers join
+ * namespaces of their own with --network ns:PATH, as containerlab gives each node its own.
+ */
+let shared: Promise<{ lab: Lab; h1: Netns; podman: Podman; tag: string }> | undefined;
+function labWithImage(t: ExecutionContext) {
+  shared ??= (async () => {
+    const lab = await Lab.create('image');
+    const h1 = await lab.namespace('h1', { forwarding: true });
+    const podman = await Podman.create(lab, h1);
+    const wrapper = lab.path('podman.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nCONTAINERS_CONF=${podman.containersConf} exec ${podman.argv.join(' ')} "$@"\n`, {
+      mode: 0o755,
+    });
+    const tag = 'localhost/tsroute/host:latest';
+    const built = await run(['bash', 'scripts/build-image.sh', tag], {
+      env: { ...process.env, PODMAN: wrapper, TSROUTE_IMAGE_SAVE: '1' },
+      timeoutMs: 1_700_000,
+    });
+    t.log(built.stderr.trim());
+    return { lab, h1, podman, tag };
+  })();
+  return shared;
 }
+test.after.always(async () => {
+  if (shared) await (await shared).lab.destroy();
+});
 
 /** Waits for the agent behind `socket`; on failure the container's log is in the test's output. */
 async function agentUp(t: ExecutionContext, podman: Podman, container: string, socket: string) {
@@ -51,10 +63,9 @@ async function agentUp(t: ExecutionContext, podman: Podman, container: string, s
 
 test.serial('the image runs tsroute node run with host networking and peers with a BIRD ToR', async (t) => {
   t.timeout(1_800_000); // a first build runs debootstrap; a rebuild ~2-3 min, a cached one well under
-  const lab = await labFor(t);
+  const { lab, h1, podman, tag } = await labWithImage(t);
   const etcd = await startEtcd(lab);
   const tor = await lab.namespace('tor', { forwarding: true });
-  const h1 = await lab.namespace('h1', { forwarding: true });
   await lab.link(tor, '10.0.1.1/24', h1, '10.0.1.2/24', { aIf: 'to-h1', bIf: 'uplink' });
   const bird = await Bird.start(lab, tor, {
     routerId: '10.0.1.1',
@@ -68,7 +79,6 @@ test.serial('the image runs tsroute node run with host networking and peers with
       bgpConfigYaml(64512, false) +
       peerYaml('tor-h1', { node: 'h1', peerIP: '10.0.1.1', asNumber: 65000 }),
   );
-  const { podman, tag } = await podmanWithImage(t, lab, h1);
 
   // The agent's settings as an operator would give them: a config file; its API socket on the host.
   const etcdDir = dirname(etcd.socketEndpoint.replace(/^unix:\/\//, ''));
@@ -118,12 +128,12 @@ test.serial('quickstart.clab.yml: its etcd node and host h1 run from the image a
   const base = dirname(file);
   const nodes = (parse(readFileSync(file, 'utf8')) as { topology: { nodes: Record<string, ClabNode> } }).topology.nodes;
   const [etcdNode, h1Node, torNode] = [nodes.etcd!, nodes.h1!, nodes.tor!];
-  const lab = await labFor(t);
+  const { lab, podman, tag } = await labWithImage(t);
   // containerlab's wiring for these three: eth0 on the management network, tor:eth1 — h1:eth1
   // (the ToR's links to h2 and h3 are left out, with their addresses).
-  const mgmt = await lab.namespace('etcd');
-  const tor = await lab.namespace('tor', { forwarding: true });
-  const h1 = await lab.namespace('h1', { forwarding: true });
+  const mgmt = await lab.namespace('qs-etcd');
+  const tor = await lab.namespace('qs-tor', { forwarding: true });
+  const h1 = await lab.namespace('qs-h1', { forwarding: true });
   await lab.link(mgmt, `${etcdNode.mgmt_ipv4}/24`, h1, '172.20.20.3/24', { aIf: 'eth0', bIf: 'eth0' });
   await lab.link(tor, [], h1, [], { aIf: 'eth1', bIf: 'eth1' });
   for (const [ns, node] of [
@@ -139,7 +149,6 @@ test.serial('quickstart.clab.yml: its etcd node and host h1 run from the image a
     readFileSync(join(base, frrConf), 'utf8'),
   );
 
-  const { podman, tag } = await podmanWithImage(t, lab, h1);
   t.is(etcdNode.image, tag);
   t.is(h1Node.image, tag);
   await podman.podman(
@@ -147,7 +156,7 @@ test.serial('quickstart.clab.yml: its etcd node and host h1 run from the image a
     tag,
     ...etcdNode.cmd!.split(' '),
   );
-  const runDir = lab.path('run-tsroute');
+  const runDir = lab.path('run-tsroute-qs');
   mkdirSync(runDir);
   const binds = (h1Node.binds ?? []).flatMap((b) => {
     const [host, node] = b.split(':');
@@ -155,7 +164,7 @@ test.serial('quickstart.clab.yml: its etcd node and host h1 run from the image a
   });
   const env = Object.entries(h1Node.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   await podman.podman(
-    ...['run', '-d', '--name', 'h1', '--hostname', 'h1', '--network', 'host', '--privileged'],
+    ...['run', '-d', '--name', 'h1', '--hostname', 'h1', '--network', `ns:${h1.path}`, '--privileged'],
     ...binds,
     ...env,
     ...['-v', `${runDir}:/run/tsroute`],
@@ -170,7 +179,17 @@ test.serial('quickstart.clab.yml: its etcd node and host h1 run from the image a
     t.log(await logs());
     throw err;
   });
-  const status = await client.getStatus(5000);
+  const status = await waitFor(
+    "h1's agent to report the ToR session Established",
+    async () => {
+      const st = await client.getStatus(5000);
+      return st.peers.some((p) => p.state === 'Established') ? st : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  ).catch(async (err) => {
+    t.log(await logs());
+    throw err;
+  });
   t.is(status.node, 'h1', 'the name is the container hostname');
   t.is(status.asNumber, Number(h1Node.env!.TSROUTE_AS));
   t.true(status.datastoreConnected, 'etcd from the etcd node');
