@@ -430,7 +430,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     );
     const entry: PeerEntry = { options, peer, staleHeld: false };
     peer.on('state', (from: PeerStateName, to: PeerStateName, reason?: string) => {
-      this.log.info({ peer: options.address, from, to, reason }, 'peer state');
+      // no log line here: whoever embeds the speaker logs the event once, with what it knows of the peer
       this.emit('peer-state', { address: options.address, from, to, reason });
     });
     peer.on('established', () => this.onEstablished(entry));

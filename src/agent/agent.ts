@@ -25,6 +25,7 @@ import { EventHub } from './events.js';
 import { filterPolicies } from './filters.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
+import { peerSamples } from './peer-metrics.js';
 import { readPeerPassword } from './peer-password.js';
 import { planPeers } from './peer-plan.js';
 import type { Dataplane, IpamView } from './ports.js';
@@ -139,7 +140,7 @@ export class Agent {
       this.parts.metrics.eventLoopLagMax.set(this.parts.metrics.takeMaxLoopLagMs() / 1000);
     });
     if (preserved) setTimeout(() => this.queueLearned(), RESTART_GRACE_MS + 100).unref();
-    log.info({ node: config.nodeName }, 'running');
+    log.info('running'); // the node name is in every line already (logger base)
   }
 
   /** Stops timers and the cluster watch. The kernel keeps its routes; peers keep ours (graceful restart). */
@@ -322,14 +323,19 @@ export class Agent {
     bgp.speaker.on('max-prefix-warning', (e) => this.parts.metrics.maxPrefixWarnings.inc({ peer: e.address }));
     bgp.onBestPath((e) => this.onBestPath(e));
     bgp.speaker.on('peer-state', (e) => {
-      this.log.info({ peer: e.address, from: e.from, to: e.to, reason: e.reason }, 'BGP session state');
       const peer = bgp.peers().find((p) => p.address === e.address);
+      // the one line per state change (the speaker only emits the event)
+      this.log.info(
+        { peer: e.address, peerAs: peer?.asNumber, type: peer?.type, from: e.from, to: e.to, reason: e.reason },
+        'BGP session state',
+      );
       if (peer) this.events.emit({ event: 'peer', peer: { peer, previousState: e.from } });
       const counts: Record<string, number> = {};
       for (const p of bgp.peers()) counts[p.state] = (counts[p.state] ?? 0) + 1;
       this.parts.metrics.peers.reset();
       for (const [state, n] of Object.entries(counts)) this.parts.metrics.peers.set({ state }, n);
     });
+    this.parts.metrics.peerSource = () => peerSamples(bgp);
     this.learned.clear();
     this.allLearnedDirty = true;
     this.bgp = bgp;

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type PeerSample, registerPeerMetrics } from './peer-metrics.js';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -53,11 +54,14 @@ export class AgentMetrics {
     help: 'largest event-loop delay seen since the last scrape',
     registers: [this.registry],
   });
+  /** The sessions the per-peer series are read from at each scrape (set by the agent's speaker). */
+  peerSource: () => PeerSample[] = () => [];
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private server?: Server;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tsroute_' });
+    registerPeerMetrics(this.registry, () => this.peerSource());
     this.loopDelay.enable();
   }
 

@@ -119,7 +119,15 @@ export interface TorCluster {
  */
 export async function torCluster(
   lab: Lab,
-  { count = 3, router = 'bird' as 'bird' | 'frr', pool = '10.65.0.0/16', blockSize = 26, gracefulRestart = false } = {},
+  {
+    count = 3,
+    router = 'bird' as 'bird' | 'frr',
+    pool = '10.65.0.0/16',
+    blockSize = 26,
+    gracefulRestart = false,
+    /** Extra `tsroute node run` arguments for every host's agent. */
+    agentArgs = [] as string[],
+  } = {},
 ): Promise<TorCluster> {
   const etcd = await startEtcd(lab);
   const torNs = await lab.namespace('tor', { forwarding: true });
@@ -148,7 +156,7 @@ export async function torCluster(
       const name = `h${i + 1}`;
       const address = `10.0.${i + 1}.2`;
       const as = 65001 + i;
-      const agent = await startAgent(lab, ns, { name, etcd, bgpAddress: address, as });
+      const agent = await startAgent(lab, ns, { name, etcd, bgpAddress: address, as, extraArgs: agentArgs });
       return { name, ns, address, as, agent };
     }),
   );
@@ -185,6 +193,8 @@ export async function meshCluster(
     /** Also give hosts fd00:0::i/64, IPv6 BGP sessions and an IPv6 pool (fd00:65::/64, /122 blocks). */
     ipv6 = false,
     extraManifests = '',
+    /** Extra `tsroute node run` arguments for every host's agent. */
+    agentArgs = [] as string[],
   } = {},
 ): Promise<MeshCluster> {
   const etcd = await startEtcd(lab);
@@ -223,6 +233,7 @@ spec:
         etcd,
         bgpAddress: address,
         ...(ipv6 ? { bgpAddress6: `fd00::${i + 1}` } : {}),
+        extraArgs: agentArgs,
       });
       return { name, ns, address, as: 64512, agent };
     }),
