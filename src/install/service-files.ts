@@ -26,11 +26,15 @@ export function compiledCli(): string {
   return packageFile('../../cli/main.js', '../../dist/cli/main.js');
 }
 
-/** The unit text with ExecStart set to `node main.js node run --config FILE`. */
+/**
+ * The unit text with ExecStart set to `node main.js node run --config FILE` and Documentation to
+ * this installation's docs/operations.md.
+ */
 export function renderUnit(template: string, nodeBinary: string, cli: string, configPath: string): string {
   const exec = `ExecStart=${nodeBinary} ${cli} node run --config ${configPath}`;
   if (!/^ExecStart=.*$/m.test(template)) throw new Error('the unit template has no ExecStart line');
-  return template.replace(/^ExecStart=.*$/m, exec);
+  const docs = join(dirname(cli), '..', '..', 'docs', 'operations.md');
+  return template.replace(/^ExecStart=.*$/m, exec).replace(/^Documentation=.*$/m, `Documentation=file:${docs}`);
 }
 
 export interface InstallResult {

@@ -1,7 +1,7 @@
 // `tsroute node install-service --root DIR`: the unit passes `systemd-analyze verify` with no warning,
 // restarts always, waits for the network; its ExecStart starts an agent; the example config is
 // valid, private, and never overwritten.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
 import { readConfigFile } from '../../src/agent/config-file.js';
@@ -34,6 +34,8 @@ test('install-service writes a unit systemd accepts and an example config; its E
   t.regex(unit, /^Wants=network-online\.target$/m);
   t.regex(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
   t.regex(unit, /^WantedBy=multi-user\.target$/m);
+  const docs = /^Documentation=file:(.*)$/m.exec(unit)?.[1] ?? '';
+  t.true(existsSync(docs), `Documentation names this installation's ${docs}`);
   const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.split(' ') ?? [];
   t.deepEqual(exec.slice(2), ['node', 'run', '--config', '/etc/tsroute/node.yaml']);
 
