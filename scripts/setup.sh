@@ -16,7 +16,7 @@ declare -A need=(
   [bird]=bird2 [birdc]=bird2
   [gobgpd]=gobgpd [gobgp]=gobgpd
   [/usr/lib/frr/bgpd]=frr [vtysh]=frr
-  [exabgp]=exabgp
+  [exabgp]=exabgp [bgpctl]=openbgpd
   [mnexec]=mininet [podman]=podman [runc]=runc [/usr/lib/cni/bridge]=containernetworking-plugins [dockerd]=docker.io [busybox]=busybox-static
   [debootstrap]=debootstrap
 )

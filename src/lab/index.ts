@@ -12,6 +12,7 @@ export { Frr, frrBgpdConfig } from './frr.js';
 export { Gobgp, gobgpConfig, parseGobgpRib } from './gobgp.js';
 export { Lab, type LinkEnd, sweepRun } from './lab.js';
 export { type KernelRoute, Netns } from './netns.js';
+export { Openbgpd, type OpenbgpdSpec, openbgpdConfig } from './openbgpd.js';
 export { containersConf, installCniPlugin, PODMAN, Podman, STANDARD_CNI_DIR } from './podman.js';
 export * from './router.js';
 export { RUN_PREFIX, uniqueName } from './run-prefix.js';
