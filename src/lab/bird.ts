@@ -46,7 +46,8 @@ export function birdConfig(spec: RouterSpec, logFile: string, origins: Originati
     const families: Family[] = peer.families ?? [familyOf(peer.address)];
     const local = peer.localAddress ? `local ${peer.localAddress} ` : 'local ';
     lines.push(`protocol bgp ${protoName(i)} {`);
-    lines.push(`  ${local}as ${spec.as};`);
+    // BIRD listens per protocol: `local [ip] port N` is the port this session accepts on
+    lines.push(`  ${local}${spec.listenPort ? `port ${spec.listenPort} ` : ''}as ${spec.as};`);
     lines.push(`  neighbor ${peer.address}${peer.port ? ` port ${peer.port}` : ''} as ${peer.as};`);
     lines.push(
       `  hold time ${peer.holdTime ?? TEST_TIMERS.holdTime}; keepalive time ${peer.keepalive ?? TEST_TIMERS.keepalive};`,
