@@ -140,3 +140,64 @@ spec:
   t.is(weps.find((w) => w.spec.containerId === 'c1')?.spec.workload, 'web');
   t.is(ep.addresses.length, 1);
 });
+
+test('nextHopMode self puts our address on routes passed to an iBGP BIRD; auto leaves the eBGP next hop', async (t) => {
+  const lab = await labFor(t);
+  const etcd = await startEtcd(lab);
+  const host = await lab.namespace('h1', { forwarding: true });
+  const torNs = await lab.namespace('tor', { forwarding: true });
+  const ibgpNs = await lab.namespace('ibgp', { forwarding: true });
+  await lab.link(torNs, '10.0.1.1/24', host, '10.0.1.2/24', { aIf: 'to-h1', bIf: 'uplink1' });
+  await lab.link(ibgpNs, '10.0.2.1/24', host, '10.0.2.2/24', { aIf: 'to-h1', bIf: 'uplink2' });
+  // an eBGP router with a network behind it, and an iBGP router in our own AS
+  const tor = await Bird.start(lab, torNs, {
+    routerId: '10.0.1.1',
+    as: 65000,
+    kernel: false,
+    originate: ['10.99.0.0/24'],
+    peers: [{ address: '10.0.1.2', as: 65001, localAddress: '10.0.1.1' }],
+  });
+  const ibgp = await Bird.start(lab, ibgpNs, {
+    routerId: '10.0.2.1',
+    as: 65001,
+    kernel: false,
+    peers: [{ address: '10.0.2.2', as: 65001, localAddress: '10.0.2.1' }],
+    // so BIRD can resolve either next hop and keeps the route usable
+    extraConfig: 'protocol static reach { ipv4; route 10.0.1.0/24 via 10.0.2.2; }',
+  });
+  const peer = (mode: string) =>
+    peerYaml('ibgp', { peerIP: '10.0.2.1', asNumber: 65001, sourceAddress: '10.0.2.2', nextHopMode: mode });
+  await apply(
+    lab,
+    etcd,
+    poolYaml('pool4', '10.65.0.0/16', 26) +
+      peerYaml('tor', { peerIP: '10.0.1.1', asNumber: 65000 }) +
+      peer('auto') +
+      `apiVersion: tsroute.io/v1
+kind: BGPConfiguration
+metadata:
+  name: default
+spec:
+  nodeToNodeMeshEnabled: false
+---
+`,
+  );
+  await startAgent(lab, host, { name: 'h1', etcd, bgpAddress: '10.0.1.2', as: 65001 });
+  await waitFor('both sessions', async () => (await allEstablished(tor)) && allEstablished(ibgp), {
+    timeoutMs: 30_000,
+  });
+  const nextHopAtIbgp = (want: string) =>
+    waitFor(`10.99.0.0/24 via ${want} at the iBGP BIRD`, async () => {
+      const r = (await ibgp.routes()).find((x) => x.prefix === '10.99.0.0/24');
+      return r?.nextHop === want ? r : undefined;
+    }).catch(async (err) => {
+      t.log(await ibgp.birdc('show route all'));
+      throw err;
+    });
+  const auto = await nextHopAtIbgp('10.0.1.1');
+  t.log(`auto: ${auto.prefix} via ${auto.nextHop}`);
+  await apply(lab, etcd, peer('self'));
+  const self = await nextHopAtIbgp('10.0.2.2');
+  t.log(`self: ${self.prefix} via ${self.nextHop}`);
+  t.deepEqual(self.asPath, [65000], 'iBGP: our AS is not prepended');
+});
