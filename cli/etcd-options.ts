@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { Datastore, etcdOptionsFrom } from '../src/datastore/index.js';
 import { CliError } from './exit.js';
+import { parseEndpointsFlag } from './flag-values.js';
 
 export interface EtcdFlags {
   etcdEndpoints?: string;
@@ -14,7 +15,11 @@ export interface EtcdFlags {
 
 export function withEtcd(cmd: Command): Command {
   return cmd
-    .option('--etcd-endpoints <urls>', 'comma-separated http://, https:// or unix:// (env TSROUTE_ETCD_ENDPOINTS)')
+    .option(
+      '--etcd-endpoints <urls>',
+      'comma-separated http://, https:// or unix:// (env TSROUTE_ETCD_ENDPOINTS)',
+      parseEndpointsFlag,
+    )
     .option('--etcd-ca <file>', 'CA bundle for https etcd (env TSROUTE_ETCD_CA)')
     .option('--etcd-cert <file>', 'client certificate (env TSROUTE_ETCD_CERT)')
     .option('--etcd-key <file>', 'client key (env TSROUTE_ETCD_KEY)');

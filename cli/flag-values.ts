@@ -1,4 +1,7 @@
 // Parsing flag values into what resources hold, with one-line errors naming the flag.
+import { isIP } from 'node:net';
+import { parseEndpoints } from '../src/datastore/connect.js';
+import { parseCidr } from '../src/model/cidr.js';
 import { CliError } from './exit.js';
 
 export function parseBool(flag: string) {
@@ -12,7 +15,8 @@ export function parseBool(flag: string) {
 
 export function parseIntFlag(flag: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new CliError(`${flag} must be a whole number (got "${value}")`);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+      throw new CliError(`${flag} must be a whole number (got "${value}")`);
     return Number(value);
   };
 }
@@ -35,4 +39,38 @@ export function keyValues(flag: string, pairs: string[] = []): Record<string, st
 /** Drops undefined values, so a spec built from flags carries only what was given. */
 export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** An IPv4 or IPv6 address (checked here, so a typo never reaches etcd or the agent). */
+export function parseAddressFlag(flag: string) {
+  return (value: string): string => {
+    if (!isIP(value)) throw new CliError(`${flag} must be an IP address (got "${value}")`);
+    return value;
+  };
+}
+
+/** Like parseAddressFlag, for repeatable flags. */
+export function collectAddresses(flag: string) {
+  const one = parseAddressFlag(flag);
+  return (value: string, previous: string[] = []): string[] => [...previous, one(value)];
+}
+
+/** ADDRESS/LENGTH, or with `addressToo` a bare address. */
+export function parseCidrFlag(flag: string, addressToo = false) {
+  return (value: string): string => {
+    if (addressToo && isIP(value)) return value;
+    const r = parseCidr(value);
+    if (!r.ok) throw new CliError(`${flag}: ${r.reason}`);
+    return value;
+  };
+}
+
+/** --etcd-endpoints: checked when parsed, before any command runs. */
+export function parseEndpointsFlag(value: string): string {
+  try {
+    parseEndpoints(value);
+  } catch (err) {
+    throw new CliError(`--etcd-endpoints: ${(err as Error).message}`);
+  }
+  return value;
 }

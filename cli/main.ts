@@ -1,5 +1,15 @@
 #!/usr/bin/env node
-// Entry point of the `tsroute` bin.
+// Entry point of the `tsroute` bin. A flag value that its parser refuses (`--port x`) is thrown from
+// inside commander's parsing, before any action runs, so it is turned into one line and exit 1 here;
+// nothing reaches Node's default handler and its stack trace.
+import { EXIT_USER_ERROR } from './exit.js';
 import { buildProgram } from './program.js';
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  const e = err as Error & { exitCode?: number };
+  process.stderr.write(`tsroute: ${e.message ?? String(err)}\n`);
+  if (process.env.TSROUTE_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+  process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : EXIT_USER_ERROR;
+}

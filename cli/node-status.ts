@@ -1,8 +1,10 @@
 // What `tsroute node status` prints: the BIRD `show protocols` picture of a host, plus its blocks.
 import type { Status } from '../src/api/types.js';
+import { byAddress } from './address-order.js';
 import { formatAge, renderTable } from './table.js';
 
-export function renderNodeStatus(s: Status, now = Date.now()): string {
+/** `wide` adds each peer's router ID, hold time, message counts and capabilities. */
+export function renderNodeStatus(s: Status, now = Date.now(), wide = false): string {
   const lines: string[] = [];
   lines.push(`node ${s.node}  AS ${s.asNumber}  router-id ${s.routerId}  tsroute ${s.version}`);
   lines.push(
@@ -13,8 +15,19 @@ export function renderNodeStatus(s: Status, now = Date.now()): string {
   else
     lines.push(
       renderTable(
-        ['PEER', 'AS', 'TYPE', 'STATE', 'SINCE', 'RECEIVED', 'ACCEPTED', 'ADVERTISED', 'INFO'],
-        s.peers.map((p) => [
+        [
+          'PEER',
+          'AS',
+          'TYPE',
+          'STATE',
+          'SINCE',
+          'RECEIVED',
+          'ACCEPTED',
+          'ADVERTISED',
+          ...(wide ? ['ROUTER-ID', 'HOLD', 'MSGS-IN', 'MSGS-OUT', 'CAPABILITIES'] : []),
+          'INFO',
+        ],
+        byAddress(s.peers, (p) => p.address).map((p) => [
           p.address,
           p.asNumber,
           p.type,
@@ -23,6 +36,9 @@ export function renderNodeStatus(s: Status, now = Date.now()): string {
           p.routesReceived,
           p.routesAccepted,
           p.routesAdvertised,
+          ...(wide
+            ? [p.routerId || '-', p.holdTime, p.messagesReceived, p.messagesSent, p.capabilities.join(',') || '-']
+            : []),
           p.info || '',
         ]),
       ),
@@ -33,7 +49,11 @@ export function renderNodeStatus(s: Status, now = Date.now()): string {
     lines.push(
       renderTable(
         ['BLOCK', 'IN USE', 'KIND'],
-        s.blocks.map((b) => [b.cidr, `${b.inUse}/${b.size}`, b.borrowed ? 'borrowed' : 'affine']),
+        byAddress(s.blocks, (b) => b.cidr).map((b) => [
+          b.cidr,
+          `${b.inUse}/${b.size}`,
+          b.borrowed ? 'borrowed' : 'affine',
+        ]),
       ),
     );
   // One line per resource the agent does not apply, so a typo in one peer is found, not guessed.

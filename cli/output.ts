@@ -1,5 +1,6 @@
 // Printing resources: a table for people (`-o table`, `-o wide` with more columns), YAML and JSON
 // that `tsroute apply -f` takes back unchanged.
+import { Option } from 'commander';
 import { stringify } from 'yaml';
 import type { AnyResource, Kind } from '../src/model/index.js';
 import { CliError } from './exit.js';
@@ -14,6 +15,16 @@ export function outputFormat(text: string | undefined): OutputFormat {
     throw new CliError(`--output must be table, wide, json or yaml (got "${f}")`);
   }
   return f as OutputFormat;
+}
+
+/** `-o, --output table|wide|json|yaml`, checked when parsed (before etcd or the agent is asked). */
+export function outputOption(defaultFormat: OutputFormat = 'table'): Option {
+  return new Option('-o, --output <format>', OUTPUT_HELP).argParser(outputFormat).default(defaultFormat);
+}
+
+/** Anything as JSON or YAML: what the read commands print for -o json / -o yaml. */
+export function dumpAs(value: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? JSON.stringify(value, null, 2) : stringify(value).trimEnd();
 }
 
 type Columns = [string, (r: AnyResource) => string | number | undefined, wide?: boolean][];

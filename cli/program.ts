@@ -15,8 +15,13 @@ export function buildProgram(): Command {
   const program = new Command('tsroute')
     .description('BGP-routed container networking: every container a routable IP, no tunnels, no NAT')
     .version(version(), '-V, --version')
-    .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) })
+    // Help is what was asked for, also when a group is given without a subcommand (`tsroute`,
+    // `tsroute bgppeer`): commander writes that help through writeErr, so writeErr goes to stdout and
+    // real errors take their own path to stderr, as one line with the usage hint on it.
+    .configureOutput({
+      writeErr: (str) => process.stdout.write(str),
+      outputError: (str) => process.stderr.write(`tsroute: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+    })
     .exitOverride((err) => {
       // commander's own parse errors (unknown option, missing argument) are user errors: exit 1.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);

@@ -5,7 +5,7 @@ import { type AnyResource, KINDS, type Kind, kindByName, parseResource } from '.
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
 import { readManifests } from '../manifest-file.js';
-import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+import { outputFormat, outputOption, print, renderResources } from '../output.js';
 
 const label = (r: AnyResource) => `${r.kind.toLowerCase()} "${r.metadata.name}"`;
 
@@ -95,7 +95,7 @@ export function registerApply(program: Command): void {
           .join(', ')}`,
       )
       .argument('[name]', 'resource name')
-      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
+      .addOption(outputOption()),
   )
     .addHelpText('after', '\nExample:\n  tsroute get ippools -o yaml > pools.yaml\n  tsroute get bgppeer tor-1 -o json')
     .action(

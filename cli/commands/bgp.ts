@@ -11,8 +11,8 @@ import {
 import { withAgent, withApiSocket } from '../agent-connection.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
-import { collect, defined, keyValues, parseBool, parseIntFlag } from '../flag-values.js';
-import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+import { collect, defined, keyValues, parseAddressFlag, parseBool, parseIntFlag } from '../flag-values.js';
+import { outputFormat, outputOption, print, renderResources } from '../output.js';
 import { parseAll } from './apply.js';
 
 interface PeerFlags extends EtcdFlags {
@@ -50,13 +50,7 @@ function cmdPath(c: Command): string {
 
 /** get NAME / list for one kind. */
 function readCommands(group: Command, kind: Kind, what: string, example: string): void {
-  withEtcd(
-    group
-      .command('get')
-      .description(`show one ${what}`)
-      .argument('<name>')
-      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
-  )
+  withEtcd(group.command('get').description(`show one ${what}`).argument('<name>').addOption(outputOption()))
     .addHelpText('after', `\nExample:\n  ${cmdPath(group)} get ${example} -o yaml`)
     .action(
       action(async (name: string, o: EtcdFlags & { output?: string }) => {
@@ -65,7 +59,7 @@ function readCommands(group: Command, kind: Kind, what: string, example: string)
         print(renderResources(kind, [r], format, true));
       }),
     );
-  withEtcd(group.command('list').description(`list ${what}s`).option('-o, --output <format>', OUTPUT_HELP, 'table'))
+  withEtcd(group.command('list').description(`list ${what}s`).addOption(outputOption()))
     .addHelpText('after', `\nExample:\n  ${cmdPath(group)} list -o wide`)
     .action(
       action(async (o: EtcdFlags & { output?: string }) => {
@@ -91,7 +85,7 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
       .command('create')
       .description('create a BGP peer')
       .argument('<name>', 'peer name')
-      .option('--peer-ip <address>', "the peer's address")
+      .option('--peer-ip <address>', "the peer's address", parseAddressFlag('--peer-ip'))
       .option('--as-number <asn>', "the peer's AS number", parseIntFlag('--as-number'))
       .option('--port <port>', 'TCP port of the peer (default 179)', parseIntFlag('--port'))
       .option('--node <name>', 'only this node peers with it')
@@ -297,7 +291,7 @@ function registerConfig(program: Command, name = 'bgpconfig'): void {
       .command('get')
       .description('show the BGP configuration (with --node: what that node runs with, defaults filled in)')
       .option('--node <name>', "a node's effective configuration")
-      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
+      .addOption(outputOption()),
   )
     .addHelpText('after', `\nExample:\n  ${cmdPath(config)} get -o yaml\n  ${cmdPath(config)} get --node host-a`)
     .action(

@@ -2,8 +2,11 @@
 // (what the CNI plugin does for a runtime). Useful for labs, tests and debugging.
 import type { Command } from 'commander';
 import type { Endpoint } from '../../src/api/types.js';
+import { byAddress } from '../address-order.js';
 import { withAgent, withApiSocket } from '../agent-connection.js';
 import { action, CliError } from '../exit.js';
+import { collect, collectAddresses } from '../flag-values.js';
+import { dumpAs, type OutputFormat, outputOption, print } from '../output.js';
 import { renderTable } from '../table.js';
 
 interface AddOptions {
@@ -15,7 +18,7 @@ interface AddOptions {
   ip?: string[];
   pool?: string[];
   apiSocket?: string;
-  output: string;
+  output: OutputFormat;
 }
 
 function count(value: string, flag: string): number {
@@ -25,23 +28,23 @@ function count(value: string, flag: string): number {
   return n;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function printEndpoints(endpoints: Endpoint[], output: string, single = false): void {
-  if (output === 'json') {
-    process.stdout.write(`${JSON.stringify(single ? endpoints[0] : endpoints, null, 2)}\n`);
+/** Sorted by first address; `wide` adds the MAC, gateways and handle. */
+function printEndpoints(endpoints: Endpoint[], output: OutputFormat, single = false): void {
+  if (output === 'json' || output === 'yaml') {
+    print(dumpAs(single ? endpoints[0] : endpoints, output));
     return;
   }
-  const rows = endpoints.map((e) => [e.containerId, e.interface, e.addresses.join(','), e.hostInterface, e.netns]);
-  process.stdout.write(`${renderTable(['CONTAINER', 'IF', 'ADDRESSES', 'HOST IF', 'NETNS'], rows)}\n`);
-}
-
-function checkOutput(output: string): string {
-  if (output !== 'table' && output !== 'json')
-    throw new CliError(`--output must be "table" or "json", got "${output}"`);
-  return output;
+  const wide = output === 'wide';
+  const rows = byAddress(endpoints, (e) => e.addresses[0] ?? '').map((e) => [
+    e.containerId,
+    e.interface,
+    byAddress(e.addresses, (a) => a).join(','),
+    e.hostInterface,
+    e.netns,
+    ...(wide ? [e.mac || '-', [e.gatewayIpv4, e.gatewayIpv6].filter(Boolean).join(',') || '-', e.handleId || '-'] : []),
+  ]);
+  const header = ['CONTAINER', 'IF', 'ADDRESSES', 'HOST IF', 'NETNS', ...(wide ? ['MAC', 'GATEWAYS', 'HANDLE'] : [])];
+  print(renderTable(header, rows));
 }
 
 export function registerEndpoint(program: Command): void {
@@ -56,9 +59,9 @@ export function registerEndpoint(program: Command): void {
       .option('--ifname <name>', 'interface name inside the namespace', 'eth0')
       .option('--ipv4 <n>', 'how many IPv4 addresses', '1')
       .option('--ipv6 <n>', 'how many IPv6 addresses', '0')
-      .option('--ip <address>', 'ask for this address (repeatable)', collect)
+      .option('--ip <address>', 'ask for this address (repeatable)', collectAddresses('--ip'))
       .option('--pool <name>', 'allocate from this pool (repeatable)', collect)
-      .option('-o, --output <format>', 'table or json', 'table'),
+      .addOption(outputOption()),
   )
     .addHelpText(
       'after',
@@ -66,7 +69,7 @@ export function registerEndpoint(program: Command): void {
     )
     .action(
       action(async (o: AddOptions) => {
-        const output = checkOutput(o.output);
+        const output = o.output;
         const req = {
           containerId: o.containerId,
           interface: o.ifname,
@@ -115,11 +118,9 @@ export function registerEndpoint(program: Command): void {
     }),
   );
 
-  withApiSocket(
-    ep.command('list').description("this host's endpoints").option('-o, --output <format>', 'table or json', 'table'),
-  ).action(
-    action(async (o: { output: string; apiSocket?: string }) => {
-      const output = checkOutput(o.output);
+  withApiSocket(ep.command('list').description("this host's endpoints").addOption(outputOption())).action(
+    action(async (o: { output: OutputFormat; apiSocket?: string }) => {
+      const output = o.output;
       const res = await withAgent(o, (c) => c.listEndpoints());
       printEndpoints(res.endpoints, output);
     }),

@@ -7,7 +7,7 @@ import { canonicalAddress } from '../../src/model/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
 import { collect, parseIntFlag } from '../flag-values.js';
-import { print } from '../output.js';
+import { outputOption, print } from '../output.js';
 import { renderTable } from '../table.js';
 
 interface ShowFlags extends EtcdFlags {
@@ -50,7 +50,7 @@ export function registerIpam(program: Command): void {
       .option('--show-blocks', 'one row per block')
       .option('--node <name>', "only this node's blocks, and the addresses it borrows")
       .option('--ip <address>', 'who holds this address')
-      .option('-o, --output <format>', 'table, json or yaml', 'table'),
+      .addOption(outputOption()),
   )
     .addHelpText('after', '\nExample:\n  tsroute ipam show --show-blocks\n  tsroute ipam show --ip 10.65.3.7')
     .action(

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { type IPPool, newResource } from '../../src/model/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action } from '../exit.js';
-import { defined, parseBool, parseIntFlag } from '../flag-values.js';
-import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+import { defined, parseBool, parseCidrFlag, parseIntFlag } from '../flag-values.js';
+import { outputFormat, outputOption, print, renderResources } from '../output.js';
 
 interface PoolFlags extends EtcdFlags {
   cidr?: string;
@@ -43,7 +43,7 @@ export function registerIppool(program: Command): void {
       .command('create')
       .description('create an IP pool')
       .argument('<name>', 'pool name')
-      .requiredOption('--cidr <cidr>', 'IPv4 or IPv6 range, e.g. 10.65.0.0/16')
+      .requiredOption('--cidr <cidr>', 'IPv4 or IPv6 range, e.g. 10.65.0.0/16', parseCidrFlag('--cidr'))
       .option(
         '--block-size <bits>',
         'prefix length of per-host blocks (default 26, IPv6 122)',
@@ -66,7 +66,7 @@ export function registerIppool(program: Command): void {
       .command('update')
       .description('change an IP pool (cidr and block size cannot change)')
       .argument('<name>', 'pool name')
-      .option('--cidr <cidr>', 'refused unless unchanged: a pool cannot move')
+      .option('--cidr <cidr>', 'refused unless unchanged: a pool cannot move', parseCidrFlag('--cidr'))
       .option('--block-size <bits>', 'refused unless unchanged', parseIntFlag('--block-size'))
       .option('--nat-outgoing <bool>', 'true or false', parseBool('--nat-outgoing'))
       .option('--disabled <bool>', 'true or false', parseBool('--disabled'))
@@ -88,7 +88,7 @@ export function registerIppool(program: Command): void {
   for (const verb of ['get', 'list'] as const) {
     const cmd = pool.command(verb).description(verb === 'get' ? 'show one IP pool' : 'list IP pools');
     if (verb === 'get') cmd.argument('<name>', 'pool name');
-    withEtcd(cmd.option('-o, --output <format>', OUTPUT_HELP, 'table'))
+    withEtcd(cmd.addOption(outputOption()))
       .addHelpText(
         'after',
         `\nExample:\n  tsroute ippool ${verb === 'get' ? 'get default-ipv4 -o yaml' : 'list -o wide'}`,

@@ -5,8 +5,9 @@ import { DEFAULT_API_SOCKET } from '../../src/api/types.js';
 import { agentClient, withAgent, withApiSocket } from '../agent-connection.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
+import { collect } from '../flag-values.js';
 import { renderNodeStatus } from '../node-status.js';
-import { OUTPUT_HELP, outputFormat, print, renderResources } from '../output.js';
+import { dumpAs, type OutputFormat, outputFormat, outputOption, print, renderResources } from '../output.js';
 import { registerNodeService } from './node-service.js';
 
 /** One line per event, for people. */
@@ -21,10 +22,6 @@ function describeEvent(e: Event): string {
   if (e.endpoint)
     return `${time} endpoint ${e.endpoint.kind} ${e.endpoint.endpoint.containerId}/${e.endpoint.endpoint.interface} ${e.endpoint.endpoint.addresses.join(',')}`;
   return `${time} ${JSON.stringify(e)}`;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 export function registerNode(program: Command): void {
@@ -64,19 +61,16 @@ export function registerNode(program: Command): void {
     );
   registerNodeService(node);
   withApiSocket(
-    node
-      .command('status')
-      .description('BGP sessions, blocks and routes of the local agent')
-      .option('-o, --output <format>', 'table or json', 'table'),
+    node.command('status').description('BGP sessions, blocks and routes of the local agent').addOption(outputOption()),
   )
     .addHelpText('after', '\nExample:\n  tsroute node status -o json')
     .action(
-      action(async (o: { output: string; apiSocket?: string }) => {
-        if (o.output !== 'table' && o.output !== 'json')
-          throw new CliError(`--output must be "table" or "json", got "${o.output}"`);
+      action(async (o: { output: OutputFormat; apiSocket?: string }) => {
         const status = await withAgent(o, (c) => c.getStatus(5000), 5000);
-        process.stdout.write(
-          o.output === 'json' ? `${JSON.stringify(status, null, 2)}\n` : `${renderNodeStatus(status)}\n`,
+        print(
+          o.output === 'json' || o.output === 'yaml'
+            ? dumpAs(status, o.output)
+            : renderNodeStatus(status, Date.now(), o.output === 'wide'),
         );
       }),
     );
@@ -112,12 +106,7 @@ export function registerNode(program: Command): void {
         },
       ),
     );
-  withEtcd(
-    node
-      .command('list')
-      .description('list the nodes registered in etcd')
-      .option('-o, --output <format>', OUTPUT_HELP, 'table'),
-  )
+  withEtcd(node.command('list').description('list the nodes registered in etcd').addOption(outputOption()))
     .addHelpText('after', '\nExample:\n  tsroute node list -o wide')
     .action(
       action(async (o: { output?: string } & EtcdFlags) => {
@@ -125,7 +114,7 @@ export function registerNode(program: Command): void {
         await withDatastore(o, async (ds) => print(renderResources('Node', await ds.list('Node'), format)));
       }),
     );
-  withEtcd(node.command('get <name>').description('show one node').option('-o, --output <format>', OUTPUT_HELP, 'yaml'))
+  withEtcd(node.command('get <name>').description('show one node').addOption(outputOption('yaml')))
     .addHelpText('after', '\nExample:\n  tsroute node get host-a -o yaml')
     .action(
       action(async (name: string, o: { output?: string } & EtcdFlags) => {

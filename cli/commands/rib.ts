@@ -2,8 +2,11 @@
 // the kernel routes it owns (--fib).
 import type { Command } from 'commander';
 import type { Route, RouteView } from '../../src/api/types.js';
+import { byAddress } from '../address-order.js';
 import { withAgent, withApiSocket } from '../agent-connection.js';
 import { action, CliError } from '../exit.js';
+import { parseAddressFlag, parseCidrFlag } from '../flag-values.js';
+import { dumpAs, type OutputFormat, outputOption, print } from '../output.js';
 import { renderTable } from '../table.js';
 
 const VIEWS: Record<string, RouteView> = {
@@ -13,7 +16,9 @@ const VIEWS: Record<string, RouteView> = {
   kernel: 'KERNEL',
 };
 
-export function printRoutes(routes: Route[], view: RouteView): string {
+/** Routes in numeric prefix order; `wide` adds the origin and, for kernel routes, the route type. */
+export function printRoutes(routes: Route[], view: RouteView, wide = false): string {
+  routes = byAddress(routes, (r) => r.prefix);
   if (view === 'KERNEL') {
     const rows = routes.map((r) => [
       r.prefix,
@@ -32,8 +37,12 @@ export function printRoutes(routes: Route[], view: RouteView): string {
     r.med || '-',
     [...r.communities, ...r.largeCommunities].join(' ') || '-',
     r.source || 'local',
+    ...(wide ? [r.origin || '-'] : []),
   ]);
-  return renderTable(['   PREFIX', 'NEXT HOP', 'AS PATH', 'LPREF', 'MED', 'COMMUNITIES', 'FROM'], rows);
+  return renderTable(
+    ['   PREFIX', 'NEXT HOP', 'AS PATH', 'LPREF', 'MED', 'COMMUNITIES', 'FROM', ...(wide ? ['ORIGIN'] : [])],
+    rows,
+  );
 }
 
 interface RibOptions {
@@ -42,7 +51,7 @@ interface RibOptions {
   fib?: boolean;
   view: string;
   peer?: string;
-  output: string;
+  output: OutputFormat;
   apiSocket?: string;
 }
 
@@ -51,12 +60,12 @@ export function registerRib(program: Command): void {
     program
       .command('rib')
       .description("the local agent's BGP routes (or its kernel routes with --fib)")
-      .option('--prefix <prefix>', 'only routes for this prefix')
+      .option('--prefix <prefix>', 'only routes for this prefix', parseCidrFlag('--prefix', true))
       .option('--longer', 'with --prefix: also the more specific routes inside it')
       .option('--view <view>', 'loc (Loc-RIB), in (Adj-RIB-In), out (Adj-RIB-Out) or kernel', 'loc')
-      .option('--peer <address>', 'with --view in/out: the peer')
+      .option('--peer <address>', 'with --view in/out: the peer', parseAddressFlag('--peer'))
       .option('--fib', 'the kernel routes the agent owns (same as --view kernel)')
-      .option('-o, --output <format>', 'table or json', 'table'),
+      .addOption(outputOption()),
   )
     .addHelpText('after', '\nExamples:\n  tsroute rib\n  tsroute rib --view in --peer 10.0.0.1\n  tsroute rib --fib')
     .action(
@@ -65,13 +74,11 @@ export function registerRib(program: Command): void {
         if (!view) throw new CliError(`--view must be one of ${Object.keys(VIEWS).join(', ')}, got "${o.view}"`);
         if ((view === 'ADJ_RIB_IN' || view === 'ADJ_RIB_OUT') && !o.peer)
           throw new CliError(`--view ${o.view} needs --peer ADDRESS`);
-        if (o.output !== 'table' && o.output !== 'json')
-          throw new CliError(`--output must be "table" or "json", got "${o.output}"`);
         const res = await withAgent(o, (c) =>
           c.listRoutes({ view, prefix: o.prefix ?? '', longer: !!o.longer, peer: o.peer ?? '' }),
         );
-        if (o.output === 'json') process.stdout.write(`${JSON.stringify(res.routes, null, 2)}\n`);
-        else process.stdout.write(`${printRoutes(res.routes, view)}\n`);
+        if (o.output === 'json' || o.output === 'yaml') print(dumpAs(res.routes, o.output));
+        else print(printRoutes(res.routes, view, o.output === 'wide'));
       }),
     );
 }

@@ -131,6 +131,12 @@ export function agentService(agent: Agent): AgentService {
       }
       if ((view === 'ADJ_RIB_IN' || view === 'ADJ_RIB_OUT') && !req.peer)
         throw new AgentError('INVALID_ARGUMENT', `the ${view} view needs a peer address`);
+      const peers = agent.bgp?.peers() ?? [];
+      if (req.peer && !peers.some((p) => p.address === req.peer))
+        throw new AgentError(
+          'NOT_FOUND',
+          `no BGP peer ${req.peer} on node ${config.nodeName} (its peers: ${peers.map((p) => p.address).join(', ') || 'none'})`,
+        );
       return { routes: agent.bgp?.routes(view, req.prefix ?? '', req.peer ?? '', !!req.longer) ?? [] };
     },
     async addPath(req: AddPathRequest) {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { agentProto } from './load.js';
 import type * as T from './types.js';
-import { DEFAULT_API_SOCKET } from './types.js';
+import { DEFAULT_API_SOCKET, REASON_DATASTORE, REASON_TRAILER } from './types.js';
 
 /** The agent could not be reached at all (no socket, nobody listening, deadline passed). */
 export class AgentUnavailableError extends Error {
@@ -12,6 +12,15 @@ export class AgentUnavailableError extends Error {
   constructor(socketPath: string, detail: string) {
     super(`cannot reach the tsroute agent at ${socketPath}: is "tsroute node run" running? (${detail})`);
     this.name = 'AgentUnavailableError';
+  }
+}
+
+/** The agent is running and answered, but it cannot reach etcd (exit code 2, like the CLI's own). */
+export class AgentDatastoreUnavailableError extends Error {
+  readonly exitCode = 2;
+  constructor(socketPath: string, detail: string) {
+    super(`the tsroute agent at ${socketPath} is running but cannot reach etcd: ${detail}`);
+    this.name = 'AgentDatastoreUnavailableError';
   }
 }
 
@@ -53,6 +62,8 @@ export class AgentClient {
       const fn = this.client[method]!;
       fn.call(this.client, req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (!err) resolve(res as Res);
+        else if (err.code === grpc.status.UNAVAILABLE && err.metadata?.get(REASON_TRAILER)[0] === REASON_DATASTORE)
+          reject(new AgentDatastoreUnavailableError(this.socketPath, err.details));
         else if (err.code === grpc.status.UNAVAILABLE || err.code === grpc.status.DEADLINE_EXCEEDED)
           reject(new AgentUnavailableError(this.socketPath, err.details || err.message));
         else reject(new AgentCallError(grpc.status[err.code] ?? String(err.code), err.details || err.message));

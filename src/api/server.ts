@@ -5,15 +5,33 @@ import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
+import { DatastoreUnavailableError } from '../datastore/errors.js';
 import { agentProto } from './load.js';
-import { AgentError, type AgentService, type Event, type WatchEventsRequest } from './types.js';
+import {
+  AgentError,
+  type AgentService,
+  type Event,
+  REASON_DATASTORE,
+  REASON_TRAILER,
+  type WatchEventsRequest,
+} from './types.js';
 
 export interface AgentServer {
   socketPath: string;
   close(): Promise<void>;
 }
 
+/** UNAVAILABLE with the trailer that says "the agent answered, etcd did not" (see REASON_TRAILER). */ function datastoreUnavailable(
+  details: string,
+): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  metadata.set(REASON_TRAILER, REASON_DATASTORE);
+  return { code: grpc.status.UNAVAILABLE, details, metadata };
+}
+
 function toStatus(err: unknown): Partial<grpc.StatusObject> {
+  if (err instanceof DatastoreUnavailableError) return datastoreUnavailable(err.message);
+  if (err instanceof AgentError && err.code === 'UNAVAILABLE') return datastoreUnavailable(err.message);
   if (err instanceof AgentError) return { code: grpc.status[err.code], details: err.message };
   const message = err instanceof Error ? err.message : String(err);
   return { code: grpc.status.INTERNAL, details: message };

@@ -248,5 +248,12 @@ export class AgentError extends Error {
   }
 }
 
+/**
+ * The trailer that tells a caller "the agent answered, etcd did not": without it, UNAVAILABLE looks
+ * the same as an agent that is not running (grpc-js reports a dead socket with that code too).
+ */
+export const REASON_TRAILER = 'tsroute-reason';
+export const REASON_DATASTORE = 'datastore-unavailable';
+
 /** Where the agent listens unless told otherwise (flag --api-socket, env TSROUTE_API_SOCKET). */
 export const DEFAULT_API_SOCKET = '/run/tsroute/agent.sock';

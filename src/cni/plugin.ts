@@ -2,7 +2,12 @@
 // the wiring and IPAM; the plugin turns CNI's environment and JSON into calls and back.
 import { existsSync } from 'node:fs';
 // client.js, not the API's index: the plugin never needs the server side (and its reflection).
-import { AgentCallError, type AgentClient, AgentUnavailableError } from '../api/client.js';
+import {
+  AgentCallError,
+  type AgentClient,
+  AgentDatastoreUnavailableError,
+  AgentUnavailableError,
+} from '../api/client.js';
 import type { Endpoint } from '../api/types.js';
 import { type CniResult, compareVersions, type Invocation, versionResult } from './config.js';
 import { CNI_ERR, CniError } from './errors.js';
@@ -13,7 +18,8 @@ export const handleOf = (network: string, containerId: string, ifname: string) =
 
 /** Maps the agent's failures onto CNI error codes a runtime knows how to treat. */
 function agentFailure(err: unknown): CniError {
-  if (err instanceof AgentUnavailableError) return new CniError(CNI_ERR.TRY_AGAIN_LATER, err.message);
+  if (err instanceof AgentUnavailableError || err instanceof AgentDatastoreUnavailableError)
+    return new CniError(CNI_ERR.TRY_AGAIN_LATER, err.message);
   if (err instanceof AgentCallError) {
     if (err.code === 'RESOURCE_EXHAUSTED') return new CniError(CNI_ERR.NO_ADDRESSES, err.message);
     return new CniError(CNI_ERR.AGENT_ERROR, err.message, err.code);

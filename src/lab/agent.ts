@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentClient } from '../api/client.js';
 import type { Status } from '../api/types.js';
+import { BUILT_CLI, builtCliProblem } from './built-cli.js';
 import type { Daemon } from './daemon.js';
 import type { Etcd } from './etcd.js';
 import { CommandError, type RunResult, run } from './exec.js';
@@ -17,12 +18,14 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * argv that runs the `tsroute` CLI: the compiled bin when TSROUTE_TEST_DIST=1 (scripts/test.sh sets
- * it after building), else the TypeScript sources through tsx, so a test never runs a stale build.
+ * it after building) or when the build is newer than every source, else the TypeScript sources
+ * through tsx, so a test never runs a stale build (and pays tsx's start-up only when it must).
  */
 export function tsrouteArgv(): string[] {
   const dist = join(repoRoot, 'dist', 'cli', 'main.js');
   if (process.env.TSROUTE_TEST_DIST === '1' && existsSync(dist)) return [process.execPath, dist];
   if (repoRoot.endsWith('dist')) return [process.execPath, join(repoRoot, 'cli', 'main.js')];
+  if (!builtCliProblem()) return [process.execPath, BUILT_CLI];
   return [process.execPath, '--import', 'tsx', join(repoRoot, 'cli', 'main.ts')];
 }
 

@@ -66,7 +66,9 @@ export const bgpPeerSchema: Schema = {
   sourceAddress: {
     type: 'string',
     check: (v) =>
-      v === 'UseNodeIP' || v === 'None' || canonicalAddress(v) ? undefined : 'must be UseNodeIP, None or an IP address',
+      v === 'UseNodeIP' || v === 'None' || canonicalAddress(v)
+        ? undefined
+        : `must be UseNodeIP, None or an IP address (got "${v}")`,
   },
   nextHopMode: { type: 'string', enum: ['auto', 'self', 'keep'] },
   keepOriginalNextHop: { type: 'bool' },

