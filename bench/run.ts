@@ -8,6 +8,7 @@ const benches: { name: string; module: string; fn: string }[] = [
   { name: 'BGP speaker vs BIRD, GoBGP, FRR', module: './speaker.js', fn: 'runSpeakerBench' },
   { name: 'node agent (endpoints, convergence, kernel routes)', module: './agent.js', fn: 'runAgentBench' },
   { name: 'container runtimes (podman, docker)', module: './runtimes.js', fn: 'runRuntimesBench' },
+  { name: 'etcd member failure (AddEndpoint stall)', module: './etcd-failover.js', fn: 'runEtcdFailoverBench' },
 ];
 
 const only = process.argv.slice(2);

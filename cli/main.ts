@@ -5,6 +5,10 @@
 import { EXIT_USER_ERROR } from './exit.js';
 import { buildProgram } from './program.js';
 
+// Node's deprecation notices are for developers: grpc-js's TLS to an etcd addressed by IP triggers
+// one (DEP0123) on every run, which would be a second line under every answer.
+process.noDeprecation = true;
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {

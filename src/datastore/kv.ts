@@ -58,9 +58,13 @@ function isUnavailable(err: unknown): boolean {
   );
 }
 
-/** "connect ECONNREFUSED 127.0.0.1:2379" out of grpc-js's long UNAVAILABLE text. */
+/** "connect ECONNREFUSED 127.0.0.1:2379" out of grpc-js's long UNAVAILABLE text; TLS failures in words. */
 function shortReason(err: Error): string {
   const msg = (err.message ?? String(err)).split('\n')[0]!;
+  if (/alert bad certificate|certificate required|alert unknown ca|alert handshake failure/i.test(msg))
+    return 'TLS: etcd refused our client certificate; check --etcd-cert / --etcd-key';
+  if (/self[- ]signed|unable to (verify|get local issuer)|certificate verify failed|CERT_|altnames/i.test(msg))
+    return "TLS: etcd's certificate could not be verified; check --etcd-ca";
   const last = /Last error: (?:Error: )?(.*?)(?:\. Resolution note.*)?$/.exec(msg);
   return last?.[1] ?? msg;
 }
@@ -75,27 +79,48 @@ export class Kv {
     this.client = createEtcdClient(options);
   }
 
+  /** With several members, a call whose deadline passed on one (a follower waiting for a leader that
+   * died) is tried again: the member's breaker has opened, so the next attempt goes to another. */
+  private get attempts(): number {
+    return this.options.endpoints.length > 1 ? 3 : 1;
+  }
+
+  /** A read: safe to repeat, so a deadline that passed is tried again on another member. */
+  private async read<R>(what: string, fn: (c: Etcd3) => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(this.client);
+      } catch (err) {
+        if (!(err instanceof GRPCDeadlineExceededError) || attempt >= this.attempts) return this.fail(what, err);
+      }
+    }
+  }
+
   /** Runs one etcd call; an unreachable etcd becomes a DatastoreUnavailableError (exit code 2) and the
    * client is recreated, so that the next call dials afresh instead of inheriting a broken channel. */
   private async call<R>(what: string, fn: (c: Etcd3) => Promise<R>): Promise<R> {
     try {
       return await fn(this.client);
     } catch (err) {
-      if (err instanceof DatastoreError) throw err;
-      if (isUnavailable(err)) {
-        const old = this.client;
-        this.client = createEtcdClient(this.options);
-        old.close();
-        throw new DatastoreUnavailableError(
-          `etcd is unreachable at ${this.options.endpoints.join(',')} (${what}: ${shortReason(err as Error)}); check --etcd-endpoints / TSROUTE_ETCD_ENDPOINTS and that etcd is running`,
-        );
-      }
-      throw err;
+      return this.fail(what, err);
     }
   }
 
+  private fail(what: string, err: unknown): never {
+    if (err instanceof DatastoreError) throw err;
+    if (isUnavailable(err)) {
+      const old = this.client;
+      this.client = createEtcdClient(this.options);
+      old.close();
+      throw new DatastoreUnavailableError(
+        `etcd is unreachable at ${this.options.endpoints.join(',')} (${what}: ${shortReason(err as Error)}); check --etcd-endpoints / TSROUTE_ETCD_ENDPOINTS and that etcd is running`,
+      );
+    }
+    throw err;
+  }
+
   async get<T>(key: string): Promise<Versioned<T> | undefined> {
-    const res = await this.call('get', (c) => c.kv.range({ key: Buffer.from(key) }));
+    const res = await this.read('get', (c) => c.kv.range({ key: Buffer.from(key) }));
     return res.kvs[0] ? decode<T>(res.kvs[0]) : undefined;
   }
 
@@ -106,13 +131,13 @@ export class Kv {
 
   /** Like list, with the store revision of the read: watch from `revision + 1` to miss nothing. */
   async listAt<T>(prefix: string): Promise<{ items: Versioned<T>[]; revision: number }> {
-    const res = await this.call('list', (c) => c.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }));
+    const res = await this.read('list', (c) => c.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix) }));
     return { items: res.kvs.map((kv) => decode<T>(kv)), revision: Number(res.header.revision) };
   }
 
   /** Just the keys under `prefix` (cheap: no values). */
   async keys(prefix: string): Promise<string[]> {
-    const res = await this.call('list keys', (c) =>
+    const res = await this.read('list keys', (c) =>
       c.kv.range({ key: Buffer.from(prefix), range_end: prefixEnd(prefix), keys_only: true }),
     );
     return res.kvs.map((kv) => kv.key.toString());
@@ -125,18 +150,34 @@ export class Kv {
         ? { request_put: { key: Buffer.from(op.put), value: Buffer.from(JSON.stringify(op.value)) } }
         : { request_delete_range: { key: Buffer.from(op.delete) } },
     );
-    const res = await this.call('transaction', (c) =>
-      c.kv.txn({
-        compare: compares.map((cmp) => ({
-          key: Buffer.from(cmp.key),
-          target: 'Mod',
-          result: 'Equal',
-          mod_revision: cmp.modRevision,
-        })),
-        success,
-        failure: readOnFailure.map((key) => ({ request_range: { key: Buffer.from(key) } })),
-      }),
-    );
+    const request = {
+      compare: compares.map((cmp) => ({
+        key: Buffer.from(cmp.key),
+        target: 'Mod' as const,
+        result: 'Equal' as const,
+        mod_revision: cmp.modRevision,
+      })),
+      success,
+      failure: readOnFailure.map((key) => ({ request_range: { key: Buffer.from(key) } })),
+    };
+    let res: Awaited<ReturnType<Etcd3['kv']['txn']>>;
+    try {
+      res = await this.client.kv.txn(request);
+    } catch (err) {
+      if (!(err instanceof GRPCDeadlineExceededError) || this.attempts < 2) this.fail('transaction', err);
+      // The deadline passed on a member that lost its leader: the write may or may not have been
+      // applied. Sent again (to another member): if it was not, it is applied now; if it was, its
+      // compares fail, and the keys it puts holding exactly its values at one revision say so.
+      try {
+        res = await this.client.kv.txn(request);
+      } catch (again) {
+        this.fail('transaction', again);
+      }
+      if (!res.succeeded && compares.length) {
+        const applied = await this.appliedAt(ops);
+        if (applied !== undefined) return { succeeded: true, revision: applied, reads: new Map() };
+      }
+    }
     const reads = new Map<string, Versioned<unknown> | undefined>();
     if (!res.succeeded) {
       readOnFailure.forEach((key, i) => {
@@ -145,6 +186,20 @@ export class Kv {
       });
     }
     return { succeeded: res.succeeded, revision: Number(res.header.revision), reads };
+  }
+
+  /** The revision at which every put of `ops` holds its value (all from one transaction), if so. */
+  private async appliedAt(ops: Op[]): Promise<number | undefined> {
+    const puts = ops.filter((op): op is { put: string; value: unknown } => 'put' in op);
+    if (!puts.length) return undefined;
+    let revision: number | undefined;
+    for (const op of puts) {
+      const now = await this.get(op.put);
+      if (!now || JSON.stringify(now.value) !== JSON.stringify(op.value)) return undefined;
+      if (revision !== undefined && now.modRevision !== revision) return undefined;
+      revision = now.modRevision;
+    }
+    return revision;
   }
 
   /** Watches `prefix` from now (or from `fromRevision`); returns a function that stops the watch. */

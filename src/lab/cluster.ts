@@ -195,9 +195,11 @@ export async function meshCluster(
     extraManifests = '',
     /** Extra `tsroute node run` arguments for every host's agent. */
     agentArgs = [] as string[],
+    /** An etcd (or a cluster's asEtcd()) to use instead of starting one. */
+    etcd: given = undefined as Etcd | undefined,
   } = {},
 ): Promise<MeshCluster> {
-  const etcd = await startEtcd(lab);
+  const etcd = given ?? (await startEtcd(lab));
   const sw = await lab.namespace('switch');
   const bridge = await lab.bridge(sw, 'br0');
   const hostNs: Netns[] = [];

@@ -23,7 +23,8 @@ export interface Etcd {
   restart(): Promise<void>;
 }
 
-function healthy(port: number): Promise<boolean> {
+/** GET /health on a plain-HTTP client port: true once the member has a leader. */
+export function etcdHealthy(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path: '/health', timeout: 500 }, (res) => {
       let body = '';
@@ -82,7 +83,7 @@ export async function startEtcd(lab: Lab, name = 'etcd'): Promise<Etcd> {
     lab.adopt(daemon);
     await waitFor(`${name} /health on ${client}`, async () => {
       daemon.assertRunning();
-      return healthy(clientPort);
+      return etcdHealthy(clientPort);
     });
   };
   await start();
