@@ -149,7 +149,9 @@ test('cli: reaches etcd through its unix socket; an etcd that is away is exit co
     t.is(r.code, 2, r.stderr);
     t.regex(r.stderr, /^tsroute: etcd is unreachable at \S+ \(.*\); check --etcd-endpoints/);
     t.is(r.stderr.trimEnd().split('\n').length, 1);
-    t.true(r.ms < 30_000, `answered in ${r.ms} ms`); // ~2 s (the dial timeout); only a hang fails
+    // ~2 s unloaded (the dial timeout); 34 s was seen on a saturated machine: only a hang fails
+    t.log(`answered in ${r.ms} ms`);
+    t.true(r.ms < 90_000, `answered in ${r.ms} ms`);
   }
   const bad = await runCli(['ippool', 'list', '--etcd-endpoints', 'ftp://x']);
   t.is(bad.code, 1);

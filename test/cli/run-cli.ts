@@ -18,9 +18,32 @@ export interface CliResult {
   ms: number;
 }
 
-export function runCli(
+/**
+ * At most this many CLI processes at once per test worker: tests fire dozens with Promise.all, and
+ * on a loaded two-core machine that many Node start-ups at once starve each other past their etcd
+ * deadlines. They queue here instead.
+ */
+const MAX_PARALLEL = 4;
+let active = 0;
+const waiting: (() => void)[] = [];
+
+export async function runCli(
   args: string[],
   opts: { endpoint?: string; input?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number } = {},
+): Promise<CliResult> {
+  if (active >= MAX_PARALLEL) await new Promise<void>((r) => waiting.push(r));
+  active++;
+  try {
+    return await spawnCli(args, opts);
+  } finally {
+    active--;
+    waiting.shift()?.();
+  }
+}
+
+function spawnCli(
+  args: string[],
+  opts: { endpoint?: string; input?: string; env?: NodeJS.ProcessEnv; killAfterMs?: number },
 ): Promise<CliResult> {
   const started = Date.now();
   const main = builtCli();
