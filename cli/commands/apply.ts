@@ -1,6 +1,6 @@
 // `apply -f`, `delete -f` and `get KIND [NAME]`: any resource kind, from and to YAML/JSON manifests.
 import type { Command } from 'commander';
-import { APPLY_ALL_MAX } from '../../src/datastore/index.js';
+import { NotFoundError } from '../../src/datastore/index.js';
 import { type AnyResource, KINDS, type Kind, kindByName, parseResource } from '../../src/model/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
@@ -46,16 +46,9 @@ export function registerApply(program: Command): void {
       action(async (o: { filename: string } & EtcdFlags) => {
         const resources = parseAll(o.filename);
         await withDatastore(o, async (ds) => {
-          // One transaction when it fits: a refusal of any document changes nothing.
-          if (resources.length <= APPLY_ALL_MAX) {
-            for (const { resource, created } of await ds.applyAll(resources)) {
-              print(`${label(resource)} ${created ? 'created' : 'configured'}`);
-            }
-            return;
-          }
-          for (const r of resources) {
-            const { created } = await ds.apply(r);
-            print(`${label(r)} ${created ? 'created' : 'configured'}`);
+          // All or nothing, whatever the number of documents: a refusal of any changes nothing.
+          for (const { resource, created } of await ds.applyAll(resources)) {
+            print(`${label(resource)} ${created ? 'created' : 'configured'}`);
           }
         });
       }),
@@ -65,19 +58,32 @@ export function registerApply(program: Command): void {
       .command('delete')
       .description('delete the resources named in a file')
       .requiredOption('-f, --filename <file>', 'file to read (- for stdin)')
-      .option('--force', 'also delete an IP pool whose addresses are in use (they are dropped with its blocks)'),
+      .option('--force', 'also delete an IP pool whose addresses are in use (they are dropped with its blocks)')
+      .option('--ignore-not-found', 'resources already gone are not an error (so the command can be run again)'),
   )
-    .addHelpText('after', '\nExample:\n  tsroute delete -f pools.yaml')
+    .addHelpText('after', '\nExample:\n  tsroute delete -f pools.yaml --ignore-not-found')
     .action(
-      action(async (o: { filename: string; force?: boolean } & EtcdFlags) => {
+      action(async (o: { filename: string; force?: boolean; ignoreNotFound?: boolean } & EtcdFlags) => {
         // Filters go last: a filter still named by a peer cannot be deleted, and the file may
         // delete that peer too.
         const resources = parseAll(o.filename).sort(
           (a, b) => Number(a.kind === 'BGPFilter') - Number(b.kind === 'BGPFilter'),
         );
         await withDatastore(o, async (ds) => {
-          for (const r of resources) {
-            const res = await ds.delete(r.kind, r.metadata.name, { force: o.force });
+          // Missing ones are found before anything is deleted: without --ignore-not-found, nothing is.
+          const present = await Promise.all(resources.map((r) => ds.get(r.kind, r.metadata.name)));
+          const missing = resources.filter((_, i) => !present[i]);
+          if (missing.length && !o.ignoreNotFound) {
+            throw new CliError(
+              `${missing.map(label).join(', ')} not found; nothing deleted (--ignore-not-found deletes the rest)`,
+            );
+          }
+          for (const r of resources.filter((_, i) => present[i])) {
+            const res = await ds.delete(r.kind, r.metadata.name, { force: o.force }).catch((err) => {
+              if (o.ignoreNotFound && err instanceof NotFoundError) return undefined; // gone meanwhile
+              throw err;
+            });
+            if (!res) continue;
             for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
             print(`${label(r)} deleted`);
           }

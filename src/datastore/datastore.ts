@@ -18,6 +18,7 @@ import {
   peerConflict,
   poolOverlap,
 } from '../model/index.js';
+import { type BetweenChunks, type GuardedWrite, writeAllOrNothing } from './chunked-txn.js';
 import type { EtcdOptions } from './connect.js';
 import { AlreadyExistsError, ConflictError, NotFoundError, RefusedError } from './errors.js';
 import { AFFINITY_PREFIX, BLOCKS_PREFIX, PREFIX, resourceKey, resourcePrefix } from './keys.js';
@@ -26,9 +27,6 @@ import { type Compare, Kv, type Op, type WatchEvent } from './kv.js';
 // Every pool write also bumps this key and compares it, so two concurrent creates of overlapping
 // pools cannot both pass the overlap check.
 const POOLS_GUARD = `${PREFIX}meta/ippools-guard`;
-
-/** etcd refuses transactions of more than 128 operations by default (--max-txn-ops). */
-export const APPLY_ALL_MAX = 100;
 
 const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
 
@@ -144,16 +142,16 @@ export class Datastore {
   }
 
   /**
-   * Creates or updates several resources in one transaction: all are written or none (a
-   * multi-document `apply -f`). Every rule is checked against the store as it will be: pools in the
-   * batch must not overlap each other or the rest. At most APPLY_ALL_MAX resources.
+   * Creates or updates several resources, all or none (a multi-document `apply -f`, any size). Every
+   * rule is checked against the store as it will be (pools in the batch must not overlap each other
+   * or the rest) before anything is written; a batch larger than one etcd transaction is written in
+   * chunks guarded by the revisions that check saw, and rolled back if a chunk loses a race
+   * (chunked-txn.ts). `between` is a test seam run between chunks.
    */
-  async applyAll(inputs: AnyResource[]): Promise<{ resource: AnyResource; created: boolean }[]> {
-    if (inputs.length > APPLY_ALL_MAX) {
-      throw new RefusedError(
-        `at most ${APPLY_ALL_MAX} resources can be applied at once (got ${inputs.length}); split the file`,
-      );
-    }
+  async applyAll(
+    inputs: AnyResource[],
+    between?: BetweenChunks,
+  ): Promise<{ resource: AnyResource; created: boolean }[]> {
     const resources = inputs.map((i) => parseResource(i));
     const seen = new Set<string>();
     for (const r of resources) {
@@ -168,16 +166,19 @@ export class Datastore {
       const current = await Promise.all(
         resources.map((r) => this.kv.get<AnyResource>(resourceKey(r.kind, r.metadata.name))),
       );
-      const compares: Compare[] = [];
-      const ops: Op[] = [];
+      const writes: GuardedWrite[] = [];
       const out = resources.map((input, i) => {
         const r = structuredClone(input);
         const was = current[i];
         if (was) this.checkImmutable(was.value, r);
         r.metadata.creationTimestamp = was?.value.metadata.creationTimestamp ?? new Date().toISOString();
         delete r.metadata.resourceVersion;
-        compares.push({ key: resourceKey(r.kind, r.metadata.name), modRevision: was?.modRevision ?? 0 });
-        ops.push({ put: resourceKey(r.kind, r.metadata.name), value: stored(r) });
+        const key = resourceKey(r.kind, r.metadata.name);
+        writes.push({
+          compare: { key, modRevision: was?.modRevision ?? 0 },
+          op: { put: key, value: stored(r) },
+          previous: was?.value,
+        });
         return { resource: r, created: !was };
       });
       const pools = out.map((o) => o.resource).filter((r): r is IPPool => r.kind === 'IPPool');
@@ -188,11 +189,18 @@ export class Datastore {
           const overlap = poolOverlap(p, after);
           if (overlap) throw new RefusedError(overlap);
         }
-        compares.push({ key: POOLS_GUARD, modRevision: guard?.modRevision ?? 0 });
-        ops.push({ put: POOLS_GUARD, value: { at: Date.now() } });
+        // first, so that the first chunk already holds off a concurrent overlapping pool
+        writes.unshift({
+          compare: { key: POOLS_GUARD, modRevision: guard?.modRevision ?? 0 },
+          op: { put: POOLS_GUARD, value: { at: Date.now() } },
+          previous: 'keep',
+        });
       }
-      const res = await this.kv.txn(compares, ops);
-      if (res.succeeded) return out.map((o) => ({ ...o, resource: withVersion(o.resource, res.revision) }));
+      const res = await writeAllOrNothing(this.kv, writes, between);
+      if (res.succeeded) {
+        const revisions = res.revisions.slice(pools.length ? 1 : 0);
+        return out.map((o, i) => ({ ...o, resource: withVersion(o.resource, revisions[i]!) }));
+      }
       if (attempt >= 8) throw new ConflictError('other changes kept racing this apply; try again');
       await pause(attempt);
     }
