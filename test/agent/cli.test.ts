@@ -8,6 +8,7 @@ import { allSessionsUp, meshCluster } from '../helpers/cluster.js';
 import { labFor } from '../helpers/lab.js';
 
 test('tsroute endpoint / rib / node status against a running agent', async (t) => {
+  t.timeout(600_000); // two agents and some twenty CLI processes: minutes on a loaded machine
   const lab = await labFor(t);
   const { hosts } = await meshCluster(lab, { count: 2 });
   const h1 = hosts[0]!;
