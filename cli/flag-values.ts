@@ -74,3 +74,9 @@ export function parseEndpointsFlag(value: string): string {
   }
   return value;
 }
+
+/** A Cease's shutdown communication: at most 255 bytes of UTF-8 (RFC 9003 §2). */
+export function parseCeaseMessage(value: string): string {
+  if (Buffer.byteLength(value, 'utf8') > 255) throw new CliError('--message is longer than 255 bytes (RFC 9003 §2)');
+  return value;
+}

@@ -11,7 +11,15 @@ import {
 import { withAgent, withApiSocket } from '../agent-connection.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
-import { collect, defined, keyValues, parseAddressFlag, parseBool, parseIntFlag } from '../flag-values.js';
+import {
+  collect,
+  defined,
+  keyValues,
+  parseAddressFlag,
+  parseBool,
+  parseCeaseMessage,
+  parseIntFlag,
+} from '../flag-values.js';
 import { outputFormat, outputOption, print, renderResources } from '../output.js';
 import { parseAll } from './apply.js';
 
@@ -186,7 +194,7 @@ function registerPeerOps(peer: Command): void {
       .description('reset BGP sessions of this node: Cease/administrative reset, or --soft: route refresh')
       .argument('<name>', PEER_NAME_HELP)
       .option('--soft', 'keep the session: ask the peer for its routes again and send ours again (RFC 2918)')
-      .option('--message <text>', 'text sent with the Cease (RFC 9003)'),
+      .option('--message <text>', 'text sent with the Cease (RFC 9003)', parseCeaseMessage),
   )
     .addHelpText(
       'after',
@@ -205,7 +213,11 @@ Example:
       .command('shutdown')
       .description("shut BGP sessions of this node down until enabled again (for the agent's lifetime)")
       .argument('<name>', PEER_NAME_HELP)
-      .option('--message <text>', 'shutdown text the peer logs and shows (RFC 9003, at most 255 bytes)'),
+      .option(
+        '--message <text>',
+        'shutdown text the peer logs and shows (RFC 9003, at most 255 bytes)',
+        parseCeaseMessage,
+      ),
   )
     .addHelpText(
       'after',

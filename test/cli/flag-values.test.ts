@@ -47,6 +47,11 @@ const BAD: Record<string, string> = {
   '--etcd-endpoints': 'ftp://x',
   '--config': '/nonexistent/node.yaml',
   '--ebgp-multihop': 'x',
+  '--max-prefix-restart-after': 'x',
+  '--max-prefix-warning-percent': 'x',
+  '--connect-retry-time': 'x',
+  '--add-paths': 'sideways',
+  '--message': 'x'.repeat(256),
   '--ttl-security': 'x',
 };
 
