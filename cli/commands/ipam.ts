@@ -157,8 +157,12 @@ export function registerIpam(program: Command): void {
     ipam
       .command('release')
       .description('release addresses by hand: by address, by handle, or the leaks in a check report')
-      .option('--ip <address>', 'address to release (repeatable)', collect)
-      .option('--handle <handle>', 'release everything this handle holds')
+      .option(
+        '--ip <address>',
+        'address to release (repeatable; with --handle: only while that handle holds it)',
+        collect,
+      )
+      .option('--handle <handle>', 'the holder (`ipam show --ip` names it); alone: release everything it holds')
       .option(
         '--from-report <file>',
         'release the leaks listed in a report of `ipam check -o`, if still held by the same holder',
@@ -166,12 +170,18 @@ export function registerIpam(program: Command): void {
   )
     .addHelpText(
       'after',
-      '\nExample:\n  tsroute ipam release --ip 10.65.3.7\n  tsroute ipam release --from-report report.json',
+      '\nExample:\n  tsroute ipam show --ip 10.65.3.7      # in use by handle "cni.net.c1.eth0" …\n  tsroute ipam release --ip 10.65.3.7 --handle cni.net.c1.eth0\n  tsroute ipam release --from-report report.json',
     )
     .action(
       action(async (o: EtcdFlags & { ip?: string[]; handle?: string; fromReport?: string }) => {
-        const given = [o.ip?.length, o.handle, o.fromReport].filter(Boolean).length;
-        if (given !== 1) throw new CliError('give exactly one of --ip, --handle and --from-report');
+        const given = [o.ip?.length || o.handle, o.fromReport].filter(Boolean).length;
+        if (given !== 1) throw new CliError('give --ip with --handle, --handle alone, or --from-report');
+        // An address alone could be a retry after it was freed and handed to someone else: it is
+        // released only while the holder the caller saw still holds it.
+        if (o.ip?.length && !o.handle)
+          throw new CliError(
+            '--ip needs --handle: the holder `tsroute ipam show --ip` names, so that an address handed to someone else since is not freed',
+          );
         let leaks: LeakedAddress[] = [];
         if (o.fromReport) {
           try {
@@ -189,18 +199,22 @@ export function registerIpam(program: Command): void {
         if (bad) throw new CliError(`--ip "${bad}" is not an IP address`);
         const released = await withDatastore(o, async (ds) => {
           const ipam = new Ipam(ds);
+          if (ips.length) return ipam.releaseAddresses(ips.map((address) => ({ address, handle: o.handle })));
           if (o.handle) return ipam.releaseByHandle(o.handle);
           if (o.fromReport)
             return ipam.releaseAddresses(leaks.map((l) => ({ address: l.address, handle: l.handle, seq: l.seq })));
-          return ipam.releaseAddresses(ips);
+          return [];
         });
         for (const a of released) print(`released ${a}`);
-        const asked = o.handle ? [] : o.fromReport ? leaks.map((l) => l.address) : ips;
+        const asked = ips.length ? ips : o.fromReport ? leaks.map((l) => l.address) : [];
         const missed = asked.filter((a) => !released.includes(a));
-        for (const a of missed)
-          print(`not released: ${a} (not in use${o.fromReport ? ', or held by someone else now' : ''})`);
+        for (const a of missed) print(`not released: ${a} (not in use, or held by someone else now)`);
         if (!released.length && !o.fromReport)
-          throw new CliError(o.handle ? `handle "${o.handle}" holds no addresses` : 'nothing was released');
+          throw new CliError(
+            ips.length
+              ? `nothing was released: handle "${o.handle}" does not hold ${ips.join(', ')}`
+              : `handle "${o.handle}" holds no addresses`,
+          );
       }),
     );
 }

@@ -29,11 +29,20 @@ test('cli: ipam show per pool, per block, per node and per address; release by a
   t.is(free.stdout, '10.65.0.200 is not in use\n');
   t.like(JSON.parse(json.stdout), { pools: [{ name: 'p', inUse: 4 }], blocks: [{ owner: 'a', inUse: 4 }] });
 
-  const byAddress = await runCli(['ipam', 'release', '--ip', one.ipv4[0]!], { endpoint });
+  // An address alone is refused: a retry after it was handed to someone else would free theirs.
+  const alone = await runCli(['ipam', 'release', '--ip', one.ipv4[0]!], { endpoint });
+  t.is(alone.code, 1);
+  t.regex(alone.stderr, /^tsroute: --ip needs --handle/);
+  const byAddress = await runCli(['ipam', 'release', '--ip', one.ipv4[0]!, '--handle', 'one'], { endpoint });
   t.is(byAddress.stdout, `released ${one.ipv4[0]}\n`);
-  const again = await runCli(['ipam', 'release', '--ip', one.ipv4[0]!], { endpoint });
+  // re-allocated to a new holder, then the same release retried: the new holder keeps it
+  await ipam.assignIP({ address: one.ipv4[0]!, handle: 'new-owner', node: 'a' });
+  const again = await runCli(['ipam', 'release', '--ip', one.ipv4[0]!, '--handle', 'one'], { endpoint });
   t.is(again.code, 1);
-  t.regex(again.stderr, /nothing was released/);
+  t.regex(again.stderr, /nothing was released: handle "one" does not hold/);
+  t.regex(again.stdout, /not released: .* held by someone else now/);
+  t.is((await ipam.lookup(one.ipv4[0]!))?.handle, 'new-owner');
+  t.is((await runCli(['ipam', 'release', '--ip', one.ipv4[0]!, '--handle', 'new-owner'], { endpoint })).code, 0);
   const byHandle = await runCli(['ipam', 'release', '--handle', 'one'], { endpoint });
   t.is(byHandle.stdout.trim().split('\n').length, 2);
 
@@ -47,5 +56,5 @@ test('cli: ipam show per pool, per block, per node and per address; release by a
   t.is((await ipam.check()).inUse, 0);
   const neither = await runCli(['ipam', 'release'], { endpoint });
   t.is(neither.code, 1);
-  t.regex(neither.stderr, /give exactly one of --ip, --handle and --from-report/);
+  t.regex(neither.stderr, /give --ip with --handle, --handle alone, or --from-report/);
 });
