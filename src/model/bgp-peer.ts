@@ -1,7 +1,7 @@
 // BGPPeer: a session to a router outside the mesh (ToR, route reflector) or to tsroute nodes chosen
 // by label. Scope: every node (no node / nodeSelector), one node, or the nodes a selector picks.
 import { timerProblem } from './bgp-configuration.js';
-import { asNumberField } from './bgp-values.js';
+import { asNumberField, peerAddressProblem } from './bgp-values.js';
 import { canonicalAddress } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
@@ -53,11 +53,8 @@ export interface BGPPeerSpec {
 }
 export type BGPPeer = Resource<'BGPPeer', BGPPeerSpec>;
 
-const addressProblem = (v: string): string | undefined =>
-  canonicalAddress(v) ? undefined : `"${v}" is not an IP address`;
-
 export const bgpPeerSchema: Schema = {
-  peerIP: { type: 'string', check: addressProblem },
+  peerIP: { type: 'string', check: peerAddressProblem },
   asNumber: asNumberField,
   port: { type: 'int', min: 1, max: 65535 },
   node: { type: 'string' },

@@ -1,6 +1,7 @@
 // Values BGP gives a meaning to, checked the same way wherever a resource carries them: AS numbers
 // and communities. A value the wire cannot carry, or one reserved for something else, is refused
 // when it is written, not discovered by the agent later.
+import { parseAddress } from './cidr.js';
 import type { Field } from './fields.js';
 
 /**
@@ -34,5 +35,22 @@ export function communityProblem(v: string): string | undefined {
       ? `"${v}": a standard community (RFC 1997) is two 16-bit numbers, each at most ${MAX16}`
       : `"${v}": a large community (RFC 8092) is three 32-bit numbers, each at most ${MAX32}`;
   }
+  return undefined;
+}
+
+/**
+ * Why `v` cannot be a BGP neighbour's address, or undefined: the kernel refuses a TCP connection to
+ * the unspecified address, to multicast (224.0.0.0/4, ff00::/8) and to the IPv4 broadcast address.
+ */
+export function peerAddressProblem(v: string): string | undefined {
+  const a = parseAddress(v);
+  if (!a) return `"${v}" is not an IP address`;
+  const bits = a.family === 4 ? 32n : 128n;
+  const top = (n: bigint) => a.value >> (bits - n);
+  if (a.value === 0n) return `"${v}" is the unspecified address, not a peer`;
+  if (a.family === 4 && top(4n) === 0xen) return `"${v}" is a multicast address; a BGP peer needs a unicast one`;
+  if (a.family === 6 && top(8n) === 0xffn) return `"${v}" is a multicast address; a BGP peer needs a unicast one`;
+  if (a.family === 4 && a.value === 0xffffffffn)
+    return `"${v}" is the broadcast address; a BGP peer needs a unicast one`;
   return undefined;
 }
