@@ -1,17 +1,21 @@
 // `tsroute lab up|status|exec|down FILE`: run a containerlab topology on this machine with network
 // namespaces instead of containers (no Docker needed). `up` starts a lab process that holds the lab
 // (namespaces, etcd, routers, agents) and returns once it is ready; `down` stops that process, which
-// removes everything the lab made.
+// removes everything the lab made but its logs (`down --purge` removes those too). Inside `exec`, the
+// node's folder of wrappers comes first on PATH: `tsroute` reaches that node's agent, `vtysh` and
+// `birdc` that node's router.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AgentClient } from '../../src/api/client.js';
 import { readTopology } from '../../src/lab/containerlab.js';
 import { isAlive, stopPid } from '../../src/lab/daemon.js';
 import { reachabilityMatrix } from '../../src/lab/lab-matrix.js';
-import { LAB_STATE_ROOT, type LabState, readState, runLab, statePath } from '../../src/lab/lab-runner.js';
+import { type LabState, labDir, readState, runLab, statePath } from '../../src/lab/lab-runner.js';
+import { routerSessions } from '../../src/lab/router-status.js';
 import { action, CliError } from '../exit.js';
 import { renderNodeStatus } from '../node-status.js';
+import { renderTable } from '../table.js';
 
 function requireRoot(): void {
   if (process.getuid?.() !== 0)
@@ -37,6 +41,55 @@ async function printMatrix(state: LabState): Promise<boolean> {
   return false;
 }
 
+function lookAround(file: string, state: LabState): string {
+  const host = state.hosts[0]?.name ?? 'NODE';
+  const lines = [
+    `\nlab "${state.name}" is up. Look around:`,
+    `  tsroute lab status ${file}`,
+    `  tsroute lab exec ${file} ${host} -- ip route`,
+    `  tsroute lab exec ${file} ${host} -- tsroute node status     (tsroute there reaches ${host}'s agent)`,
+    `  tsroute lab exec ${file} ${host} -- curl -s http://127.0.0.1:${metricsPort(state)}/metrics`,
+  ];
+  for (const r of state.routers.slice(0, 1))
+    lines.push(
+      `  tsroute lab exec ${file} ${r.name} -- ${r.kind === 'frr' ? "vtysh -c 'show bgp summary'" : 'birdc show protocols'}`,
+    );
+  lines.push(`Logs: ${state.logDir}`, 'Take it down:', `  tsroute lab down ${file}`);
+  return lines.join('\n');
+}
+
+function metricsPort(state: LabState): string {
+  return state.hosts[0] ? new URL(state.hosts[0].metrics).port : '';
+}
+
+/** The environment of `lab exec NODE`: the node's wrappers first on PATH, its agent and etcd. */
+function execEnv(state: LabState, node: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const bin = state.bins?.[node];
+  if (bin) env.PATH = `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`;
+  const host = state.hosts.find((h) => h.name === node);
+  if (host) env.TSROUTE_API_SOCKET = host.apiSocket;
+  if (state.etcdSocket) env.TSROUTE_ETCD_ENDPOINTS = state.etcdSocket;
+  return env;
+}
+
+async function printRouters(state: LabState, only?: string): Promise<void> {
+  for (const r of state.routers ?? []) {
+    if (only && r.name !== only) continue;
+    let text: string;
+    try {
+      const sessions = await routerSessions(r);
+      text = renderTable(
+        ['PEER', 'AS', 'STATE', 'RECEIVED'],
+        sessions.map((s) => [s.peer, s.peerAs ?? '-', s.state, s.received]),
+      );
+    } catch (err) {
+      text = `cannot read its sessions: ${(err as Error).message.split('\n')[0]}`;
+    }
+    console.log(`\n== ${r.name} (${r.kind === 'frr' ? 'FRR' : 'BIRD'} router)\n${text}`);
+  }
+}
+
 export function registerLab(program: Command): void {
   const lab = program
     .command('lab')
@@ -46,9 +99,10 @@ export function registerLab(program: Command): void {
     .command('up <file>')
     .description('bring a topology up: namespaces, links, routers, etcd, tsroute agents, test containers')
     .option('--foreground', 'hold the lab in this process until SIGINT/SIGTERM (what `up` runs in the background)')
+    .option('--no-hint', 'do not print how to look around (for scripts that take the lab down themselves)')
     .addHelpText('after', '\nExample:\n  tsroute lab up topology/quickstart/quickstart.clab.yml')
     .action(
-      action(async (file: string, o: { foreground?: boolean }) => {
+      action(async (file: string, o: { foreground?: boolean; hint: boolean }) => {
         requireRoot();
         const topology = readTopology(file);
         const existing = readState(topology.name);
@@ -66,7 +120,7 @@ export function registerLab(program: Command): void {
           return;
         }
         // Start the lab process detached, follow its log until it is ready or fails.
-        const dir = `${LAB_STATE_ROOT}/${topology.name}`;
+        const dir = labDir(topology.name);
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
         const log = `${dir}/lab.log`;
@@ -96,26 +150,25 @@ export function registerLab(program: Command): void {
         }
         const state = readState(topology.name)!;
         const ok = await printMatrix(state);
-        console.log(
-          `\nlab "${state.name}" is up. Look around:\n  tsroute lab status ${file}\n  tsroute lab exec ${file} ${state.hosts[0]?.name ?? 'NODE'} -- ip route\nTake it down:\n  tsroute lab down ${file}`,
-        );
+        if (o.hint) console.log(lookAround(file, state));
         if (!ok) process.exitCode = 1;
       }),
     );
 
   lab
     .command('status <file>')
-    .description("every host's BGP sessions and routes, and the reachability matrix with pass/fail")
-    .option('--node <host>', 'only this host (the matrix always covers every container)')
+    .description(
+      "every host's BGP sessions, routes and metrics address, every router's sessions, and the reachability matrix",
+    )
+    .option('--node <node>', 'only this host or router (the matrix always covers every container)')
     .addHelpText('after', '\nExample:\n  tsroute lab status topology/quickstart/quickstart.clab.yml')
     .action(
       action(async (file: string, o: { node?: string }) => {
         requireRoot();
         const { name, state } = running(file);
-        if (o.node && !state.hosts.some((h) => h.name === o.node))
-          throw new CliError(
-            `no host "${o.node}" in lab "${name}" (hosts: ${state.hosts.map((h) => h.name).join(', ')})`,
-          );
+        const named = [...state.hosts, ...(state.routers ?? [])].map((x) => x.name);
+        if (o.node && !named.includes(o.node))
+          throw new CliError(`no host or router "${o.node}" in lab "${name}" (${named.join(', ')})`);
         if (!isAlive(state.pid))
           throw new CliError(
             `lab "${name}" is not running (its process ${state.pid} is gone); run: tsroute lab down ${file}`,
@@ -129,15 +182,26 @@ export function registerLab(program: Command): void {
           }
           const routes = spawnSync('ip', ['-n', h.ns, 'route'], { encoding: 'utf8' }).stdout.trimEnd();
           console.log(`\n${routes}`);
+          if (h.metrics)
+            console.log(
+              `\nmetrics: ${h.metrics} (inside the lab; from here: tsroute lab exec ${file} ${h.name} -- curl -s ${h.metrics})`,
+            );
         }
+        await printRouters(state, o.node);
+        if (state.logDir) console.log(`\nlogs: ${state.logDir}`);
         if (!(await printMatrix(state))) process.exitCode = 1;
       }),
     );
 
   lab
     .command('exec <file> <node> [command...]')
-    .description('run a command inside one node of the lab')
-    .addHelpText('after', '\nExample:\n  tsroute lab exec topology/quickstart/quickstart.clab.yml h1 -- ip route')
+    .description(
+      "run a command inside one node of the lab; there `tsroute` reaches the node's agent, `vtysh`/`birdc` its router",
+    )
+    .addHelpText(
+      'after',
+      "\nExamples:\n  tsroute lab exec topology/quickstart/quickstart.clab.yml h1 -- ip route\n  tsroute lab exec topology/quickstart/quickstart.clab.yml h1 -- tsroute node status\n  tsroute lab exec topology/quickstart/quickstart.clab.yml tor -- vtysh -c 'show bgp summary'",
+    )
     .action(
       action((file: string, node: string, command: string[]) => {
         requireRoot();
@@ -148,27 +212,45 @@ export function registerLab(program: Command): void {
             `no node "${node}" in lab "${state.name}" (nodes: ${Object.keys(state.namespaces).join(', ')})`,
           );
         if (command.length === 0) throw new CliError('give a command after the node, e.g.: -- ip route');
-        const r = spawnSync('ip', ['netns', 'exec', ns, ...command], { stdio: 'inherit' });
+        const r = spawnSync('ip', ['netns', 'exec', ns, ...command], { stdio: 'inherit', env: execEnv(state, node) });
         process.exitCode = r.status ?? 1;
       }),
     );
 
   lab
     .command('down <file>')
-    .description('remove everything the lab made (namespaces, links, processes), and nothing else')
+    .description(
+      'remove everything the lab made (namespaces, links, processes), and nothing else; its logs stay until --purge',
+    )
+    .option('--purge', "also remove the lab's logs")
     .addHelpText('after', '\nExample:\n  tsroute lab down topology/quickstart/quickstart.clab.yml')
     .action(
-      action(async (file: string) => {
+      action(async (file: string, o: { purge?: boolean }) => {
         requireRoot();
         const { name } = readTopology(file);
+        const dir = labDir(name);
         const state = readState(name);
-        if (!state) {
-          console.log(`lab "${name}" is not up`);
+        if (state && isAlive(state.pid)) await stopPid(state.pid, 30_000);
+        if (o.purge) {
+          const had = existsSync(dir);
+          rmSync(dir, { recursive: true, force: true });
+          console.log(
+            state ? `lab "${name}" is down; its logs are removed` : had ? `removed ${dir}` : `lab "${name}" is not up`,
+          );
           return;
         }
-        if (isAlive(state.pid)) await stopPid(state.pid, 30_000);
-        rmSync(`${LAB_STATE_ROOT}/${name}`, { recursive: true, force: true });
-        console.log(`lab "${name}" is down`);
+        if (!state) {
+          console.log(
+            `lab "${name}" is not up${existsSync(`${dir}/logs`) ? ` (logs of its last run: ${dir}/logs)` : ''}`,
+          );
+          return;
+        }
+        // Everything but the logs (the lab process copied them there as it stopped) and lab.log.
+        for (const entry of readdirSync(dir))
+          if (entry !== 'logs' && entry !== 'lab.log') rmSync(`${dir}/${entry}`, { recursive: true, force: true });
+        console.log(
+          `lab "${name}" is down; its logs stay in ${dir} (remove them with: tsroute lab down ${file} --purge)`,
+        );
       }),
     );
 }

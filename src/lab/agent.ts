@@ -47,9 +47,16 @@ export async function outcome(p: Promise<RunResult>): Promise<CliResult> {
 }
 
 /** Runs the `tsroute` CLI in the root namespace and returns its exit code and output. */
-export function tsroute(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+export function tsroute(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return outcome(
-    run([...tsrouteArgv(), ...args], { env: { ...process.env, ...opts.env }, input: opts.input, timeoutMs: 60_000 }),
+    run([...tsrouteArgv(), ...args], {
+      env: { ...process.env, ...opts.env },
+      input: opts.input,
+      timeoutMs: opts.timeoutMs ?? 60_000,
+    }),
   );
 }
 

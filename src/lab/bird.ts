@@ -138,7 +138,8 @@ export class Bird implements Router {
     readonly spec: RouterSpec,
     private readonly lab: Lab,
     private readonly confFile: string,
-    private readonly socket: string,
+    /** BIRD's control socket: what `birdc -s` needs to reach this BIRD. */
+    readonly socket: string,
     private daemon: Daemon,
   ) {
     this.origins = (spec.originate ?? []).map(toOrigination);

@@ -198,6 +198,11 @@ export class Frr implements Router {
     return frr;
   }
 
+  /** The folder of FRR's vty sockets: what `vtysh --vty_socket` needs to reach this FRR. */
+  get vtyDir(): string {
+    return this.runDir;
+  }
+
   /** Runs vtysh commands (each a -c) against this FRR and returns stdout. */
   async vtysh(...commands: string[]): Promise<string> {
     const args = ['vtysh', '--vty_socket', this.runDir];

@@ -2,7 +2,9 @@
 // every link a veth, `exec` lines run in the node, routers started from their bound configs, one etcd,
 // `tsroute node run` on every host, the topology's tsroute.yaml applied, test containers wired
 // through each host's agent. The state (namespace names, API sockets, containers) goes to a JSON
-// file so `tsroute lab status|exec|down` work from other processes.
+// file so `tsroute lab status|exec|down` work from other processes; each node gets a folder of
+// wrappers (`tsroute`, `vtysh`, `birdc`) that `lab exec` puts on PATH; the logs are kept in the
+// lab's state folder until `lab down --purge`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { startAgent } from './agent.js';
@@ -12,10 +14,14 @@ import type { LabNode, LabTopology } from './containerlab.js';
 import { startEtcd } from './etcd.js';
 import { Frr } from './frr.js';
 import { Lab } from './lab.js';
+import { writeNodeWrappers } from './lab-wrappers.js';
 import type { Netns } from './netns.js';
 import { waitFor } from './wait.js';
 
 export const LAB_STATE_ROOT = process.env.TSROUTE_LAB_STATE_DIR || '/run/tsroute-lab';
+
+/** Port of every lab agent's Prometheus /metrics (one agent per namespace, so one port serves all). */
+export const LAB_METRICS_PORT = 9091;
 
 export interface LabState {
   name: string;
@@ -25,12 +31,21 @@ export interface LabState {
   ready: boolean;
   error?: string;
   etcd?: string;
+  /** etcd's unix socket endpoint, reachable from inside every namespace. */
+  etcdSocket?: string;
   namespaces: Record<string, string>;
-  hosts: { name: string; ns: string; address: string; apiSocket: string }[];
+  /** Per node: the folder `lab exec` puts first on PATH (its `tsroute`, `vtysh`, `birdc`). */
+  bins: Record<string, string>;
+  /** The logs of every daemon; a link to the live folder while up, a copy after `lab down`. */
+  logDir: string;
+  hosts: { name: string; ns: string; address: string; apiSocket: string; metrics: string }[];
+  /** The routers, with the socket their control tool needs (FRR: vty folder, BIRD: control socket). */
+  routers: { name: string; kind: 'frr' | 'bird'; ns: string; control: string }[];
   containers: { name: string; host: string; ns: string; address: string }[];
 }
 
-export const statePath = (name: string) => `${LAB_STATE_ROOT}/${name}/state.json`;
+export const labDir = (name: string) => `${LAB_STATE_ROOT}/${name}`;
+export const statePath = (name: string) => `${labDir(name)}/state.json`;
 
 export function readState(name: string): LabState | undefined {
   try {
@@ -63,20 +78,30 @@ export interface RunningLab {
 }
 
 export async function runLab(topology: LabTopology, progress: (line: string) => void): Promise<RunningLab> {
-  const lab = await Lab.create(`lab-${topology.name}`);
+  const dir = labDir(topology.name);
+  mkdirSync(dir, { recursive: true });
+  const lab = await Lab.create(`lab-${topology.name}`, { keepLogsIn: `${dir}/logs` });
   const state: LabState = {
     name: topology.name,
     file: topology.file,
     pid: process.pid,
     ready: false,
     namespaces: {},
+    bins: {},
+    logDir: `${dir}/logs`,
     hosts: [],
+    routers: [],
     containers: [],
+  };
+  const wrappers = (node: string, tools: Parameters<typeof writeNodeWrappers>[1]) => {
+    state.bins[node] = `${dir}/bin/${node}`;
+    writeNodeWrappers(state.bins[node], { etcdEndpoint: state.etcdSocket, ...tools });
   };
   try {
     progress(`etcd for the lab`);
     const etcd = await startEtcd(lab);
     state.etcd = etcd.endpoint;
+    state.etcdSocket = etcd.socketEndpoint;
     const ns = new Map<string, Netns>();
     for (const node of topology.nodes) {
       const n = await lab.namespace(node.name, { forwarding: node.role !== 'bridge' });
@@ -96,10 +121,18 @@ export async function runLab(topology: LabTopology, progress: (line: string) => 
 
     for (const node of topology.nodes) {
       const spec = { routerId: label(node, 'router-id') ?? '0.0.0.0', as: Number(label(node, 'as') ?? 0), peers: [] };
-      if (node.role === 'frr')
-        await Frr.startWithConfig(lab, ns.get(node.name)!, spec, boundFile(node, ['frr.conf', 'bgpd.conf']));
-      if (node.role === 'bird')
-        await Bird.startWithConfig(lab, ns.get(node.name)!, spec, boundFile(node, ['bird.conf']));
+      const n = ns.get(node.name)!;
+      if (node.role === 'frr') {
+        const frr = await Frr.startWithConfig(lab, n, spec, boundFile(node, ['frr.conf', 'bgpd.conf']));
+        state.routers.push({ name: node.name, kind: 'frr', ns: n.name, control: frr.vtyDir });
+        wrappers(node.name, { vtyDir: frr.vtyDir });
+      } else if (node.role === 'bird') {
+        const bird = await Bird.startWithConfig(lab, n, spec, boundFile(node, ['bird.conf']));
+        state.routers.push({ name: node.name, kind: 'bird', ns: n.name, control: bird.socket });
+        wrappers(node.name, { birdSocket: bird.socket });
+      } else if (node.role !== 'tsroute-host') {
+        wrappers(node.name, {});
+      }
     }
     progress('routers started from their bound configurations');
     if (topology.manifests) await apply(lab, etcd, topology.manifests);
@@ -118,11 +151,22 @@ export async function runLab(topology: LabTopology, progress: (line: string) => 
           bgpAddress: address,
           as,
           logLevel: 'info',
+          // every address of the namespace: `lab exec NODE -- curl 127.0.0.1:PORT`, or from other nodes
+          extraArgs: ['--metrics-port', String(LAB_METRICS_PORT), '--metrics-host', '0.0.0.0'],
         });
-        state.hosts.push({ name: node.name, ns: ns.get(node.name)!.name, address, apiSocket: agent.apiSocket });
+        state.hosts.push({
+          name: node.name,
+          ns: ns.get(node.name)!.name,
+          address,
+          apiSocket: agent.apiSocket,
+          metrics: `http://${address}:${LAB_METRICS_PORT}/metrics`,
+        });
+        wrappers(node.name, { apiSocket: agent.apiSocket });
         return { name: node.name, ns: ns.get(node.name)!, address, as: as ?? 64512, agent };
       }),
     );
+    // in the file's order (they started at once and registered in whatever order they came up)
+    state.hosts.sort((a, b) => hosts.findIndex((h) => h.name === a.name) - hosts.findIndex((h) => h.name === b.name));
     progress(`tsroute node run on ${hosts.length} hosts`);
     await waitFor(
       'every host to have all its BGP sessions Established',

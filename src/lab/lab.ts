@@ -1,6 +1,6 @@
 // A lab: the namespaces, links, daemons and temp files one test (or one lab run) makes, and the
 // guarantee that all of them go away — on success, on failure, on SIGINT/SIGTERM and at exit.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Daemon } from './daemon.js';
@@ -48,15 +48,25 @@ export class Lab {
     readonly id: string,
     /** A temp folder for configs, sockets and logs; removed on destroy. */
     readonly dir: string,
+    /** Where the logs go when the lab is destroyed (a kept lab's log folder), if anywhere. */
+    readonly keepLogsIn?: string,
   ) {}
 
-  /** A new, empty lab. `label` only makes names readable (a test title, a topology name). */
-  static async create(label: string): Promise<Lab> {
+  /**
+   * A new, empty lab. `label` only makes names readable (a test title, a topology name).
+   * With `keepLogsIn`, that path is a link to the live log folder while the lab runs, and a copy of
+   * it after the lab is destroyed (so a user finds the logs at one path, during and after).
+   */
+  static async create(label: string, { keepLogsIn }: { keepLogsIn?: string } = {}): Promise<Lab> {
     requireBinary('ip');
     const id = uniqueName(label);
     const dir = mkdtempSync(join(tmpdir(), `${id}-`));
     mkdirSync(join(dir, 'logs'));
-    const lab = new Lab(id, dir);
+    const lab = new Lab(id, dir, keepLogsIn);
+    if (keepLogsIn) {
+      rmSync(keepLogsIn, { recursive: true, force: true });
+      symlinkSync(lab.logDir, keepLogsIn);
+    }
     liveLabs.add(lab);
     installExitHooks();
     return lab;
@@ -160,6 +170,11 @@ export class Lab {
       }
     }
     liveLabs.delete(this);
+    try {
+      this.keepLogs();
+    } catch (err) {
+      errors.push(err);
+    }
     if (!process.env.TSROUTE_KEEP_LAB_DIR) rmSync(this.dir, { recursive: true, force: true });
     if (errors.length) throw new AggregateError(errors, `lab ${this.id}: ${errors.length} clean-up step(s) failed`);
   }
@@ -175,7 +190,19 @@ export class Lab {
       runSyncQuiet(['ip', 'netns', 'del', ns.name]);
     }
     liveLabs.delete(this);
+    try {
+      this.keepLogs();
+    } catch {
+      // best effort at exit
+    }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Replaces the link at `keepLogsIn` with a copy of the log folder, before the folder goes. */
+  private keepLogs(): void {
+    if (!this.keepLogsIn) return;
+    rmSync(this.keepLogsIn, { recursive: true, force: true });
+    cpSync(this.logDir, this.keepLogsIn, { recursive: true });
   }
 
   private assertAlive(): void {

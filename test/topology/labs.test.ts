@@ -1,7 +1,7 @@
 // The four topologies, brought up with `tsroute lab up` exactly as a user would (the lab is held by a
 // background process), checked with `lab status` / `lab exec`, and removed with `lab down`, which
-// must leave no namespace and no process behind.
-import { existsSync, readFileSync } from 'node:fs';
+// must leave no namespace and no process behind, and keep the logs until `lab down --purge`.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import { type CliResult, tsroute } from '../../src/lab/agent.js';
 import { isAlive } from '../../src/lab/daemon.js';
@@ -20,11 +20,13 @@ async function up(
   t: ExecutionContext,
   name: string,
   env: NodeJS.ProcessEnv,
+  flags: string[] = [],
 ): Promise<{ res: CliResult; state: LabState }> {
   t.teardown(async () => {
-    await tsroute(['lab', 'down', file(name)], { env });
+    await tsroute(['lab', 'down', '--purge', file(name)], { env });
   });
-  const res = await tsroute(['lab', 'up', file(name)], { env });
+  // `lab up` waits up to 180 s for its lab (agents start slowly on a loaded machine)
+  const res = await tsroute(['lab', 'up', ...flags, file(name)], { env, timeoutMs: 240_000 });
   const state = JSON.parse(readFileSync(`${env.TSROUTE_LAB_STATE_DIR}/${name}/state.json`, 'utf8')) as LabState;
   return { res, state };
 }
@@ -37,13 +39,25 @@ async function down(t: ExecutionContext, name: string, env: NodeJS.ProcessEnv, s
     (n) => Object.values(state.namespaces).includes(n) || state.containers.some((c) => c.ns === n),
   );
   t.deepEqual(left, [], `no namespace of ${name} is left`);
-  t.false(existsSync(`${env.TSROUTE_LAB_STATE_DIR}/${name}`));
+  // the logs stay (a copy of the live folder, now the lab's temp folder is gone) until --purge
+  const dir = `${env.TSROUTE_LAB_STATE_DIR}/${name}`;
+  t.regex(res.stdout, new RegExp(`its logs stay in ${dir}`));
+  t.false(existsSync(`${dir}/state.json`));
+  const logs = readdirSync(`${dir}/logs`);
+  t.true(logs.includes(`${state.hosts[0]!.name}-agent-${state.hosts[0]!.name}.log`), logs.join(' '));
+  t.regex(readFileSync(`${dir}/logs/etcd.log`, 'utf8'), /etcd/);
+  const purge = await tsroute(['lab', 'down', '--purge', file(name)], { env });
+  t.is(purge.code, 0, purge.stderr);
+  t.false(existsSync(dir));
 }
 
 test('quickstart and mesh run at once; each passes its reachability matrix; down leaves nothing', async (t) => {
   const lab = await labFor(t);
   const env = { TSROUTE_LAB_STATE_DIR: lab.path('state') };
-  const [q, m] = await Promise.all([up(t, 'quickstart', env), up(t, 'mesh', env)]);
+  // --no-hint is what the demo passes unless --keep: it takes the lab down itself
+  const [q, m] = await Promise.all([up(t, 'quickstart', env), up(t, 'mesh', env, ['--no-hint'])]);
+  t.regex(q.res.stdout, /Look around:[\s\S]*h1 -- tsroute node status/);
+  t.notRegex(m.res.stdout, /Look around/);
   for (const [name, r] of [
     ['quickstart', q],
     ['mesh', m],
@@ -63,8 +77,32 @@ test('quickstart and mesh run at once; each passes its reachability matrix; down
   t.is(status.code, 0, status.stderr);
   t.regex(status.stdout, /10\.0\.1\.1\s+65000\s+node\s+Established/);
   t.regex(status.stdout, /PASS/);
+  // the FRR top-of-rack router's own view: three sessions, each with the host's block received
+  const tor = status.stdout.split('== ').find((s) => s.startsWith('tor (FRR router)'));
+  t.truthy(tor, status.stdout);
+  t.is((tor!.match(/^10\.0\.[123]\.2\s+6500[123]\s+Established\s+1$/gm) ?? []).length, 3, tor);
+  t.regex(status.stdout, /metrics: http:\/\/10\.0\.1\.2:9091\/metrics/);
   const exec = await tsroute(['lab', 'exec', file('mesh'), 'h1', '--', 'ip', 'route'], { env });
   t.is(exec.code, 0, exec.stderr);
+
+  // inside a node: `tsroute` reaches that node's agent, `vtysh` the node's FRR, the agent serves metrics
+  const inside = (node: string, ...cmd: string[]) =>
+    tsroute(['lab', 'exec', file('quickstart'), node, '--', ...cmd], { env });
+  for (const h of ['h1', 'h2']) {
+    const ns = await inside(h, 'tsroute', 'node', 'status');
+    t.is(ns.code, 0, ns.stderr);
+    t.regex(ns.stdout, new RegExp(`node ${h} `), `${h}'s own agent answers`);
+    t.regex(ns.stdout, /65000\s+node\s+Established/);
+  }
+  const vtysh = await inside('tor', 'vtysh', '-c', 'show bgp summary');
+  t.is(vtysh.code, 0, vtysh.stderr);
+  t.regex(vtysh.stdout, /Total number of neighbors 3/);
+  const metrics = await inside('h1', 'curl', '-sf', 'http://127.0.0.1:9091/metrics');
+  t.is(metrics.code, 0, metrics.stderr);
+  t.regex(metrics.stdout, /^tsroute_bgp_peers\{state="Established"\} 1$/m);
+  // and from another node of the lab, at the address `lab status` shows
+  const fromTor = await inside('tor', 'curl', '-sf', 'http://10.0.2.2:9091/metrics');
+  t.regex(fromTor.stdout, /^tsroute_bgp_peers\{state="Established"\} 1$/m);
   await down(t, 'quickstart', env, q.state);
   await down(t, 'mesh', env, m.state);
 });
@@ -93,6 +131,16 @@ test('leaf-spine: BIRD and FRR leaves, ECMP over both spines, every pair reaches
     // the other leaf's host blocks: one route, two next hops (one per spine)
     t.true((routes.stdout.match(/nexthop via 10\.[12]\.1[12]\.1/g) ?? []).length >= 4, `${leaf}:\n${routes.stdout}`);
   }
+  // the BIRD leaf's sessions through birdc (in `lab status` and with `birdc` on PATH inside leaf1)
+  const status = await tsroute(['lab', 'status', file('leaf-spine'), '--node', 'leaf1'], { env });
+  const leaf1 = status.stdout.split('== ').find((s) => s.startsWith('leaf1 (BIRD router)'));
+  t.truthy(leaf1, status.stdout);
+  t.true((leaf1!.match(/\bEstablished\s+[1-9]\d*$/gm) ?? []).length >= 4, leaf1);
+  const birdc = await tsroute(['lab', 'exec', file('leaf-spine'), 'leaf1', '--', 'birdc', 'show', 'protocols'], {
+    env,
+  });
+  t.is(birdc.code, 0, birdc.stderr);
+  t.regex(birdc.stdout, /Established/);
   await down(t, 'leaf-spine', env, state);
 });
 
