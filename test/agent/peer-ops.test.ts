@@ -294,4 +294,18 @@ test('a mesh coming up (quickstart-like) resolves its connection collisions with
     t.false(log.includes('"from":"Established"'), `${h.name} had a session leave Established:\n${log}`);
     t.false(log.includes('treating as graceful restart'));
   }
+
+  // A mesh session is named by the other node: `bgppeer reset h2` on h1 resets h1–h2 only.
+  const [h1] = hosts as [(typeof hosts)[0]];
+  const sinceOf = async (address: string) =>
+    (await h1.agent.status()).peers.find((p) => p.address === address)?.sinceUnixMs;
+  const [to2, to3] = [await sinceOf('10.0.0.2'), await sinceOf('10.0.0.3')];
+  const reset = await h1.agent.cli(['bgppeer', 'reset', 'h2']);
+  t.is(reset.code, 0, reset.stderr);
+  t.regex(reset.stdout, /reset: 10\.0\.0\.2$/m);
+  await waitFor('h1–h2 re-established', async () => {
+    const p = (await h1.agent.status()).peers.find((x) => x.address === '10.0.0.2');
+    return p?.state === 'Established' && p.sinceUnixMs !== to2;
+  });
+  t.is(await sinceOf('10.0.0.3'), to3, 'h1–h3 untouched');
 });
