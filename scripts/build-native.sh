@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the native addons against the installed Node's headers, with the C compiler directly: no
 # node-gyp, no download. src/dataplane/native/netns.c: setns for network namespaces;
-# src/dataplane/native/tcp-socket.c: TCP-MD5 / TTL / min-TTL socket options for BGP sessions.
+# src/dataplane/native/tcp-socket.c: TCP-MD5 / TTL / min-TTL socket options for BGP sessions;
+# src/bfd/native/udp-ttl.c: a UDP listener that reports received TTLs (BFD's RFC 5881 §5 check).
 # Idempotent and silent when each addon is newer than its source; one clear line if not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,8 +11,9 @@ include=$(node -p 'require("path").resolve(process.execPath, "../../include/node
 cc=${CC:-$(command -v cc || command -v gcc || true)}
 
 build() {
-  local src=src/dataplane/native/$1.c
-  local out=src/dataplane/native/build/$1.node
+  local dir=${2:-src/dataplane/native}
+  local src=$dir/$1.c
+  local out=$dir/build/$1.node
   [ -f "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "$0" ] && return 0
   if [ ! -f "$include/node_api.h" ]; then
     echo "build-native: Node's headers are not at $include (node_api.h): install the headers of this Node ($(node -v))" >&2
@@ -23,7 +25,7 @@ build() {
   fi
   mkdir -p "$(dirname "$out")"
   local log
-  if ! log=$("$cc" -O2 -Wall -Wextra -Werror -shared -fPIC -I"$include" -o "$out.tmp" "$src" 2>&1); then
+  if ! log=$("$cc" -O2 -Wall -Wextra -Werror -shared -fPIC -pthread -I"$include" -o "$out.tmp" "$src" 2>&1); then
     rm -f "$out.tmp"
     echo "build-native: compiling $src failed:" >&2
     echo "$log" >&2
@@ -34,3 +36,4 @@ build() {
 
 build netns
 build tcp-socket
+build udp-ttl src/bfd/native

@@ -119,7 +119,7 @@ function run(e: Entry, event: Parameters<typeof step>[1]): void {
   schedule(e);
 }
 
-function onPacket(buf: Buffer, from: string, ttl: number | undefined): void {
+function onPacket(buf: Buffer, from: string, ttl: number): void {
   const address = from.startsWith('::ffff:') ? from.slice(7) : from;
   const decoded = decodeControl(buf);
   // RFC 5880 §6.8.6: a packet with a Your Discriminator selects its session by it; zero selects
@@ -137,8 +137,9 @@ function onPacket(buf: Buffer, from: string, ttl: number | undefined): void {
     drop(decoded.reason);
     return;
   }
-  if (ttl !== undefined && ttl !== TTL) {
-    drop(`TTL ${ttl}, not ${TTL} (RFC 5881 §5)`);
+  // RFC 5881 §5: without authentication, anything but 255 may come from further away than the link.
+  if (ttl !== TTL) {
+    drop(ttl < 0 ? 'received TTL not reported by the kernel' : `TTL ${ttl}, not ${TTL} (RFC 5881 §5)`);
     return;
   }
   entry.received++;
@@ -202,7 +203,7 @@ function status(): BfdSessionStatus[] {
 
 async function main(): Promise<void> {
   for (const address of options.listen) {
-    receivers.push(await openReceiver(address, options.listenPort, TTL, onPacket));
+    receivers.push(openReceiver(address, options.listenPort, onPacket));
   }
   port.on('message', (m: ToWorker) => {
     const task = async () => {

@@ -1,10 +1,12 @@
 // BIRD 2 in a lab namespace: config generated from a RouterSpec, state read back through birdc.
 import { writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { Daemon } from './daemon.js';
 import { requireBinary } from './exec.js';
 import type { Lab } from './lab.js';
 import type { Netns } from './netns.js';
 import {
+  type BfdSessionState,
   type Family,
   familyOf,
   type Origination,
@@ -76,6 +78,15 @@ export function birdConfig(spec: RouterSpec, logFile: string, origins: Originati
     }
     lines.push('}');
   });
+  if (spec.bfd) {
+    const { intervalMs, multiplier } = spec.bfd;
+    lines.push(
+      'protocol bfd bfd1 {',
+      `  interface "*" { min rx interval ${intervalMs} ms; min tx interval ${intervalMs} ms; multiplier ${multiplier}; };`,
+      ...spec.bfd.peers.map((p) => `  neighbor ${p.address}${p.localAddress ? ` local ${p.localAddress}` : ''};`),
+      '}',
+    );
+  }
   if (spec.extraConfig) lines.push(spec.extraConfig);
   return `${lines.join('\n')}\n`;
 }
@@ -204,6 +215,24 @@ export class Bird implements Router {
       });
     });
     return out;
+  }
+
+  /** `show bfd sessions`: one row per neighbour (address, interface, state, since, interval, timeout). */
+  async bfdSessions(): Promise<BfdSessionState[]> {
+    const text = await this.birdc('show bfd sessions');
+    return (
+      text
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((cols) => isIP(cols[0]!) !== 0)
+        // The interface column is empty for a neighbour without `dev`: find the state by its word.
+        .map((cols) => ({ peer: cols[0]!, state: cols.find((c) => /^(Up|Down|Init|AdminDown)$/.test(c)) ?? 'Unknown' }))
+    );
+  }
+
+  /** SIGKILLs BIRD: its BFD stops without a word (for detection tests). */
+  kill(): void {
+    if (this.daemon.running) process.kill(this.daemon.pid, 'SIGKILL');
   }
 
   async routes(family: Family = 'ipv4'): Promise<RibRoute[]> {

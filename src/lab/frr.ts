@@ -6,6 +6,7 @@ import { requireBinary, run } from './exec.js';
 import type { Lab } from './lab.js';
 import type { Netns } from './netns.js';
 import {
+  type BfdSessionState,
   type Family,
   familyOf,
   type Origination,
@@ -21,6 +22,19 @@ import { waitFor } from './wait.js';
 
 const ZEBRA = '/usr/lib/frr/zebra';
 const BGPD = '/usr/lib/frr/bgpd';
+const BFDD = '/usr/lib/frr/bfdd';
+
+/** bfdd's configuration: one standalone peer per spec entry (FRR's `bfd` node). */
+export function frrBfddConfig(spec: RouterSpec, logFile: string): string {
+  const lines = [`hostname frr-${spec.routerId}`, `log file ${logFile}`, '!', 'bfd'];
+  for (const peer of spec.bfd?.peers ?? []) {
+    lines.push(` peer ${peer.address}${peer.localAddress ? ` local-address ${peer.localAddress}` : ''}`);
+    lines.push(`  detect-multiplier ${spec.bfd?.multiplier}`);
+    lines.push(`  receive-interval ${spec.bfd?.intervalMs}`, `  transmit-interval ${spec.bfd?.intervalMs}`);
+    lines.push(' !');
+  }
+  return `${lines.join('\n')}\n!\n`;
+}
 
 function routeMapName(o: Origination): string {
   return `ORIG-${o.prefix.replace(/[^0-9a-fA-F]/g, '-')}`;
@@ -169,7 +183,7 @@ export class Frr implements Router {
     // FRR drops to user frr: it must be able to enter the lab folder and write its run folder.
     chmodSync(lab.dir, 0o755);
     chmodSync(runDir, 0o777);
-    for (const name of ['zebra', 'bgpd']) {
+    for (const name of ['zebra', 'bgpd', 'bfdd']) {
       const log = `${lab.logDir}/frr-${ns.label}-${name}.log`;
       writeFileSync(log, '');
       chmodSync(log, 0o666);
@@ -188,6 +202,20 @@ export class Frr implements Router {
     // No -l: bgpd listens on every address of its namespace, IPv4 and IPv6 (with -l a.b.c.d it
     // refuses IPv6 sessions, and the peer's first connection is reset).
     await ns.exec(bgpdArgs);
+    if (spec.bfd) {
+      requireBinary(BFDD);
+      writeFileSync(`${runDir}/bfdd.conf`, frrBfddConfig(spec, `${lab.logDir}/frr-${ns.label}-bfdd.log`));
+      await ns.exec([
+        BFDD,
+        ...common,
+        '-f',
+        `${runDir}/bfdd.conf`,
+        '-i',
+        `${runDir}/bfdd.pid`,
+        '--bfdctl',
+        `${runDir}/bfdd.sock`,
+      ]);
+    }
     const frr = new Frr(ns, spec, runDir);
     // The daemons fork away from us; the lab's namespace sweep stops them, and so does stop().
     lab.onDestroy(() => frr.stop());
@@ -266,8 +294,20 @@ export class Frr implements Router {
     await this.configure([`address-family ${familyOf(prefix)} unicast`, `no network ${prefix}`]);
   }
 
+  /** `show bfd peers json`, normalized (FRR says up/down/init/shutdown). */
+  async bfdSessions(): Promise<BfdSessionState[]> {
+    const peers = JSON.parse(await this.vtysh('show bfd peers json')) as { peer: string; status: string }[];
+    const names: Record<string, string> = { up: 'Up', down: 'Down', init: 'Init', shutdown: 'AdminDown' };
+    return peers.map((p) => ({ peer: p.peer, state: names[p.status] ?? p.status }));
+  }
+
+  /** SIGKILLs bfdd: its sessions stop without a word (for detection tests). */
+  async killBfdd(): Promise<void> {
+    process.kill(Number(readFileSync(`${this.runDir}/bfdd.pid`, 'utf8').trim()), 'SIGKILL');
+  }
+
   async stop(): Promise<void> {
-    for (const name of ['bgpd', 'zebra']) {
+    for (const name of ['bfdd', 'bgpd', 'zebra']) {
       try {
         await stopPid(Number(readFileSync(`${this.runDir}/${name}.pid`, 'utf8').trim()));
       } catch {

@@ -57,6 +57,22 @@ export interface RouterSpec {
   kernel?: boolean;
   /** Extra daemon-specific configuration text appended verbatim (a test's escape hatch). */
   extraConfig?: string;
+  /** Standalone single-hop BFD sessions (BIRD `protocol bfd` neighbours, FRR bfdd peers); BIRD and FRR. */
+  bfd?: BfdSpec;
+}
+
+export interface BfdSpec {
+  peers: { address: string; localAddress?: string }[];
+  /** Desired min TX and required min RX, in milliseconds. */
+  intervalMs: number;
+  multiplier: number;
+}
+
+/** One BFD session as the router reports it. */
+export interface BfdSessionState {
+  peer: string;
+  /** Normalized: 'Up' | 'Down' | 'Init' | 'AdminDown' (or the router's own word). */
+  state: string;
 }
 
 export type SessionStateName = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Unknown';

@@ -1,6 +1,8 @@
 // Two BfdServices (each in its own worker thread) talk BFD over loopback: they come Up, a killed one
 // is detected by the other within its detection time, and a closed one says AdminDown.
+import dgram from 'node:dgram';
 import test from 'ava';
+import { BfdState, encodeControl } from '../../src/bfd/packet.js';
 import { BfdService, type BfdStateChange } from '../../src/bfd/service.js';
 import { waitFor } from '../../src/lab/index.js';
 
@@ -66,4 +68,36 @@ test('bad timing is refused with a clear error', async (t) => {
   t.throws(() => a.add({ peer: '127.0.0.2', timing: { ...timing, transmitInterval: 1.5 } }), {
     message: /transmitInterval/,
   });
+});
+
+test('RFC 5881 §5: a packet that arrives with TTL 254 is dropped and counted; TTL 255 is accepted', async (t) => {
+  const a = await BfdService.start({ listen: ['127.0.0.1'], listenPort: 0 });
+  t.teardown(() => a.close());
+  a.add({ peer: '127.0.0.2', local: '127.0.0.1', port: 9, timing });
+  await waitFor('session exists', async () => (await a.status()).length === 1);
+  const sender = dgram.createSocket('udp4');
+  t.teardown(() => sender.close());
+  await new Promise<void>((resolve) => sender.bind(0, '127.0.0.2', resolve));
+  const hello = encodeControl({
+    diag: 0,
+    state: BfdState.Down,
+    poll: false,
+    final: false,
+    detectMult: 3,
+    myDiscriminator: 77,
+    yourDiscriminator: 0,
+    desiredMinTxInterval: 1_000_000,
+    requiredMinRxInterval: 50_000,
+  });
+  sender.setTTL(254);
+  sender.send(hello, a.ports[0]!, '127.0.0.1');
+  const dropped = await waitFor('TTL 254 dropped', async () => (await a.status()).find((s) => s.dropped === 1));
+  t.regex(dropped.lastDropReason ?? '', /TTL 254/);
+  t.is(dropped.state, 'Down', 'the far packet did not move the session');
+  t.is(dropped.remoteDiscriminator, 0);
+  sender.setTTL(255);
+  sender.send(hello, a.ports[0]!, '127.0.0.1');
+  const accepted = await waitFor('TTL 255 accepted', async () => (await a.status()).find((s) => s.received === 1));
+  t.is(accepted.state, 'Init');
+  t.is(accepted.remoteDiscriminator, 77);
 });
