@@ -2,7 +2,7 @@
 // change. What an administrator set on it (a route-reflector cluster ID, an AS, extra labels) is kept:
 // the agent only writes what its own flags say.
 import { AlreadyExistsError, ConflictError, type Datastore } from '../datastore/index.js';
-import { API_VERSION, type Node } from '../model/index.js';
+import { API_VERSION, type Node, ValidationError } from '../model/index.js';
 import type { AgentConfig } from './config.js';
 
 export async function registerNode(datastore: Datastore, config: AgentConfig): Promise<Node> {
@@ -28,6 +28,10 @@ export async function registerNode(datastore: Datastore, config: AgentConfig): P
     } catch (err) {
       // Someone (an admin's `tsroute apply`) wrote the node meanwhile: read it again and merge.
       if ((err instanceof ConflictError || err instanceof AlreadyExistsError) && attempt < 5) continue;
+      // The stored Node holds what validation refuses today (an old label key, an AS it no longer
+      // accepts): run with what our flags say, unsaved, rather than wait forever; `node status`
+      // reports the stored Node as not applied until someone fixes it.
+      if (err instanceof ValidationError) return next;
       throw err;
     }
   }

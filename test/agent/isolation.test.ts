@@ -28,6 +28,21 @@ test('a bad community stored in etcd does not stop a new BGPPeer from coming up 
     // 65536 does not fit the 16 bits of a standard community (RFC 1997)
     prefixAdvertisements: [{ cidr: '10.65.0.0/16', communities: ['65536:1'] }],
   });
+  // the agent's own Node, with a label key no selector could name (accepted by older versions)
+  await ds.kv.txn(
+    [],
+    [
+      {
+        put: resourceKey('Node', 'h1'),
+        value: {
+          apiVersion: API_VERSION,
+          kind: 'Node',
+          metadata: { name: 'h1', labels: { 'rack one': 'r1' } },
+          spec: {},
+        },
+      },
+    ],
+  );
   await raw('BGPPeer', 'trans', { peerIP: '10.0.7.1', asNumber: 23456, nextHopMode: 'auto' });
   await raw('BGPPeer', 'unfiltered', { peerIP: '10.0.8.1', asNumber: 65008, filters: ['nope'], nextHopMode: 'auto' });
 
@@ -63,11 +78,13 @@ test('a bad community stored in etcd does not stop a new BGPPeer from coming up 
     'error: BGPConfiguration "default": spec.prefixAdvertisements[0]: "65536:1": a standard community (RFC 1997) is two 16-bit numbers, each at most 65535',
     'error: BGPPeer "trans": spec.asNumber: 23456 is AS_TRANS (RFC 6793), reserved: it cannot be an AS number',
     'error: BGPPeer "unfiltered": spec.filters: bgpfilter "nope" does not exist',
+    'error: Node "h1": metadata.labels: label key "rack one" must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (optionally after a "prefix/")',
   ]);
-  t.regex(out.stdout, /^3 resource\(s\) not applied:$/m);
+  t.regex(out.stdout, /^4 resource\(s\) not applied:$/m);
   const metrics = (await host.exec(['curl', '-s', 'http://127.0.0.1:9091/metrics'])).stdout;
   t.regex(metrics, /^tsroute_rejected_resources\{kind="BGPPeer"\} 2$/m);
   t.regex(metrics, /^tsroute_rejected_resources\{kind="BGPConfiguration"\} 1$/m);
+  t.regex(metrics, /^tsroute_rejected_resources\{kind="Node"\} 1$/m);
   // the refused peers are not configured at all
   t.deepEqual(
     (await agent.status()).peers.map((p) => p.address),
@@ -81,7 +98,7 @@ test('a bad community stored in etcd does not stop a new BGPPeer from coming up 
     metadata: { name: 'default' },
     spec: { asNumber: 64512, nodeToNodeMeshEnabled: false },
   });
-  await waitFor('the configuration line to go', async () => (await agent.status()).rejectedResources.length === 2);
+  await waitFor('the configuration line to go', async () => (await agent.status()).rejectedResources.length === 3);
 
   // broken again while the agent runs: the last valid version stays in force, the session stays up
   await raw('BGPConfiguration', 'default', { asNumber: 23456, nodeToNodeMeshEnabled: false });
