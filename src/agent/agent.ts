@@ -6,7 +6,7 @@
 // A timer re-does all of it, so a missed event or an etcd outage only delays convergence.
 import type { BestPathEvent } from '../../bgp/index.js';
 import type { Event } from '../api/types.js';
-import type { Datastore, EtcdOptions } from '../datastore/index.js';
+import { type Datastore, type EtcdOptions, IPAM_PREFIX } from '../datastore/index.js';
 import {
   type BGPConfigurationSpec,
   type Cidr,
@@ -31,9 +31,16 @@ import { planPeers } from './peer-plan.js';
 import type { Dataplane, IpamView } from './ports.js';
 import { cidrContains, cidrOf } from './prefixes.js';
 import { registerNode } from './register-node.js';
+import { StaticRoutes } from './static-routes.js';
 
 /** How long after start learned routes missing from BGP are kept in the kernel (peers resending). */
 const RESTART_GRACE_MS = 10_000;
+/**
+ * How long the speaker keeps running after the cluster switched to Static routing: long enough for
+ * every other agent to see the switch (watch, or at worst its 5 s re-read) and stop taking BGP
+ * withdrawals, so no host loses a route when the sessions close.
+ */
+const MODE_HANDOFF_MS = 10_000;
 /**
  * How long best-path changes are gathered before the kernel is updated: a few milliseconds for a
  * single change (convergence), longer while a table is streaming in (throughput: fewer, larger batches).
@@ -65,7 +72,11 @@ export class Agent {
   readonly events = new EventHub();
   readonly cluster: ClusterState;
   readonly endpoints: EndpointManager;
+  /** Routes to the other hosts while `routingMode: Static` is in force (see static-routes.ts). */
+  readonly staticRoutes: StaticRoutes;
   bgp?: BgpController;
+  /** The speaker of a BGP → Static switch, still running until MODE_HANDOFF_MS has passed. */
+  private handoff?: { bgp: BgpController; identity: string; timer: NodeJS.Timeout };
   node?: Node;
   readonly startedAt = Date.now();
   private readonly learned = new Map<string, string[]>();
@@ -110,6 +121,15 @@ export class Agent {
         this.scheduleRefresh();
       },
     );
+    this.staticRoutes = new StaticRoutes({
+      nodeName: config.nodeName,
+      log: log.child({ component: 'static-routes' }),
+      ipam: parts.ipam,
+      routes: parts.dataplane.routes,
+      watchIpam: (onChange) => datastore.kv.watch(IPAM_PREFIX, onChange),
+      intervalMs: Math.min(config.resyncIntervalMs, 5000),
+      onRefusedChange: () => this.countRejected(),
+    });
   }
 
   get log(): Logger {
@@ -147,6 +167,7 @@ export class Agent {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await this.cluster.stop();
+    await this.staticRoutes.stop();
   }
 
   private every(ms: number, fn: () => unknown): void {
@@ -221,6 +242,8 @@ export class Agent {
       if (out.some((r) => r.kind === 'BGPPeer' && r.name === h.source)) continue;
       out.push({ kind: 'BGPPeer', name: h.source, reason: `peer ${h.address}: ${h.problem}`, lastGoodKept: false });
     }
+    for (const r of this.staticRoutes.refused)
+      out.push({ kind: 'Node', name: r.node, reason: r.reason, lastGoodKept: false });
     return out;
   }
 
@@ -245,6 +268,11 @@ export class Agent {
       const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName);
       if (self) this.node = self;
       this.applyLogLevel(s);
+      if (this.applyRoutingMode(s) === 'Static') {
+        this.applyNat(s);
+        this.scheduleRefresh();
+        return;
+      }
       this.ensureSpeaker(s);
       const bgp = this.bgp!;
       const cfg = this.effectiveConfig(s);
@@ -279,19 +307,70 @@ export class Agent {
         (sel, labels) => selectorMatches(sel, labels),
       );
       bgp.applyPeers(plan);
-      // a disabled pool keeps its NAT: its running containers still talk to the outside
-      const nat = s.pools.filter((p) => p.spec.natOutgoing).map((p) => p.spec.cidr);
-      void this.parts.dataplane.routes
-        .setNatOutgoing(
-          nat,
-          s.pools.map((p) => p.spec.cidr),
-        )
-        .catch((err) => this.log.warn({ err: (err as Error).message }, 'nat-outgoing update failed'));
+      this.applyNat(s);
       this.scheduleRefresh();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'applying the cluster configuration failed');
       this.parts.metrics.errors.inc({ component: 'cluster' });
     }
+  }
+
+  private applyNat(s: ClusterSnapshot): void {
+    // a disabled pool keeps its NAT: its running containers still talk to the outside
+    const nat = s.pools.filter((p) => p.spec.natOutgoing).map((p) => p.spec.cidr);
+    void this.parts.dataplane.routes
+      .setNatOutgoing(
+        nat,
+        s.pools.map((p) => p.spec.cidr),
+      )
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'nat-outgoing update failed'));
+  }
+
+  /**
+   * Static: the static reconciler owns the kernel's routes to other hosts; a running speaker is
+   * detached (its withdrawals no longer reach the kernel) and stopped after MODE_HANDOFF_MS.
+   * Back to BGP: the static routes stay as if from a restart (RESTART_GRACE_MS) until BGP has
+   * learned them again, so neither switch loses a route.
+   */
+  private applyRoutingMode(s: ClusterSnapshot): 'BGP' | 'Static' {
+    const mode = this.effectiveConfig(s).routingMode ?? 'BGP';
+    if (mode === 'Static') {
+      this.staticRoutes.apply(
+        s.nodes.map((n) => ({ name: n.metadata.name, ipv4: nodeBgpAddress(n, 4), ipv6: nodeBgpAddress(n, 6) })),
+      );
+      const bgp = this.bgp;
+      if (bgp) {
+        this.log.info({ handoffMs: MODE_HANDOFF_MS }, 'routing mode Static: BGP sessions close after the hand-off');
+        this.bgp = undefined;
+        this.parts.metrics.peerSource = () => [];
+        const timer = setTimeout(() => {
+          this.handoff = undefined;
+          void bgp.stop('tsroute: routing mode changed to Static');
+        }, MODE_HANDOFF_MS);
+        timer.unref();
+        this.handoff = { bgp, identity: this.speakerIdentity, timer };
+        this.speakerIdentity = '';
+      }
+      return mode;
+    }
+    if (this.staticRoutes.active) {
+      this.log.info('routing mode BGP: static routes stay until BGP has learned them again');
+      void this.staticRoutes.stop();
+      if (this.handoff) {
+        // switched back before the old speaker stopped: it carries on
+        clearTimeout(this.handoff.timer);
+        this.bgp = this.handoff.bgp;
+        this.speakerIdentity = this.handoff.identity;
+        const bgp = this.bgp;
+        this.parts.metrics.peerSource = () => peerSamples(bgp);
+        this.handoff = undefined;
+      }
+      this.learnedAuthoritativeAt = Date.now() + RESTART_GRACE_MS;
+      this.authoritativeSent = false;
+      this.allLearnedDirty = true;
+      setTimeout(() => this.queueLearned(), RESTART_GRACE_MS + 100).unref();
+    }
+    return mode;
   }
 
   /**

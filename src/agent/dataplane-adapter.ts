@@ -77,6 +77,10 @@ class NetlinkRoutes implements RouteProgrammer {
     return setNatOutgoing(natPools, allPools);
   }
 
+  connectedPrefixes(): Promise<string[]> {
+    return this.table.connectedPrefixes();
+  }
+
   async kernelRoutes(): Promise<Route[]> {
     return (await this.table.kernelRoutes()).map(apiRoute);
   }

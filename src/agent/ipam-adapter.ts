@@ -64,6 +64,7 @@ export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamVi
     releaseHandle: (handle) => guarded(() => ipam.releaseByHandle(handle)),
     releaseAddresses: (addresses) => guarded(() => ipam.releaseAddresses(addresses)),
     addressesOf: (handle) => guarded(() => ipam.addressesOf(handle)),
+    routeOwners: () => ipam.routeOwners(),
     affineBlocks: async (n) => (await ipam.affinities(n)).filter((a) => a.state === 'confirmed').map((a) => a.cidr),
     async blockUsage(n): Promise<BlockUsage[]> {
       const own = await ipam.blocksOf(n);

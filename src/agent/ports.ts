@@ -2,6 +2,7 @@
 // adapters in dataplane-adapter.ts and ipam-adapter.ts implement them on src/dataplane and
 // src/ipam; keeping the agent's needs here lets each side change without the other noticing.
 import type { Route } from '../api/types.js';
+import type { RouteOwners } from '../ipam/index.js';
 import type { LearnedRoute } from './announcements.js';
 import type { AddressAllocator, EndpointWiring } from './endpoints.js';
 
@@ -22,12 +23,16 @@ export interface RouteProgrammer {
   updateLearned(changes: ReadonlyMap<string, readonly string[] | undefined>): void;
   /** Masquerade from these pools to destinations outside all pools. */
   setNatOutgoing(natPools: string[], allPools: string[]): Promise<void>;
+  /** The subnets this host is directly attached to (the kernel's connected routes, both families). */
+  connectedPrefixes(): Promise<string[]>;
   /** The kernel routes the agent owns, as the API shows them. */
   kernelRoutes(): Promise<Route[]>;
   /** How many kernel routes the agent owns (cheap; for status and metrics). */
   ownedRouteCount(): number;
   stop(): Promise<void>;
 }
+
+export type { RouteOwners };
 
 export interface BlockUsage {
   cidr: string;
@@ -42,6 +47,8 @@ export interface IpamView extends AddressAllocator {
   affineBlocks(node: string): Promise<string[]>;
   /** Blocks with our addresses, for `node status`. */
   blockUsage(node: string): Promise<BlockUsage[]>;
+  /** Every routed block with its node, and every borrowed address with its holder (static routing). */
+  routeOwners(): Promise<RouteOwners>;
   /** Releases this node's blocks that have been empty for longer than `graceMs`. */
   releaseEmptyBlocks(node: string, graceMs: number): Promise<string[]>;
 }

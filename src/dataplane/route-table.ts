@@ -29,6 +29,7 @@ import {
   type KernelRoute,
   type LearnedRoute,
   RTPROT_BGP,
+  RTPROT_KERNEL,
   RTPROT_TSROUTE_BLOCK,
   RTPROT_TSROUTE_LOCAL,
   silentLog,
@@ -172,6 +173,15 @@ export class RouteTable {
   flush(): Promise<void> {
     if (!this.queued && !this.running) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /**
+   * The subnets this host is attached to: the kernel's own routes (proto kernel, made for each
+   * interface address) without a gateway. A next hop inside one is reachable without a router.
+   */
+  async connectedPrefixes(): Promise<string[]> {
+    const routes = await readRoutes(this.requireChannel(), new Set([RTPROT_KERNEL]));
+    return routes.filter((r) => r.type === 'unicast' && r.nextHops.length === 0).map((r) => r.prefix);
   }
 
   /** Our routes as the kernel has them, endpoint routes (proto 80) included, with device names. */

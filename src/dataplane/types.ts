@@ -5,6 +5,8 @@
 export const RTPROT_TSROUTE_LOCAL = 80;
 /** proto 81: blackholes for the blocks this host owns. */
 export const RTPROT_TSROUTE_BLOCK = 81;
+/** proto 2 (RTPROT_KERNEL in linux/rtnetlink.h): routes the kernel made, e.g. an address's subnet. */
+export const RTPROT_KERNEL = 2;
 /** proto 186 (RTPROT_BGP in linux/rtnetlink.h): routes learned by BGP. */
 export const RTPROT_BGP = 186;
 

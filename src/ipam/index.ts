@@ -10,4 +10,5 @@ export {
   type BlockInfo,
   Ipam,
   type IpamOptions,
+  type RouteOwners,
 } from './ipam.js';

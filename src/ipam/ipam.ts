@@ -25,7 +25,7 @@ import { type ClaimHooks, claimBlock } from './claim-block.js';
 import { IpamError, IpamExhaustedError } from './errors.js';
 import { NodeQueue } from './node-queue.js';
 import { candidateBlocks, poolOfBlock, reservedChecker, type UsablePool, usablePools } from './pools.js';
-import { addressesOf, affinities, blocksOf, borrowedAddresses, lookup } from './queries.js';
+import { addressesOf, affinities, blocksOf, borrowedAddresses, lookup, routeOwners } from './queries.js';
 
 export interface AutoAssignRequest {
   /** One per endpoint: releaseByHandle(handle) frees everything it holds. */
@@ -62,6 +62,13 @@ export interface BlockInfo {
   free: number;
   /** Allocations held by nodes other than the owner. */
   borrowedByOthers: number;
+}
+
+/** Blocks with a confirmed owner, and addresses held outside such a block's owner (borrowed). */
+export interface RouteOwners {
+  blocks: { cidr: string; node: string }[];
+  /** Bare addresses ("10.65.0.7"), each with the node that holds it. */
+  borrowed: { address: string; node: string }[];
 }
 
 export interface AddressInfo {
@@ -403,6 +410,11 @@ export class Ipam {
   /** Addresses `node` holds in blocks that are not its own: the agent announces them as /32 or /128. */
   borrowedAddresses(node: string): Promise<string[]> {
     return borrowedAddresses(this.kv, node);
+  }
+
+  /** Every routed block with its node and every borrowed address with its holder (static routing). */
+  routeOwners(): Promise<RouteOwners> {
+    return routeOwners(this.kv);
   }
 
   /** Who holds `address`, or undefined if it is free or in no block. */

@@ -11,7 +11,7 @@ import {
   nodeOfAffinity,
 } from '../model/index.js';
 import { allocationsOf, blockSize, inUse, ordinalOf } from './block.js';
-import type { AddressInfo, BlockInfo } from './ipam.js';
+import type { AddressInfo, BlockInfo, RouteOwners } from './ipam.js';
 import { poolOfBlock } from './pools.js';
 
 /** The addresses `handle` holds. */
@@ -65,6 +65,21 @@ export async function borrowedAddresses(kv: Kv, node: string): Promise<string[]>
     .filter((b) => b.value.affinity !== affinityOf(node))
     .flatMap((b) => allocationsOf(b.value).filter((a) => a.allocation.node === node))
     .map((a) => a.address);
+}
+
+/** Where every address of the cluster lives: see `Ipam.routeOwners`. */
+export async function routeOwners(kv: Kv): Promise<RouteOwners> {
+  const [blocks, affs] = await Promise.all([kv.list<IpamBlock>(BLOCKS_PREFIX), affinities(kv)]);
+  const confirmed = new Set(affs.filter((a) => a.state === 'confirmed').map((a) => `${a.node} ${a.cidr}`));
+  const out: RouteOwners = { blocks: [], borrowed: [] };
+  for (const { value: b } of blocks) {
+    const owner = nodeOfAffinity(b.affinity);
+    const routed = owner !== undefined && confirmed.has(`${owner} ${b.cidr}`);
+    if (routed) out.blocks.push({ cidr: b.cidr, node: owner });
+    for (const a of allocationsOf(b))
+      if (!routed || a.allocation.node !== owner) out.borrowed.push({ address: a.address, node: a.allocation.node });
+  }
+  return out;
 }
 
 /** Who holds `address`, or undefined if it is free or in no block. */

@@ -41,7 +41,7 @@ ${extra}---
 `;
 }
 
-export function bgpConfigYaml(asNumber: number, mesh: boolean): string {
+export function bgpConfigYaml(asNumber: number, mesh: boolean, routingMode?: 'BGP' | 'Static'): string {
   return `apiVersion: tsroute.io/v1
 kind: BGPConfiguration
 metadata:
@@ -49,7 +49,7 @@ metadata:
 spec:
   asNumber: ${asNumber}
   nodeToNodeMeshEnabled: ${mesh}
----
+${routingMode ? `  routingMode: ${routingMode}\n` : ''}---
 `;
 }
 
@@ -197,6 +197,10 @@ export async function meshCluster(
     agentArgs = [] as string[],
     /** An etcd (or a cluster's asEtcd()) to use instead of starting one. */
     etcd: given = undefined as Etcd | undefined,
+    /** Extra environment for every host's agent (e.g. TSROUTE_EMPTY_BLOCK_GRACE). */
+    agentEnv = {} as NodeJS.ProcessEnv,
+    /** The default BGPConfiguration's routingMode (unset: BGP). */
+    routingMode = undefined as 'BGP' | 'Static' | undefined,
   } = {},
 ): Promise<MeshCluster> {
   const etcd = given ?? (await startEtcd(lab));
@@ -212,7 +216,7 @@ export async function meshCluster(
     await sw.ip('link', 'set', `port${i}`, 'master', bridge);
     hostNs.push(ns);
   }
-  let manifests = poolYaml('pool4', pool, blockSize) + bgpConfigYaml(64512, mesh) + extraManifests;
+  let manifests = poolYaml('pool4', pool, blockSize) + bgpConfigYaml(64512, mesh, routingMode) + extraManifests;
   if (ipv6) manifests += poolYaml('pool6', 'fd00:65::/64', 122);
   for (const i of reflectors)
     manifests += `apiVersion: tsroute.io/v1
@@ -236,6 +240,7 @@ spec:
         bgpAddress: address,
         ...(ipv6 ? { bgpAddress6: `fd00::${i + 1}` } : {}),
         extraArgs: agentArgs,
+        env: agentEnv,
       });
       return { name, ns, address, as: 64512, agent };
     }),

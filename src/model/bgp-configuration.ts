@@ -28,7 +28,15 @@ export interface BGPConfigurationSpec {
   communities?: Community[];
   prefixAdvertisements?: PrefixAdvertisement[];
   logSeverity?: string;
+  /**
+   * How hosts learn each other's blocks: `BGP` (the speaker, sessions) or `Static` (no BGP: kernel
+   * routes via each node's address, computed from etcd; hosts must share one L2 segment).
+   * Cluster-wide: only the "default" BGPConfiguration may set it.
+   */
+  routingMode?: RoutingMode;
 }
+export const ROUTING_MODES = ['BGP', 'Static'] as const;
+export type RoutingMode = (typeof ROUTING_MODES)[number];
 export type BGPConfiguration = Resource<'BGPConfiguration', BGPConfigurationSpec>;
 
 export const DEFAULT_AS_NUMBER = 64512;
@@ -75,6 +83,7 @@ export const bgpConfigurationSchema: Schema = {
     item: { cidr: { type: 'string', required: true }, communities: { type: 'stringList', required: true } },
   },
   logSeverity: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
+  routingMode: { type: 'string', enum: [...ROUTING_MODES] },
 };
 
 /** RFC 4271 §4.2 / §10: hold time 0 or ≥ 3 s, keepalive at most a third of it (BGPConfiguration and BGPPeer). */
@@ -99,6 +108,10 @@ export function validateBGPConfiguration(c: BGPConfiguration): void {
     throw new ValidationError(`${who}: the name must be "default" or "node.<node name>"`);
   }
   timerProblem(who, c.spec);
+  // one mode per cluster: a BGP node would never learn a static node's blocks (no session to it)
+  if (c.metadata.name !== 'default' && c.spec.routingMode !== undefined) {
+    throw new ValidationError(`${who}: spec.routingMode is cluster-wide: set it in the "default" BGPConfiguration`);
+  }
   const names = new Set((c.spec.communities ?? []).map((x) => x.name));
   for (const [i, adv] of (c.spec.prefixAdvertisements ?? []).entries()) {
     const r = parseCidr(adv.cidr);
