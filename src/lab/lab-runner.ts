@@ -7,6 +7,7 @@
 // lab's state folder until `lab down --purge`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
+import { parseAllDocuments } from 'yaml';
 import { startAgent } from './agent.js';
 import { Bird } from './bird.js';
 import { addContainer, apply, type Container, type Host } from './cluster.js';
@@ -75,6 +76,15 @@ export interface RunningLab {
   state: LabState;
   hosts: Host[];
   containers: Container[];
+}
+
+/** The routingMode of the lab's default BGPConfiguration (tsroute.yaml), if it sets one. */
+function routingMode(manifests: string): unknown {
+  for (const doc of parseAllDocuments(manifests)) {
+    const r = doc.toJS() as { kind?: string; metadata?: { name?: string }; spec?: { routingMode?: unknown } } | null;
+    if (r?.kind === 'BGPConfiguration' && r.metadata?.name === 'default') return r.spec?.routingMode;
+  }
+  return undefined;
 }
 
 export async function runLab(topology: LabTopology, progress: (line: string) => void): Promise<RunningLab> {
@@ -168,9 +178,11 @@ export async function runLab(topology: LabTopology, progress: (line: string) => 
     // in the file's order (they started at once and registered in whatever order they came up)
     state.hosts.sort((a, b) => hosts.findIndex((h) => h.name === a.name) - hosts.findIndex((h) => h.name === b.name));
     progress(`tsroute node run on ${hosts.length} hosts`);
+    const staticMode = routingMode(topology.manifests) === 'Static';
     await waitFor(
       'every host to have all its BGP sessions Established',
       async () => {
+        if (staticMode) return true; // no BGP: nothing to wait for
         for (const h of hosts) {
           const s = await h.agent.status();
           if (s.peers.length === 0 || s.peers.some((p) => p.state !== 'Established')) return false;
@@ -179,7 +191,7 @@ export async function runLab(topology: LabTopology, progress: (line: string) => 
       },
       { timeoutMs: 60_000, intervalMs: 200 },
     );
-    progress('every BGP session Established');
+    progress(staticMode ? 'routing mode Static: no BGP sessions to wait for' : 'every BGP session Established');
     const containers: Container[] = [];
     for (const h of hosts) {
       const node = hostNodes.find((x) => x.name === h.name)!;

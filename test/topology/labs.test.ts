@@ -1,4 +1,4 @@
-// The four topologies, brought up with `tsroute lab up` exactly as a user would (the lab is held by a
+// The five topologies, brought up with `tsroute lab up` exactly as a user would (the lab is held by a
 // background process), checked with `lab status` / `lab exec`, and removed with `lab down`, which
 // must leave no namespace and no process behind, and keep the logs until `lab down --purge`.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -142,6 +142,23 @@ test('leaf-spine: BIRD and FRR leaves, ECMP over both spines, every pair reaches
   t.is(birdc.code, 0, birdc.stderr);
   t.regex(birdc.stdout, /Established/);
   await down(t, 'leaf-spine', env, state);
+});
+
+test('static: three hosts, no BGP (routingMode Static); every pair reaches each other over static routes', async (t) => {
+  const lab = await labFor(t);
+  const env = { TSROUTE_LAB_STATE_DIR: lab.path('state') };
+  const { res, state } = await up(t, 'static', env);
+  t.is(res.code, 0, `${res.stderr}${res.stdout}`);
+  t.regex(res.stdout, /routing mode Static: no BGP sessions to wait for/);
+  t.regex(res.stdout, /PASS: all 30 container pairs reach each other/);
+  // h1 routes each other host's block via that host, and nothing listens for BGP
+  const routes = await tsroute(['lab', 'exec', file('static'), 'h1', '--', 'ip', 'route', 'show', 'proto', 'bgp'], {
+    env,
+  });
+  t.is((routes.stdout.match(/via 10\.0\.2\.[23] /g) ?? []).length, 2, routes.stdout);
+  const listen = await tsroute(['lab', 'exec', file('static'), 'h1', '--', 'ss', '-ltnH', 'sport = :179'], { env });
+  t.is(listen.stdout.trim(), '');
+  await down(t, 'static', env, state);
 });
 
 test('a bad topology file is one clear line', async (t) => {
