@@ -9,6 +9,7 @@ import { registerIppool } from './commands/ippool.js';
 import { registerLab } from './commands/lab.js';
 import { registerNode } from './commands/node.js';
 import { registerRib } from './commands/rib.js';
+import { registerStatus } from './commands/status.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerIpam(program);
   registerEndpoint(program);
   registerRib(program);
+  registerStatus(program);
   registerLab(program);
   return program;
 }

@@ -47,6 +47,10 @@ export function registerNode(program: Command): void {
     .option('--metrics-host <address>', 'address for /metrics (env TSROUTE_METRICS_HOST, default 127.0.0.1)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (env TSROUTE_LOG_LEVEL)')
     .option('--resync-interval <duration>', 'how often the kernel is compared with the desired state (default 30s)')
+    .option('--status-interval <duration>', 'heartbeat: how often the status in etcd is re-written (default 10s)')
+    .option('--status-ttl <duration>', "lease TTL of the node's status in etcd (default 3 × status interval)")
+    .option('--leak-grace <duration>', 'release an address allocated with no endpoint after this long (default 15m)')
+    .option('--leak-check-interval <duration>', 'how often the elected agent checks for IPAM leaks (default 1m)')
     .addHelpText(
       'after',
       '\nPrecedence: flags, then TSROUTE_* environment, then the --config file, then defaults.\n' +

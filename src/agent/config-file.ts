@@ -23,6 +23,10 @@ export const FILE_KEYS: Readonly<Record<string, string>> = {
   'log-level': 'TSROUTE_LOG_LEVEL',
   'resync-interval': 'TSROUTE_RESYNC_INTERVAL',
   'empty-block-grace': 'TSROUTE_EMPTY_BLOCK_GRACE',
+  'status-interval': 'TSROUTE_STATUS_INTERVAL',
+  'status-ttl': 'TSROUTE_STATUS_TTL',
+  'leak-grace': 'TSROUTE_LEAK_GRACE',
+  'leak-check-interval': 'TSROUTE_LEAK_CHECK_INTERVAL',
 };
 
 /** "etcdEndpoints" → "etcd-endpoints", for the hint on a camelCase key. */

@@ -25,6 +25,14 @@ export interface AgentConfig {
   resyncIntervalMs: number;
   /** How long an empty affine block is kept before it is released, in ms. */
   emptyBlockGraceMs: number;
+  /** How often this node's status in etcd is re-written (heartbeat), in ms; changes are written sooner. */
+  statusIntervalMs: number;
+  /** TTL of the etcd lease the status lives under, in seconds: the record vanishes this long after a crash. */
+  statusTtlS: number;
+  /** An address allocated with no endpoint for this long is released by the elected agent, in ms. */
+  leakGraceMs: number;
+  /** How often the elected agent runs the IPAM leak check, in ms. */
+  leakCheckIntervalMs: number;
 }
 
 export interface AgentFlags {
@@ -42,6 +50,10 @@ export interface AgentFlags {
   logLevel?: string;
   label?: string[];
   resyncInterval?: string;
+  statusInterval?: string;
+  statusTtl?: string;
+  leakGrace?: string;
+  leakCheckInterval?: string;
 }
 
 export class ConfigError extends Error {
@@ -137,5 +149,38 @@ export function resolveAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv = p
       '--resync-interval',
     ),
     emptyBlockGraceMs: parseDuration(env.TSROUTE_EMPTY_BLOCK_GRACE ?? '5m', 'TSROUTE_EMPTY_BLOCK_GRACE'),
+    ...statusSettings(flags, env),
+  };
+}
+
+/** Heartbeat and leak-GC timing; each at least a bound that keeps etcd and the event loop calm. */
+function statusSettings(flags: AgentFlags, env: NodeJS.ProcessEnv) {
+  const duration = (flag: string | undefined, name: string, what: string, fallback: string, minMs: number) => {
+    const ms = parseDuration(pick(flag, env, name) ?? fallback, what);
+    if (ms < minMs) throw new ConfigError(`${what} must be at least ${minMs} ms, got "${pick(flag, env, name)}"`);
+    return ms;
+  };
+  const statusIntervalMs = duration(flags.statusInterval, 'TSROUTE_STATUS_INTERVAL', '--status-interval', '10s', 500);
+  // etcd refuses leases shorter than its minimum (about 2 s with default election timers)
+  const ttlMs = duration(
+    flags.statusTtl,
+    'TSROUTE_STATUS_TTL',
+    '--status-ttl',
+    `${Math.ceil((3 * statusIntervalMs) / 1000)}s`,
+    2000,
+  );
+  if (ttlMs <= statusIntervalMs)
+    throw new ConfigError(`--status-ttl (${ttlMs} ms) must be longer than --status-interval (${statusIntervalMs} ms)`);
+  return {
+    statusIntervalMs,
+    statusTtlS: Math.ceil(ttlMs / 1000),
+    leakGraceMs: duration(flags.leakGrace, 'TSROUTE_LEAK_GRACE', '--leak-grace', '15m', 0),
+    leakCheckIntervalMs: duration(
+      flags.leakCheckInterval,
+      'TSROUTE_LEAK_CHECK_INTERVAL',
+      '--leak-check-interval',
+      '1m',
+      500,
+    ),
   };
 }

@@ -15,6 +15,7 @@ import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { reloadConfig } from './reload.js';
 import { agentService } from './service.js';
+import { StatusReporter } from './status-reporter.js';
 
 export async function runAgent(flags: AgentFlags & { config?: string }): Promise<void> {
   const configFile = flags.config || process.env.TSROUTE_CONFIG || undefined;
@@ -37,6 +38,7 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
     await Promise.race([
       (async () => {
         await server?.close();
+        await reporter?.stop();
         await agent.stop();
         await metrics.close();
       })(),
@@ -45,6 +47,7 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
     process.exit(0);
   };
   let server: Awaited<ReturnType<typeof serveAgent>> | undefined;
+  let reporter: StatusReporter | undefined;
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // Without a handler SIGHUP would end the process: with one, a reload never does.
@@ -63,7 +66,22 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
 
   await metrics.serve(config.metricsHost, config.metricsPort);
   await agent.start();
-  server = await serveAgent(agentService(agent), config.apiSocket);
+  const service = agentService(agent);
+  server = await serveAgent(service, config.apiSocket);
+  reporter = new StatusReporter(
+    etcdOptionsOf(config),
+    config.nodeName,
+    config.statusIntervalMs,
+    config.statusTtlS,
+    {
+      status: () => service.getStatus({}),
+      peerStates: () => agent.bgp?.speaker.peers().map((p) => ({ address: p.address, state: p.state })) ?? [],
+      fingerprint: () => `${agent.endpoints.list().length} ${agent.rejectedResources().length}`,
+      ipamGcLeader: () => false,
+    },
+    log.child({ component: 'status' }),
+  );
+  reporter.start();
   log.info({ socket: config.apiSocket, metricsPort: config.metricsPort || undefined }, 'API serving');
   // Runs until a signal: the speaker's sockets and the timers keep the event loop alive.
   await new Promise<never>(() => {});

@@ -27,3 +27,9 @@ export const HANDLES_PREFIX = `${IPAM_PREFIX}handles/`;
 export const handleKey = (handle: string): string => `${HANDLES_PREFIX}${encodeURIComponent(handle)}`;
 export const LEAKS_PREFIX = `${IPAM_PREFIX}leaks/`;
 export const leakKey = (address: string): string => `${LEAKS_PREFIX}${address}`;
+
+// Live state, not configuration: each agent's status under its own etcd lease (gone when the agent
+// is), and the elections agents hold among themselves.
+export const STATUS_PREFIX = `${PREFIX}status/`;
+export const statusKey = (node: string): string => `${STATUS_PREFIX}${node}`;
+export const ELECTION_NAMESPACE = PREFIX;

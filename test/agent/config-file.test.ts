@@ -33,6 +33,10 @@ metrics-host: 0.0.0.0
 log-level: warn
 resync-interval: 10s
 empty-block-grace: 1m
+status-interval: 5s
+status-ttl: 20s
+leak-grace: 30m
+leak-check-interval: 2m
 `;
 
 test('every key of the file reaches the agent settings', (t) => {
@@ -51,8 +55,12 @@ test('every key of the file reaches the agent settings', (t) => {
     labels: { rack: 'r1', zone: 'z2' },
     resyncIntervalMs: 10_000,
     emptyBlockGraceMs: 60_000,
+    statusIntervalMs: 5000,
+    statusTtlS: 20,
+    leakGraceMs: 1_800_000,
+    leakCheckIntervalMs: 120_000,
   });
-  t.is(Object.keys(FILE_KEYS).length, 15, 'the test above names every key');
+  t.is(Object.keys(FILE_KEYS).length, 19, 'the test above names every key');
 });
 
 test('flags win over the environment, the environment over the file, the file over defaults', (t) => {

@@ -9,6 +9,9 @@ test('flags win over environment, environment over defaults', (t) => {
   t.deepEqual(c.etcdEndpoints, ['http://127.0.0.1:1']);
   t.is(c.metricsPort, 0);
   t.is(c.resyncIntervalMs, 30_000);
+  // heartbeat every 10 s, lease 3 intervals, leaks released after 15 min, checked every minute
+  t.deepEqual([c.statusIntervalMs, c.statusTtlS, c.leakGraceMs, c.leakCheckIntervalMs], [10_000, 30, 900_000, 60_000]);
+  t.is(resolveAgentConfig({ name: 'a', statusInterval: '2s' }, {}).statusTtlS, 6, 'the TTL follows the interval');
 });
 
 test('unix etcd endpoints and labels are accepted', (t) => {
@@ -30,6 +33,14 @@ test('bad settings are one clear line each', (t) => {
     [{ name: 'a', label: ['rack'] }, /label "rack" must look like key=value/],
     [{ name: 'a', etcdCert: '/c' }, /--etcd-cert and --etcd-key go together/],
     [{ name: 'a', resyncInterval: 'soon' }, /duration like 30s/],
+    [{ name: 'a', statusInterval: '100ms' }, /--status-interval must be at least 500 ms/],
+    [{ name: 'a', statusTtl: '1s' }, /--status-ttl must be at least 2000 ms/],
+    [
+      { name: 'a', statusInterval: '5s', statusTtl: '5s' },
+      /--status-ttl \(5000 ms\) must be longer than --status-interval/,
+    ],
+    [{ name: 'a', leakGrace: 'later' }, /--leak-grace must be a duration/],
+    [{ name: 'a', leakCheckInterval: '10ms' }, /--leak-check-interval must be at least 500 ms/],
   ];
   for (const [flags, message] of bad) {
     const err = t.throws(() => resolveAgentConfig(flags, {}), { instanceOf: ConfigError });
