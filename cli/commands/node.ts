@@ -21,6 +21,7 @@ function describeEvent(e: Event): string {
       : `${time} route ${e.route.route.prefix} via ${e.route.route.nextHops.join(',')} [${e.route.route.asPath.join(' ')}]`;
   if (e.endpoint)
     return `${time} endpoint ${e.endpoint.kind} ${e.endpoint.endpoint.containerId}/${e.endpoint.endpoint.interface} ${e.endpoint.endpoint.addresses.join(',')}`;
+  if (e.ipam) return `${time} ipam ${e.ipam.kind} ${e.ipam.addresses.join(',')}`;
   return `${time} ${JSON.stringify(e)}`;
 }
 
@@ -85,19 +86,27 @@ export function registerNode(program: Command): void {
       .option('--peers', 'only session changes')
       .option('--routes', 'only best-path changes')
       .option('--endpoints', 'only endpoint changes')
+      .option('--ipam', 'only leak-GC releases (on the agent elected to run it)')
       .option('-o, --output <format>', 'text or json (one JSON object per line)', 'text'),
   )
     .addHelpText('after', '\nExample:\n  tsroute node events --peers')
     .action(
       action(
-        async (o: { peers?: boolean; routes?: boolean; endpoints?: boolean; output: string; apiSocket?: string }) => {
+        async (o: {
+          peers?: boolean;
+          routes?: boolean;
+          endpoints?: boolean;
+          ipam?: boolean;
+          output: string;
+          apiSocket?: string;
+        }) => {
           if (o.output !== 'text' && o.output !== 'json')
             throw new CliError(`--output must be "text" or "json", got "${o.output}"`);
           const client = agentClient(o);
           await client.getStatus(5000); // a missing agent is one clear error, not a silent wait
           await new Promise<void>((resolve, reject) => {
             const stop = client.watchEvents(
-              { peers: !!o.peers, routes: !!o.routes, endpoints: !!o.endpoints },
+              { peers: !!o.peers, routes: !!o.routes, endpoints: !!o.endpoints, ipam: !!o.ipam },
               (e) => process.stdout.write(`${o.output === 'json' ? JSON.stringify(e) : describeEvent(e)}\n`),
               (err) => (err ? reject(err) : resolve()),
             );

@@ -11,6 +11,7 @@ import type { AgentFlags } from './config.js';
 import { resolveWithFile } from './config-file.js';
 import { openDataplane } from './dataplane-adapter.js';
 import { ipamView } from './ipam-adapter.js';
+import { LeakGc } from './leak-gc.js';
 import { createLogger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { reloadConfig } from './reload.js';
@@ -23,7 +24,8 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
   const log = createLogger(config.logLevel, config.nodeName);
   const metrics = new AgentMetrics();
   const datastore = new Datastore(etcdOptionsOf(config));
-  const ipam = ipamView(new Ipam(datastore), datastore, config.nodeName);
+  const rawIpam = new Ipam(datastore);
+  const ipam = ipamView(rawIpam, datastore, config.nodeName);
   const dataplane = await openDataplane({
     log: log.child({ component: 'dataplane' }),
     resyncIntervalMs: config.resyncIntervalMs,
@@ -39,6 +41,7 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
       (async () => {
         await server?.close();
         await reporter?.stop();
+        await leakGc?.stop();
         await agent.stop();
         await metrics.close();
       })(),
@@ -48,6 +51,7 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
   };
   let server: Awaited<ReturnType<typeof serveAgent>> | undefined;
   let reporter: StatusReporter | undefined;
+  let leakGc: LeakGc | undefined;
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // Without a handler SIGHUP would end the process: with one, a reload never does.
@@ -66,6 +70,19 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
 
   await metrics.serve(config.metricsHost, config.metricsPort);
   await agent.start();
+  leakGc = new LeakGc({
+    etcd: etcdOptionsOf(config),
+    node: config.nodeName,
+    graceMs: config.leakGraceMs,
+    intervalMs: config.leakCheckIntervalMs,
+    ttlS: config.statusTtlS,
+    ipam: rawIpam,
+    registry: metrics.registry,
+    log: log.child({ component: 'ipam-gc' }),
+    emit: (e) => agent.events.emit(e),
+    onReleased: () => agent.scheduleRefresh(),
+  });
+  const gc = leakGc;
   const service = agentService(agent);
   server = await serveAgent(service, config.apiSocket);
   reporter = new StatusReporter(
@@ -76,8 +93,8 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
     {
       status: () => service.getStatus({}),
       peerStates: () => agent.bgp?.speaker.peers().map((p) => ({ address: p.address, state: p.state })) ?? [],
-      fingerprint: () => `${agent.endpoints.list().length} ${agent.rejectedResources().length}`,
-      ipamGcLeader: () => false,
+      fingerprint: () => `${agent.endpoints.list().length} ${agent.rejectedResources().length} ${gc.isLeader}`,
+      ipamGcLeader: () => gc.isLeader,
     },
     log.child({ component: 'status' }),
   );

@@ -173,13 +173,14 @@ export function agentService(agent: Agent): AgentService {
       return { addresses };
     },
     watchEvents(req: WatchEventsRequest, emit: (e: Event) => void, signal: AbortSignal) {
-      const all = !req.peers && !req.routes && !req.endpoints;
+      const all = !req.peers && !req.routes && !req.endpoints && !req.ipam;
       const unsubscribe = agent.events.subscribe((e) => {
         if (
           all ||
           (e.event === 'peer' && req.peers) ||
           (e.event === 'route' && req.routes) ||
-          (e.event === 'endpoint' && req.endpoints)
+          (e.event === 'endpoint' && req.endpoints) ||
+          (e.event === 'ipam' && req.ipam)
         )
           emit(e);
       });

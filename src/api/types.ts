@@ -198,13 +198,16 @@ export interface WatchEventsRequest {
   peers?: boolean;
   routes?: boolean;
   endpoints?: boolean;
+  ipam?: boolean;
 }
 export interface Event {
   timeUnixMs: number;
-  event?: 'peer' | 'route' | 'endpoint';
+  event?: 'peer' | 'route' | 'endpoint' | 'ipam';
   peer?: { peer: Peer; previousState: string };
   route?: { kind: 'best' | 'withdrawn'; route: Route };
   endpoint?: { kind: 'added' | 'deleted'; endpoint: Endpoint };
+  /** The leak GC freed addresses (see agent.proto IpamEvent). */
+  ipam?: { kind: 'leaks-released' | 'claims-cleaned'; addresses: string[] };
 }
 
 /** What the agent implements; the server in server.ts adapts it to gRPC. */
