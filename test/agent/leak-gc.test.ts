@@ -88,5 +88,10 @@ test('the elected agent releases an allocation with no endpoint after the grace,
     timeoutMs: 60_000,
     intervalMs: 200,
   });
-  t.true(events.some((x) => x.node === other.name && x.e.ipam?.addresses.includes(second)));
+  await waitFor(
+    `the release event from ${other.name}`,
+    async () => events.some((x) => x.node === other.name && x.e.ipam?.addresses.includes(second)),
+    { timeoutMs: 10_000, intervalMs: 100 },
+  );
+  t.pass();
 });
