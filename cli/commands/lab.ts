@@ -144,7 +144,9 @@ export function registerLab(program: Command): void {
           const state = readState(topology.name);
           if (state?.ready) break;
           if (state?.error || !isAlive(child.pid ?? -1))
-            throw new CliError(`lab "${topology.name}" failed to come up: ${state?.error ?? `see ${log}`}`);
+            throw new CliError(
+              `lab "${topology.name}" failed to come up: ${state?.error ?? `see ${log}`} (daemon logs: ${dir}/logs)`,
+            );
           if (Date.now() > deadline) throw new CliError(`lab "${topology.name}" not ready after 180 s; see ${log}`);
           await new Promise((r) => setTimeout(r, 200));
         }

@@ -70,6 +70,8 @@ export interface AgentOptions {
   logLevel?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
+  /** How long to wait for the API (default 60 s; a lab starting six agents at once on a loaded machine needs more). */
+  startTimeoutMs?: number;
 }
 
 export class LabAgent {
@@ -127,7 +129,7 @@ export class LabAgent {
         }
       },
       // generous: on a loaded 2-core machine a Node process can take seconds to start
-      { timeoutMs: 60_000, intervalMs: 100 },
+      { timeoutMs: this.opts.startTimeoutMs ?? 60_000, intervalMs: 100 },
     );
     return this;
   }

@@ -161,6 +161,8 @@ export async function runLab(topology: LabTopology, progress: (line: string) => 
           bgpAddress: address,
           as,
           logLevel: 'info',
+          // all hosts start at once; with six of them on a loaded 2-core machine one took 56 s
+          startTimeoutMs: 150_000,
           // every address of the namespace: `lab exec NODE -- curl 127.0.0.1:PORT`, or from other nodes
           extraArgs: ['--metrics-port', String(LAB_METRICS_PORT), '--metrics-host', '0.0.0.0'],
         });

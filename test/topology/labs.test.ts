@@ -52,6 +52,7 @@ async function down(t: ExecutionContext, name: string, env: NodeJS.ProcessEnv, s
 }
 
 test('quickstart and mesh run at once; each passes its reachability matrix; down leaves nothing', async (t) => {
+  t.timeout(600_000, 'two labs up at once on a loaded machine, then status, exec and down');
   const lab = await labFor(t);
   const env = { TSROUTE_LAB_STATE_DIR: lab.path('state') };
   // --no-hint is what the demo passes unless --keep: it takes the lab down itself
@@ -108,6 +109,7 @@ test('quickstart and mesh run at once; each passes its reachability matrix; down
 });
 
 test('route-reflectors: six hosts, two reflectors; every pair reaches each other; clients have two sessions', async (t) => {
+  t.timeout(600_000, 'six agents starting at once on a loaded machine');
   const lab = await labFor(t);
   const env = { TSROUTE_LAB_STATE_DIR: lab.path('state') };
   const { res, state } = await up(t, 'route-reflectors', env);
@@ -121,6 +123,7 @@ test('route-reflectors: six hosts, two reflectors; every pair reaches each other
 });
 
 test('leaf-spine: BIRD and FRR leaves, ECMP over both spines, every pair reaches each other', async (t) => {
+  t.timeout(600_000, 'a lab up on a loaded machine, then status, exec and down');
   const lab = await labFor(t);
   const env = { TSROUTE_LAB_STATE_DIR: lab.path('state') };
   const { res, state } = await up(t, 'leaf-spine', env);
