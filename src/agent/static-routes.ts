@@ -46,7 +46,7 @@ export function planStaticRoutes(input: {
     if (!address) {
       refused.set(
         node,
-        `no IPv${family} address for node "${node}" (Node spec.bgp.ipv${family}Address): its routes are not installed`,
+        `no IPv${family} address for node "${node}" (Node spec.bgp.ipv${family}Address): its IPv${family} routes are not installed`,
       );
       return undefined;
     }
