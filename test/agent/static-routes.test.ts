@@ -185,3 +185,22 @@ test('routingMode: refused in a node.<name> BGPConfiguration, and anything but B
   // nothing changed: still BGP, the listener up
   t.not(await bgpListeners(cluster.hosts[0]!.ns), '');
 });
+
+test('routingMode Static over IPv6: blocks of an IPv6 pool routed via the other host’s IPv6 address', async (t) => {
+  const lab = await labFor(t);
+  const cluster = await meshCluster(lab, { count: 2, ipv6: true, routingMode: 'Static' });
+  const [h1, h2] = cluster.hosts as [Host, Host];
+  const [c1, c2] = await Promise.all(cluster.hosts.map((h, i) => addContainer(lab, h, `c${i + 1}`, { ipv6: true })));
+  const v6 = (c: Container) => c.endpoint.addresses.find((a) => a.includes(':'))!.split('/')[0]!;
+  await waitFor(`c1 → ${v6(c2!)} and back`, async () => (await c1!.ns.ping(v6(c2!))) && c2!.ns.ping(v6(c1!)), {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
+  const routes = (await h1.ns.routes(6)).filter((r) => r.protocol === 'bgp');
+  t.deepEqual(
+    routes.map((r) => r.gateway),
+    ['fd00::2'],
+    JSON.stringify(routes),
+  );
+  t.deepEqual((await h2.agent.status()).peers, []);
+});
