@@ -550,23 +550,19 @@ export class Peer extends EventEmitter {
   /**
    * A second connection's OPEN while the session is Established. The rule (RFC 4271 §6.8, RFC 4724
    * §4.2): the Established session wins and the new connection is closed with Cease/collision, unless
-   * the peer restarted, which we believe when (a) its OPEN carries the graceful-restart capability with
-   * the R bit (it says it restarted; its routes are kept stale as §4.2 asks), or (b) the old connection
-   * turns out dead within COLLISION_PROBE_MS (the close handler then adopts the new one). A plain second
-   * connection (both sides dialling at start) is thus closed and the running session never flaps.
+   * the peer restarted, which we believe only when the old connection turns out dead within
+   * COLLISION_PROBE_MS (acceptIncoming sent a KEEPALIVE on it; a restarted peer's kernel answers with a
+   * reset and the close handler adopts the new connection, keeping the peer's routes stale). The
+   * graceful-restart R bit alone is not taken as proof: a router that has just started (FRR) sets it in
+   * every OPEN while both sides still dial each other, and replacing the running session then made
+   * it flap at start.
    */
   private collisionWhileEstablished(conn: Conn, open: OpenMessage): void {
     if (open.capabilities.gracefulRestart?.restarting) {
-      this.log.info({ peer: this.settings.address }, 'peer restarted (OPEN with graceful-restart R bit): new session');
-      const old = this.conn;
-      this.conn = undefined;
-      this.candidate = undefined;
-      old?.socket.destroy();
-      // Established → Idle without a NOTIFICATION: routes are kept stale if GR was negotiated.
-      this.feed({ type: 'TcpFails' });
-      if (this.fsm.running && !this.stopped) this.adopt(conn, open);
-      else conn.socket.destroy();
-      return;
+      this.log.debug(
+        { peer: this.settings.address },
+        'second OPEN has the R bit: replacing only if the old connection is dead',
+      );
     }
     setTimeout(() => {
       if (this.candidate !== conn || this.fsm.state !== 'Established') return;
