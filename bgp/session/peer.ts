@@ -527,6 +527,18 @@ export class Peer extends EventEmitter {
       return;
     }
     conn.open = msg.open;
+    // Our SYN is still unanswered while the peer's connection already carries its OPEN (RFC 4271
+    // §8.2.2, Connect: an incoming connection is used): drop our attempt and go on with theirs.
+    // Waiting for ours kept the session down for good when our SYNs could not reach the peer (no
+    // route back from our source address) although its connection to us was fine. Only one side can
+    // get here: a peer that sent an OPEN on its own connection has that connection up.
+    if (this.fsm.state === 'Connect' && this.conn && !this.conn.inbound && this.conn.socket.connecting) {
+      const pending = this.conn;
+      this.conn = undefined;
+      pending.socket.destroy();
+      this.adopt(conn, msg.open);
+      return;
+    }
     // Still connecting ourselves: decide once our attempt connects or fails.
     if (this.fsm.state === 'Connect' || this.fsm.state === 'Active') return;
     if (this.fsm.state === 'Established') {

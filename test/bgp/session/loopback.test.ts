@@ -205,7 +205,7 @@ test('the start-up warm-up (a synthetic table through a throwaway engine) leaves
   sa.addPeer({ address: '127.0.0.2', port: pb, asn: 65002, localAddress: '127.0.0.1', connectRetry: 1, holdTime: 9 });
   sb.addPeer({ address: '127.0.0.1', port: pa, asn: 65001, localAddress: '127.0.0.2', connectRetry: 1, holdTime: 9 });
   await Promise.all([sa.start(), sb.start()]);
-  await waitFor('warmed up', () => lines.includes('speaker warmed up'), { timeoutMs: 10_000 });
+  await waitFor('warmed up', () => lines.includes('speaker warmed up'), { timeoutMs: 60_000 });
   await waitFor('both Established', () => established(sa) && established(sb));
   t.false(
     lines.some((l) => l.startsWith('warn')),

@@ -1,6 +1,7 @@
 // Operating one session of two tsroute speakers over 127.0.0.0/8: admin shutdown with an RFC 9003
 // message and enable, hard and soft reset, timer changes without a reset, a second connection while
 // Established (§6.8 collision vs RFC 4724 restart), and max-prefix warning and restartAfter.
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import test from 'ava';
 import { BgpSpeaker, type PeerOptions } from '../../../bgp/index.js';
@@ -163,4 +164,30 @@ test('max-prefix: a warning at the threshold, then a trip, and the session comes
   const after = Date.now() - tripped;
   t.log(`session back ${after} ms after the trip (restartAfter 2 s)`);
   t.true(after >= 1500, `came back after ${after} ms, before restartAfter`);
+});
+
+test("the peer's connection is used while our own SYNs go unanswered (RFC 4271 §8.2.2 Connect)", async (t) => {
+  // A listener that never accepts, its one-slot queue already full: the kernel drops further SYNs,
+  // like a peer we have no route to. A dials it; B dials A normally.
+  const hole = spawn('python3', [
+    '-c',
+    'import socket,time\ns=socket.socket();s.bind(("127.0.0.2",0));s.listen(0)\nf=socket.create_connection(s.getsockname())\nprint(s.getsockname()[1],flush=True)\ntime.sleep(300)',
+  ]);
+  t.teardown(() => hole.kill('SIGKILL'));
+  const holePort = await new Promise<number>((resolve, reject) => {
+    hole.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    hole.once('error', reject);
+  });
+  const [pa, pb] = [await freePort(), await freePort()];
+  const sa = new BgpSpeaker({ asn: 65001, routerId: '1.1.1.1', listen: { address: '127.0.0.1', port: pa } });
+  const sb = new BgpSpeaker({ asn: 65002, routerId: '2.2.2.2', listen: { address: '127.0.0.2', port: pb } });
+  // A's ConnectRetry is long, so without the fix its unanswered attempt would hold it in Connect.
+  sa.addPeer({ address: '127.0.0.2', port: holePort, asn: 65002, localAddress: '127.0.0.1', connectRetry: 60 });
+  sb.addPeer({ address: '127.0.0.1', port: pa, asn: 65001, localAddress: '127.0.0.2', connectRetry: 1 });
+  t.teardown(() => Promise.all([sa.stop(), sb.stop()]));
+  await sa.start();
+  await waitFor('A is dialling into the hole', () => sa.peer('127.0.0.2')!.state === 'Connect');
+  await sb.start();
+  await waitFor("both Established over B's connection", () => up(sa) && up(sb), { timeoutMs: 30_000 });
+  t.pass();
 });
