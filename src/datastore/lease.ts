@@ -52,6 +52,7 @@ export class LeasedKey {
 
   /** Stops keeping the lease alive without revoking it: the key stays until the TTL runs out. */
   abandon(): void {
+    this.lease?.release();
     this.client.close();
   }
 }
