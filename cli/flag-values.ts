@@ -80,3 +80,17 @@ export function parseCeaseMessage(value: string): string {
   if (Buffer.byteLength(value, 'utf8') > 255) throw new CliError('--message is longer than 255 bytes (RFC 9003 §2)');
   return value;
 }
+
+/** One of a fixed set of words. */
+export function parseChoice(flag: string, choices: string[]) {
+  return (value: string): string => {
+    if (!choices.includes(value)) throw new CliError(`${flag} must be one of ${choices.join(', ')} (got "${value}")`);
+    return value;
+  };
+}
+
+/** --source-address: UseNodeIP, None or an address. */
+export function parseSourceAddress(value: string): string {
+  if (value === 'UseNodeIP' || value === 'None' || isIP(value)) return value;
+  throw new CliError(`--source-address must be UseNodeIP, None or an IP address (got "${value}")`);
+}

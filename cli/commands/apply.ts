@@ -1,6 +1,6 @@
 // `apply -f`, `delete -f` and `get KIND [NAME]`: any resource kind, from and to YAML/JSON manifests.
 import type { Command } from 'commander';
-import { NotFoundError } from '../../src/datastore/index.js';
+import { NotFoundError, resourceKey } from '../../src/datastore/index.js';
 import { type AnyResource, KINDS, type Kind, kindByName, parseResource } from '../../src/model/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
@@ -71,7 +71,7 @@ export function registerApply(program: Command): void {
         );
         await withDatastore(o, async (ds) => {
           // Missing ones are found before anything is deleted: without --ignore-not-found, nothing is.
-          const present = await Promise.all(resources.map((r) => ds.get(r.kind, r.metadata.name)));
+          const present = await ds.kv.getMany(resources.map((r) => resourceKey(r.kind, r.metadata.name)));
           const missing = resources.filter((_, i) => !present[i]);
           if (missing.length && !o.ignoreNotFound) {
             throw new CliError(

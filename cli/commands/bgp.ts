@@ -5,6 +5,7 @@ import {
   API_VERSION,
   type BGPConfiguration,
   type BGPConfigurationSpec,
+  type BGPPeer,
   type Kind,
   newResource,
 } from '../../src/model/index.js';
@@ -18,7 +19,9 @@ import {
   parseAddressFlag,
   parseBool,
   parseCeaseMessage,
+  parseChoice,
   parseIntFlag,
+  parseSourceAddress,
 } from '../flag-values.js';
 import { outputFormat, outputOption, print, renderResources } from '../output.js';
 import { parseAll } from './apply.js';
@@ -47,6 +50,36 @@ interface PeerFlags extends EtcdFlags {
   connectRetryTime?: number;
   addPaths?: string;
   extendedMessages?: boolean;
+}
+
+/** The spec fields the create/update flags give (only those given). */
+function peerSpec(o: PeerFlags) {
+  const password =
+    o.passwordFile || o.passwordEnv ? defined({ fromFile: o.passwordFile, fromEnv: o.passwordEnv }) : undefined;
+  return defined({
+    peerIP: o.peerIp,
+    asNumber: o.asNumber,
+    port: o.port,
+    node: o.node,
+    nodeSelector: o.nodeSelector,
+    peerSelector: o.peerSelector,
+    sourceAddress: o.sourceAddress,
+    nextHopMode: o.nextHopMode,
+    keepOriginalNextHop: o.keepOriginalNextHop,
+    password,
+    maxRestartTime: o.maxRestartTime,
+    filters: o.filter,
+    maxPrefix: o.maxPrefix,
+    ttlSecurity: o.ttlSecurity,
+    ebgpMultihop: o.ebgpMultihop,
+    maxPrefixRestartAfter: o.maxPrefixRestartAfter,
+    maxPrefixWarningPercent: o.maxPrefixWarningPercent,
+    holdTime: o.holdTime,
+    keepaliveTime: o.keepaliveTime,
+    connectRetryTime: o.connectRetryTime,
+    addPaths: o.addPaths,
+    extendedMessages: o.extendedMessages,
+  });
 }
 
 /** "tsroute bgp peer" or "tsroute bgppeer", for help examples. */
@@ -86,9 +119,34 @@ function readCommands(group: Command, kind: Kind, what: string, example: string)
     );
 }
 
+/** `update NAME --flag …`: create's flags, each given one replacing that field; the rest is kept. */
+function registerPeerUpdate(peer: Command, create: Command): void {
+  const update = peer
+    .command('update')
+    .description('change fields of a BGP peer (the flags of create; fields not given are kept)')
+    .argument('<name>', 'peer name');
+  for (const option of create.options) update.addOption(option);
+  update.addHelpText('after', `\nExample:\n  ${cmdPath(peer)} update tor-1 --max-prefix 5000 --hold-time 30`).action(
+    action(async (name: string, o: PeerFlags) => {
+      const change = peerSpec(o);
+      if (!Object.keys(change).length) throw new CliError(`bgppeer update: nothing to change (see --help)`);
+      await withDatastore(o, async (ds) => {
+        for (const f of o.filter ?? []) {
+          if (!(await ds.get('BGPFilter', f)))
+            throw new CliError(`bgppeer "${name}": bgpfilter "${f}" does not exist; create it first`);
+        }
+        const current = await ds.mustGet('BGPPeer', name);
+        // current's resourceVersion makes this a compare-and-swap against the read
+        await ds.update({ ...current, spec: { ...current.spec, ...change } as BGPPeer['spec'] }); // validated there
+      });
+      print(`bgppeer "${name}" updated`);
+    }),
+  );
+}
+
 function registerPeer(program: Command, name = 'bgppeer'): void {
   const peer = program.command(name).description('manage BGP peers (top-of-rack routers, route reflectors)');
-  withEtcd(
+  const create = withEtcd(
     peer
       .command('create')
       .description('create a BGP peer')
@@ -99,8 +157,8 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
       .option('--node <name>', 'only this node peers with it')
       .option('--node-selector <selector>', 'only nodes matching it peer with it')
       .option('--peer-selector <selector>', 'peer with the tsroute nodes matching it (instead of --peer-ip)')
-      .option('--source-address <address>', 'UseNodeIP (default), None or an address')
-      .option('--next-hop-mode <mode>', 'auto, self or keep')
+      .option('--source-address <address>', 'UseNodeIP (default), None or an address', parseSourceAddress)
+      .option('--next-hop-mode <mode>', 'auto, self or keep', parseChoice('--next-hop-mode', ['auto', 'self', 'keep']))
       .option('--keep-original-next-hop', 'do not rewrite the next hop towards this peer')
       .option('--password-file <file>', 'TCP MD5 password read by the agent from this file')
       .option('--password-env <var>', 'TCP MD5 password read by the agent from this environment variable')
@@ -134,7 +192,11 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
         'seconds between connection attempts',
         parseIntFlag('--connect-retry-time'),
       )
-      .option('--add-paths <mode>', 'ADD-PATH (RFC 7911): receive, send or both')
+      .option(
+        '--add-paths <mode>',
+        'ADD-PATH (RFC 7911): receive, send or both',
+        parseChoice('--add-paths', ['receive', 'send', 'both']),
+      )
       .option('--extended-messages', 'offer extended messages (RFC 8654): UPDATEs up to 65535 bytes'),
   )
     .addHelpText(
@@ -143,32 +205,7 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
     )
     .action(
       action(async (name: string, o: PeerFlags) => {
-        const password =
-          o.passwordFile || o.passwordEnv ? defined({ fromFile: o.passwordFile, fromEnv: o.passwordEnv }) : undefined;
-        const spec = defined({
-          peerIP: o.peerIp,
-          asNumber: o.asNumber,
-          port: o.port,
-          node: o.node,
-          nodeSelector: o.nodeSelector,
-          peerSelector: o.peerSelector,
-          sourceAddress: o.sourceAddress,
-          nextHopMode: o.nextHopMode,
-          keepOriginalNextHop: o.keepOriginalNextHop,
-          password,
-          maxRestartTime: o.maxRestartTime,
-          filters: o.filter,
-          maxPrefix: o.maxPrefix,
-          ttlSecurity: o.ttlSecurity,
-          ebgpMultihop: o.ebgpMultihop,
-          maxPrefixRestartAfter: o.maxPrefixRestartAfter,
-          maxPrefixWarningPercent: o.maxPrefixWarningPercent,
-          holdTime: o.holdTime,
-          keepaliveTime: o.keepaliveTime,
-          connectRetryTime: o.connectRetryTime,
-          addPaths: o.addPaths,
-          extendedMessages: o.extendedMessages,
-        });
+        const spec = peerSpec(o);
         await withDatastore(o, async (ds) => {
           for (const f of o.filter ?? []) {
             if (!(await ds.get('BGPFilter', f)))
@@ -179,6 +216,7 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
         print(`bgppeer "${name}" created`);
       }),
     );
+  registerPeerUpdate(peer, create);
   readCommands(peer, 'BGPPeer', 'BGP peer', 'tor-1');
   registerPeerOps(peer);
 }
@@ -276,6 +314,33 @@ function registerFilter(program: Command, name = 'bgpfilter'): void {
             await ds.create(r);
             print(`bgpfilter "${r.metadata.name}" created`);
           }
+        });
+      }),
+    );
+  withEtcd(
+    filter
+      .command('update')
+      .description('replace BGP filters from a manifest (kind BGPFilter); each must exist; all or none')
+      .requiredOption('-f, --filename <file>', 'YAML/JSON file (- for stdin)'),
+  )
+    .addHelpText('after', `\nExample:\n  ${cmdPath(filter)} update -f only-pods.yaml`)
+    .action(
+      action(async (o: EtcdFlags & { filename: string }) => {
+        const resources = parseAll(o.filename);
+        const wrong = resources.find((r) => r.kind !== 'BGPFilter');
+        if (wrong)
+          throw new CliError(
+            `${o.filename}: ${wrong.kind} "${wrong.metadata.name}" is not a BGPFilter (use tsroute apply -f)`,
+          );
+        await withDatastore(o, async (ds) => {
+          const missing: string[] = [];
+          for (const r of resources) if (!(await ds.get('BGPFilter', r.metadata.name))) missing.push(r.metadata.name);
+          if (missing.length)
+            throw new CliError(
+              `bgpfilter ${missing.map((m) => `"${m}"`).join(', ')} not found; nothing updated (create it first)`,
+            );
+          for (const { resource } of await ds.applyAll(resources))
+            print(`bgpfilter "${resource.metadata.name}" updated`);
         });
       }),
     );

@@ -8,6 +8,7 @@ import { action, CliError } from '../exit.js';
 import { collect } from '../flag-values.js';
 import { renderNodeStatus } from '../node-status.js';
 import { dumpAs, type OutputFormat, outputFormat, outputOption, print, renderResources } from '../output.js';
+import { registerNodeDelete } from './node-delete.js';
 import { registerNodeService } from './node-service.js';
 
 /** One line per event, for people. */
@@ -65,6 +66,7 @@ export function registerNode(program: Command): void {
       }),
     );
   registerNodeService(node);
+  registerNodeDelete(node);
   withApiSocket(
     node.command('status').description('BGP sessions, blocks and routes of the local agent').addOption(outputOption()),
   )

@@ -163,9 +163,7 @@ export class Datastore {
     if (peers.length) await this.peerGuard(peers);
     for (let attempt = 0; ; attempt++) {
       const guard = await this.kv.get(POOLS_GUARD);
-      const current = await Promise.all(
-        resources.map((r) => this.kv.get<AnyResource>(resourceKey(r.kind, r.metadata.name))),
-      );
+      const current = await this.kv.getMany<AnyResource>(resources.map((r) => resourceKey(r.kind, r.metadata.name)));
       const writes: GuardedWrite[] = [];
       const out = resources.map((input, i) => {
         const r = structuredClone(input);
