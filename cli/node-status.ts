@@ -11,7 +11,8 @@ export function renderNodeStatus(s: Status, now = Date.now(), wide = false): str
     `up ${formatAge(s.startedUnixMs, now)}  endpoints ${s.endpointCount}  kernel routes ${s.kernelRouteCount}  datastore ${s.datastoreConnected ? 'connected' : 'DISCONNECTED'}`,
   );
   lines.push('');
-  if (s.peers.length === 0) lines.push('no BGP peers');
+  if (s.routingMode === 'Static') lines.push('routing mode Static: no BGP; routes to the other hosts come from etcd');
+  else if (s.peers.length === 0) lines.push('no BGP peers');
   else
     lines.push(
       renderTable(

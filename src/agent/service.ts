@@ -117,6 +117,7 @@ export function agentService(agent: Agent): AgentService {
         datastoreConnected: agent.cluster.connected,
         bgpAddresses: [config.bgpAddress4, config.bgpAddress6].filter((x): x is string => !!x),
         rejectedResources: agent.rejectedResources(),
+        routingMode: agent.staticRoutes.active ? 'Static' : 'BGP',
       };
     },
     listPeers: async () => ({ peers: agent.bgp?.peers() ?? [] }),

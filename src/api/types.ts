@@ -122,6 +122,8 @@ export interface Status {
   bgpAddresses: string[];
   /** Resources in etcd this agent does not apply, one each (empty when all apply). */
   rejectedResources: RejectedResource[];
+  /** "BGP" or "Static" (BGPConfiguration routingMode in force); absent from older agents. */
+  routingMode?: string;
 }
 
 export interface RejectedResource {

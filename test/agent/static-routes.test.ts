@@ -110,6 +110,7 @@ test('routingMode Static: three hosts on a bridge route by etcd alone; borrowed 
   t.regex(line?.reason ?? '', /10\.1\.0\.4 is not on a directly connected subnet of this host/);
   t.is(await h1.ns.route(b4), undefined, 'h1 routes the block of a node it cannot reach directly');
   const status = await h1.agent.cli(['node', 'status']);
+  t.regex(status.stdout, /routing mode Static: no BGP; routes to the other hosts come from etcd/);
   t.regex(status.stdout, /Node "h4": static routing: node address 10\.1\.0\.4 is not on a directly connected subnet/);
   t.is(await routeVia(h1, b3), '10.0.0.3');
 });
