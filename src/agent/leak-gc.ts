@@ -9,7 +9,7 @@ import { Candidacy, type EtcdOptions } from '../datastore/index.js';
 import type { Ipam } from '../ipam/index.js';
 import type { Logger } from './logger.js';
 
-/** The election's name (key prefix /tsroute/v1/election/ipam-gc/). */
+/** The election's name (key prefix /tsroute/live/v1/election/ipam-gc/). */
 export const LEAK_GC_ELECTION = 'ipam-gc';
 
 export interface LeakGcOptions {

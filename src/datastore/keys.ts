@@ -29,7 +29,10 @@ export const LEAKS_PREFIX = `${IPAM_PREFIX}leaks/`;
 export const leakKey = (address: string): string => `${LEAKS_PREFIX}${address}`;
 
 // Live state, not configuration: each agent's status under its own etcd lease (gone when the agent
-// is), and the elections agents hold among themselves.
-export const STATUS_PREFIX = `${PREFIX}status/`;
+// is), and the elections agents hold among themselves. Outside PREFIX on purpose: the agents' watch
+// of every resource covers PREFIX, and N heartbeats streamed to N agents would be N² messages for
+// nothing; `/tsroute/` still holds all of tsroute's keys.
+export const LIVE_PREFIX = '/tsroute/live/v1/';
+export const STATUS_PREFIX = `${LIVE_PREFIX}status/`;
 export const statusKey = (node: string): string => `${STATUS_PREFIX}${node}`;
-export const ELECTION_NAMESPACE = PREFIX;
+export const ELECTION_NAMESPACE = LIVE_PREFIX;
