@@ -1,11 +1,12 @@
 // How the CLI ends: one line a person can act on, and an exit code scripts can branch on.
 // 0 ok, 1 user error (bad flag, invalid resource, conflict), 2 datastore (etcd) unreachable,
-// 3 the local agent's API is unreachable.
+// 3 the local agent's API is unreachable, 4 `tsroute status` flagged something (its report is printed).
 
 export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
 export const EXIT_ETCD_UNREACHABLE = 2;
 export const EXIT_AGENT_UNREACHABLE = 3;
+export const EXIT_FLAGGED = 4;
 
 /** An error whose message is already the one line to show; `exitCode` says how to end. */
 export class CliError extends Error {

@@ -9,12 +9,10 @@ import { stringify } from 'yaml';
 import { listNodeStatus, type NodeStatusRecord } from '../../src/datastore/index.js';
 import { Ipam } from '../../src/ipam/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
-import { action } from '../exit.js';
+import { action, EXIT_FLAGGED } from '../exit.js';
 import { OUTPUT_HELP, outputFormat, print } from '../output.js';
 import { formatAge, renderTable } from '../table.js';
 
-/** Exit code when the report flags anything (1-3 are taken by errors, see cli/exit.ts). */
-export const EXIT_FLAGGED = 4;
 /** A heartbeat older than this many of the agent's own intervals is stale. */
 export const STALE_INTERVALS = 3;
 
