@@ -11,6 +11,8 @@ export function renderNodeStatus(s: Status, now = Date.now(), wide = false): str
     `up ${formatAge(s.startedUnixMs, now)}  endpoints ${s.endpointCount}  kernel routes ${s.kernelRouteCount}  datastore ${s.datastoreConnected ? 'connected' : 'DISCONNECTED'}`,
   );
   lines.push('');
+  // The BFD column only when some session runs BFD (RFC 5880), so the common table stays as it was.
+  const bfd = s.peers.some((p) => p.bfd);
   if (s.routingMode === 'Static') lines.push('routing mode Static: no BGP; routes to the other hosts come from etcd');
   else if (s.peers.length === 0) lines.push('no BGP peers');
   else
@@ -21,6 +23,7 @@ export function renderNodeStatus(s: Status, now = Date.now(), wide = false): str
           'AS',
           'TYPE',
           'STATE',
+          ...(bfd ? ['BFD'] : []),
           'SINCE',
           'RECEIVED',
           'ACCEPTED',
@@ -33,6 +36,7 @@ export function renderNodeStatus(s: Status, now = Date.now(), wide = false): str
           p.asNumber,
           p.type,
           p.state,
+          ...(bfd ? [p.bfd || '-'] : []),
           formatAge(p.sinceUnixMs, now),
           p.routesReceived,
           p.routesAccepted,

@@ -303,6 +303,7 @@ export class Agent {
           holdTime: cfg.holdTime,
           keepaliveTime: cfg.keepaliveTime,
           connectRetryTime: cfg.connectRetryTime,
+          bfd: cfg.bfd,
         },
         (sel, labels) => selectorMatches(sel, labels),
       );

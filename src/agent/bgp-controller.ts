@@ -14,6 +14,7 @@ import type { Peer, Route } from '../api/types.js';
 import { openTcpSocket, setAcceptedOptions, setListenerMd5 } from '../dataplane/index.js';
 import { canonicalAddress } from '../model/cidr.js';
 import type { Announcement, AnnouncePool } from './announcements.js';
+import { BfdClient } from './bfd-client.js';
 import type { Logger } from './logger.js';
 import type { PlannedPeer, PlannedPeerType } from './peer-plan.js';
 import { cidrContains, cidrOf } from './prefixes.js';
@@ -71,9 +72,21 @@ export class BgpController {
    * agent's lifetime: an operational switch, not configuration (a restarted agent peers again).
    */
   readonly shutdowns: Map<string, string>;
+  /** BFD for the sessions that ask for it (RFC 5882): a BFD Down takes the session down at once. */
+  private readonly bfd: BfdClient;
 
   constructor(readonly options: BgpControllerOptions) {
     this.shutdowns = new Map(options.shutdowns ?? []);
+    this.bfd = new BfdClient(options.logger, {
+      down: (address, why) => {
+        if (!this.active.has(address) || this.shutdowns.has(address)) return;
+        options.logger.warn({ peer: address, reason: why }, 'BFD down: taking the BGP session down');
+        this.speaker.shutdownPeer(address, why);
+      },
+      up: (address) => {
+        if (this.active.has(address) && !this.shutdowns.has(address)) this.speaker.enablePeer(address);
+      },
+    });
     const speakerOptions: SpeakerOptions = {
       asn: options.asn,
       routerId: options.routerId,
@@ -93,7 +106,8 @@ export class BgpController {
   }
 
   /** Closes every session with Cease/admin shutdown (an agent that is going away for good). */
-  stop(message: string): Promise<void> {
+  async stop(message: string): Promise<void> {
+    await this.bfd.close();
     return this.speaker.stop(message);
   }
 
@@ -185,6 +199,7 @@ export class BgpController {
       if (this.active.delete(p.address)) this.speaker.removePeer(p.address);
       this.held.set(p.address, { planned: p, problem });
     }
+    this.bfd.apply(plan.filter((p) => this.active.has(p.address)));
   }
 
   /** Adds or updates one session; what the speaker refused, if anything. */
@@ -282,7 +297,12 @@ export class BgpController {
   peers(): Peer[] {
     const running = this.speaker.peers().map((s) => {
       const active = this.active.get(s.address);
-      return toApiPeer(s, active?.planned.type, active ? sessionHint(s, active.options) : undefined);
+      const peer = toApiPeer(s, active?.planned.type, active ? sessionHint(s, active.options) : undefined);
+      const bfd = this.bfd.state(s.address);
+      // Held down by BFD (the speaker's admin shutdown underneath): say so, not "shut down by admin".
+      if (this.bfd.holdsDown(s.address) && !this.shutdowns.has(s.address))
+        return { ...peer, bfd, adminShutdown: false, adminShutdownMessage: '', info: `held down: BFD ${bfd}` };
+      return { ...peer, bfd };
     });
     const held = [...this.held.values()].map(({ planned, problem }) => heldPeer(planned, problem));
     return [...running, ...held];
@@ -332,6 +352,7 @@ function heldPeer(p: PlannedPeer, problem: string): Peer {
     receivedShutdownMessage: '',
     adminShutdown: false,
     adminShutdownMessage: '',
+    bfd: '',
   };
 }
 
@@ -382,6 +403,7 @@ function toApiPeer(s: PeerStatus, type: PlannedPeerType | undefined, hint: strin
     receivedShutdownMessage: s.lastNotificationReceived?.text ?? '',
     adminShutdown: s.adminShutdown !== undefined,
     adminShutdownMessage: s.adminShutdown?.message ?? '',
+    bfd: '',
   };
 }
 

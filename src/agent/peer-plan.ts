@@ -3,6 +3,7 @@
 // (other tsroute nodes by label), and route reflectors by cluster ID. A pure function: the agent
 // re-runs it on every change it sees by watch and hands the difference to the speaker.
 
+import { type BfdSettings, DEFAULT_BFD } from '../model/bgp-configuration.js';
 import { effectiveNextHopMode } from '../model/bgp-peer.js';
 
 export interface PlanNode {
@@ -46,6 +47,7 @@ export interface PlanPeerResource {
   keepOriginalNextHop?: boolean;
   addPaths?: 'receive' | 'send' | 'both';
   extendedMessages?: boolean;
+  bfd?: BfdSettings;
 }
 
 export interface PlanConfig {
@@ -55,6 +57,25 @@ export interface PlanConfig {
   holdTime?: number;
   connectRetryTime?: number;
   gracefulRestartTime?: number;
+  /** enabled: BFD on mesh sessions; the intervals: every session's defaults. */
+  bfd?: BfdSettings;
+}
+
+/** A session's BFD timing (ms), or undefined when BFD is off for it. */
+export interface PlannedBfd {
+  transmitInterval: number;
+  receiveInterval: number;
+  detectMultiplier: number;
+}
+
+/** The BFD a session runs: its own settings over the BGPConfiguration's, over MetalLB's defaults. */
+export function plannedBfd(own: BfdSettings | undefined, config: BfdSettings | undefined): PlannedBfd | undefined {
+  if (!own?.enabled) return undefined;
+  return {
+    transmitInterval: own.transmitInterval ?? config?.transmitInterval ?? DEFAULT_BFD.transmitInterval,
+    receiveInterval: own.receiveInterval ?? config?.receiveInterval ?? DEFAULT_BFD.receiveInterval,
+    detectMultiplier: own.detectMultiplier ?? config?.detectMultiplier ?? DEFAULT_BFD.detectMultiplier,
+  };
 }
 
 export type PlannedPeerType = 'mesh' | 'global' | 'node' | 'reflector' | 'client';
@@ -90,6 +111,8 @@ export interface PlannedPeer {
   /** RFC 7911 / RFC 8654, from the BGPPeer (mesh sessions: off). */
   addPaths?: 'receive' | 'send' | 'both';
   extendedMessages?: boolean;
+  /** BFD for this session (RFC 5882: its Down takes the session down), or undefined when off. */
+  bfd?: PlannedBfd;
 }
 
 export type SelectorMatcher = (selector: string, labels: Record<string, string>) => boolean;
@@ -178,6 +201,7 @@ export function planPeers(
       port: r.port,
       addPaths: r.addPaths,
       extendedMessages: r.extendedMessages,
+      bfd: plannedBfd(r.bfd, config.bfd),
     };
     const bound = (p: PlannedPeer | undefined) =>
       p && { ...p, localAddress: sourceAddressFor(r.sourceAddress, self, p.address) };
@@ -222,6 +246,7 @@ export function planPeers(
       connectRetryTime: config.connectRetryTime,
       gracefulRestartTime: config.gracefulRestartTime,
       filters: [],
+      bfd: plannedBfd(config.bfd, config.bfd),
     };
     for (const other of others) {
       add(nodePeer(other, 4, base, 'mesh', false));

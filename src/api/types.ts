@@ -105,6 +105,8 @@ export interface Peer {
   receivedShutdownMessage: string;
   adminShutdown: boolean;
   adminShutdownMessage: string;
+  /** BFD state of the session ("Up", "Down (control detection time expired)", ...), "" when BFD is off. */
+  bfd: string;
 }
 
 export type GetStatusRequest = Record<string, never>;

@@ -306,6 +306,33 @@ export class Frr implements Router {
     process.kill(Number(readFileSync(`${this.runDir}/bfdd.pid`, 'utf8').trim()), 'SIGKILL');
   }
 
+  /** Starts bfdd again after killBfdd (same configuration). */
+  async restartBfdd(): Promise<void> {
+    const common = [
+      '-d',
+      '-u',
+      'frr',
+      '-g',
+      'frr',
+      '-z',
+      `${this.runDir}/zserv.api`,
+      '--vty_socket',
+      this.runDir,
+      '-P',
+      '0',
+    ];
+    await this.ns.exec([
+      BFDD,
+      ...common,
+      '-f',
+      `${this.runDir}/bfdd.conf`,
+      '-i',
+      `${this.runDir}/bfdd.pid`,
+      '--bfdctl',
+      `${this.runDir}/bfdd.sock`,
+    ]);
+  }
+
   async stop(): Promise<void> {
     for (const name of ['bfdd', 'bgpd', 'zebra']) {
       try {

@@ -14,6 +14,28 @@ export interface PrefixAdvertisement {
   /** Community names from `communities`, or literal values. */
   communities: string[];
 }
+/**
+ * BFD for a BGP session (RFC 5880/5881, BGP as its client per RFC 5882), in milliseconds with
+ * MetalLB BFDProfile's names. On BGPConfiguration: `enabled` turns it on for the node-to-node mesh and
+ * the intervals are the defaults of every session; on BGPPeer: that peer's sessions.
+ */
+export interface BfdSettings {
+  enabled?: boolean;
+  transmitInterval?: number;
+  receiveInterval?: number;
+  detectMultiplier?: number;
+}
+
+/** MetalLB BFDProfile's defaults. */
+export const DEFAULT_BFD = { transmitInterval: 300, receiveInterval: 300, detectMultiplier: 3 } as const;
+
+export const bfdSchema: Schema = {
+  enabled: { type: 'bool' },
+  transmitInterval: { type: 'int', min: 10, max: 60000 },
+  receiveInterval: { type: 'int', min: 10, max: 60000 },
+  detectMultiplier: { type: 'int', min: 2, max: 255 },
+};
+
 export interface BGPConfigurationSpec {
   asNumber?: number;
   nodeToNodeMeshEnabled?: boolean;
@@ -34,6 +56,7 @@ export interface BGPConfigurationSpec {
    * Cluster-wide: only the "default" BGPConfiguration may set it.
    */
   routingMode?: RoutingMode;
+  bfd?: BfdSettings;
 }
 export const ROUTING_MODES = ['BGP', 'Static'] as const;
 export type RoutingMode = (typeof ROUTING_MODES)[number];
@@ -84,6 +107,7 @@ export const bgpConfigurationSchema: Schema = {
   },
   logSeverity: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
   routingMode: { type: 'string', enum: [...ROUTING_MODES] },
+  bfd: { type: 'object', fields: bfdSchema },
 };
 
 /** RFC 4271 §4.2 / §10: hold time 0 or ≥ 3 s, keepalive at most a third of it (BGPConfiguration and BGPPeer). */

@@ -1,6 +1,6 @@
 // BGPPeer: a session to a router outside the mesh (ToR, route reflector) or to tsroute nodes chosen
 // by label. Scope: every node (no node / nodeSelector), one node, or the nodes a selector picks.
-import { timerProblem } from './bgp-configuration.js';
+import { type BfdSettings, bfdSchema, timerProblem } from './bgp-configuration.js';
 import { asNumberField, peerAddressProblem } from './bgp-values.js';
 import { canonicalAddress } from './cidr.js';
 import type { Schema } from './fields.js';
@@ -50,6 +50,8 @@ export interface BGPPeerSpec {
   holdTime?: number;
   keepaliveTime?: number;
   connectRetryTime?: number;
+  /** BFD on this peer's sessions; unset intervals come from the BGPConfiguration's bfd, then MetalLB's 300/300/3. */
+  bfd?: BfdSettings;
 }
 export type BGPPeer = Resource<'BGPPeer', BGPPeerSpec>;
 
@@ -82,6 +84,7 @@ export const bgpPeerSchema: Schema = {
   holdTime: { type: 'int', min: 0, max: 65535 },
   keepaliveTime: { type: 'int', min: 1, max: 21845 },
   connectRetryTime: { type: 'int', min: 1, max: 65535 },
+  bfd: { type: 'object', fields: bfdSchema },
 };
 
 export function bgpPeerDefaults(p: BGPPeer): void {
