@@ -20,6 +20,8 @@ export interface PeerSample {
   flaps: number;
   /** Why the session is not up (empty when it is, or when nothing went wrong). */
   lastError: string;
+  /** BFD state ("Up", "Down (...)"), empty when the session runs no BFD. */
+  bfd?: string;
 }
 
 /** Registers the per-peer series on `registry`; `source` is asked for the peers on every scrape. */
@@ -51,6 +53,16 @@ export function registerPeerMetrics(registry: Registry, source: () => PeerSample
   gauge('tsroute_bgp_peer_up', 'whether the BGP session is Established (1) or not (0)', (p) =>
     p.state === 'Established' ? 1 : 0,
   );
+  new Gauge({
+    name: 'tsroute_bfd_session_up',
+    help: 'whether the BFD session (RFC 5880) of a BGP session is Up (1) or not (0); only sessions with BFD',
+    labelNames: peerLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of source()) if (p.bfd) this.set(labelsOf(p), p.bfd === 'Up' ? 1 : 0);
+    },
+  });
   gauge('tsroute_bgp_peer_prefixes_received', 'prefixes the peer sent us (Adj-RIB-In)', (p) => p.prefixesReceived);
   gauge(
     'tsroute_bgp_peer_prefixes_accepted',
@@ -94,5 +106,6 @@ export function peerSamples(bgp: Pick<BgpController, 'peers' | 'speaker'>): Peer
     prefixesAdvertised: p.routesAdvertised,
     flaps: flaps.get(p.address) ?? 0,
     lastError: p.state === 'Established' ? '' : p.info,
+    bfd: p.bfd,
   }));
 }

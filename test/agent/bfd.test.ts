@@ -135,7 +135,7 @@ test("BGPPeer bfd: FRR sees our BFD timing (BGPConfiguration defaults, then the 
 
 test("BGPConfiguration bfd.enabled runs BFD on the node-to-node mesh: h2's link going down takes h1's mesh session down at once, not after the hold time", async (t) => {
   const lab = await labFor(t);
-  const { hosts, etcd } = await meshCluster(lab, { count: 2 });
+  const { hosts, etcd } = await meshCluster(lab, { count: 2, agentArgs: ['--metrics-port', '9091'] });
   await allSessionsUp(hosts, 1);
   await apply(
     lab,
@@ -155,6 +155,14 @@ test("BGPConfiguration bfd.enabled runs BFD on the node-to-node mesh: h2's link 
     intervalMs: 300,
   });
   t.is((await meshPeer())?.state, 'Established');
+  const bfdUp = async () => {
+    const body = (await h1.ns.exec(['curl', '-s', 'http://127.0.0.1:9091/metrics'])).stdout;
+    const line = body
+      .split('\n')
+      .find((l) => l.startsWith('tsroute_bfd_session_up{') && l.includes(`peer="${h2.address}"`));
+    return line === undefined ? undefined : Number(line.split(' ').at(-1));
+  };
+  t.is(await bfdUp(), 1, 'tsroute_bfd_session_up is 1');
   // h2's link goes down: without BFD h1 would keep the session for its 90 s hold time.
   await h2.ns.ip('link', 'set', 'eth0', 'down');
   const blockedAt = Date.now();
@@ -170,6 +178,7 @@ test("BGPConfiguration bfd.enabled runs BFD on the node-to-node mesh: h2's link 
   t.log(`h1's mesh session left Established ${took} ms after h2's link went down (hold time 90 s); bfd: ${down.bfd}`);
   t.true(took < 10_000, `took ${took} ms`);
   t.regex(down.bfd, /^Down/);
+  t.is(await bfdUp(), 0, 'tsroute_bfd_session_up is 0');
   // The link is back: BFD comes Up and the mesh session with it.
   await h2.ns.ip('link', 'set', 'eth0', 'up');
   await waitFor(

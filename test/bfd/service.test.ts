@@ -101,3 +101,26 @@ test('RFC 5881 §5: a packet that arrives with TTL 254 is dropped and counted; T
   t.is(accepted.state, 'Init');
   t.is(accepted.remoteDiscriminator, 77);
 });
+
+test('the main thread blocked for 2 s does not disturb BFD: sessions with a 150 ms detection time stay Up', async (t) => {
+  const { a, b, events } = await pair();
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => {}));
+  await waitFor('both Up', async () => (await up(a)) && (await up(b)), { timeoutMs: 20_000 });
+  await waitFor('fast rate negotiated', async () => (await a.status())[0]!.detectTimeMs === 150, { timeoutMs: 10_000 });
+  const receivedBefore = (await a.status())[0]!.received;
+  // Both services' main-thread side is this thread: a BGP speaker busy with a big table looks like this.
+  const until = Date.now() + 2000;
+  while (Date.now() < until) {
+    /* busy: no timers, no I/O on this thread */
+  }
+  await new Promise((r) => setTimeout(r, 200)); // let queued state messages arrive
+  t.deepEqual(
+    [...events.a, ...events.b].filter((e) => e.state === 'Down'),
+    [],
+    'no Down while the main thread was blocked',
+  );
+  const after = (await a.status())[0]!;
+  t.is(after.state, 'Up');
+  // ~2.2 s at 37.5–50 ms per packet: the worker kept receiving while this thread was stuck.
+  t.true(after.received - receivedBefore >= 20, `${after.received - receivedBefore} packets received meanwhile`);
+});
