@@ -6,7 +6,9 @@ import { BfdState, encodeControl } from '../../src/bfd/packet.js';
 import { BfdService, type BfdStateChange } from '../../src/bfd/service.js';
 import { waitFor } from '../../src/lab/index.js';
 
-const timing = { transmitInterval: 50, receiveInterval: 50, detectMultiplier: 3 };
+// 100 ms × 3: a 300 ms detection time, kept generous for a loaded 2-core test machine.
+const timing = { transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 };
+const DETECT = 300;
 
 async function pair() {
   const a = await BfdService.start({ listen: ['127.0.0.1'], listenPort: 0 });
@@ -23,14 +25,16 @@ const up = async (s: BfdService) => (await s.status())[0]?.state === 'Up';
 
 test('two services come Up; the survivor detects a killed peer within its detection time', async (t) => {
   const { a, b, events } = await pair();
-  t.teardown(() => a.close());
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => {}));
   await waitFor('both Up', async () => (await up(a)) && (await up(b)), { timeoutMs: 20_000 });
   const [sa] = await a.status();
   t.true(sa!.sourcePort >= 49152 && sa!.sourcePort <= 65535, `source port ${sa!.sourcePort} (RFC 5881 §4)`);
   t.not(sa!.remoteDiscriminator, 0);
   t.is(sa!.remoteDiscriminator, (await b.status())[0]!.localDiscriminator);
-  // After the poll sequence both use the configured 50 ms, not the 1 s of §6.8.3.
-  await waitFor('fast rate negotiated', async () => (await a.status())[0]!.detectTimeMs === 150, { timeoutMs: 10_000 });
+  // After the poll sequence both use the configured 100 ms, not the 1 s of §6.8.3.
+  await waitFor('fast rate negotiated', async () => (await a.status())[0]!.detectTimeMs === DETECT, {
+    timeoutMs: 10_000,
+  });
   t.is(events.a.at(-1)?.state, 'Up');
   t.false(
     events.a.some((e) => e.state === 'Down'),
@@ -43,14 +47,14 @@ test('two services come Up; the survivor detects a killed peer within its detect
     timeoutMs: 10_000,
   });
   const took = down.at - killedAt;
-  t.log(`detected in ${took} ms (detection time 150 ms)`);
+  t.log(`detected in ${took} ms (detection time ${DETECT} ms)`);
   t.is(down.diag, 'control detection time expired');
-  t.true(took <= 1500, `detected in ${took} ms, more than 10 × 150 ms`);
+  t.true(took <= 10 * DETECT, `detected in ${took} ms, more than 10 × ${DETECT} ms`);
 });
 
 test('a closed service tells its peer AdminDown: the peer goes Down with "neighbor signaled session down"', async (t) => {
   const { a, b, events } = await pair();
-  t.teardown(() => a.close());
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => {}));
   await waitFor('both Up', async () => (await up(a)) && (await up(b)), { timeoutMs: 20_000 });
   await b.close();
   const down = await waitFor('A sees Down', async () => events.a.find((e) => e.state === 'Down'), {
@@ -102,25 +106,31 @@ test('RFC 5881 §5: a packet that arrives with TTL 254 is dropped and counted; T
   t.is(accepted.remoteDiscriminator, 77);
 });
 
-test('the main thread blocked for 2 s does not disturb BFD: sessions with a 150 ms detection time stay Up', async (t) => {
-  const { a, b, events } = await pair();
-  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => {}));
-  await waitFor('both Up', async () => (await up(a)) && (await up(b)), { timeoutMs: 20_000 });
-  await waitFor('fast rate negotiated', async () => (await a.status())[0]!.detectTimeMs === 150, { timeoutMs: 10_000 });
-  const receivedBefore = (await a.status())[0]!.received;
-  // Both services' main-thread side is this thread: a BGP speaker busy with a big table looks like this.
-  const until = Date.now() + 2000;
-  while (Date.now() < until) {
-    /* busy: no timers, no I/O on this thread */
-  }
-  await new Promise((r) => setTimeout(r, 200)); // let queued state messages arrive
-  t.deepEqual(
-    [...events.a, ...events.b].filter((e) => e.state === 'Down'),
-    [],
-    'no Down while the main thread was blocked',
-  );
-  const after = (await a.status())[0]!;
-  t.is(after.state, 'Up');
-  // ~2.2 s at 37.5–50 ms per packet: the worker kept receiving while this thread was stuck.
-  t.true(after.received - receivedBefore >= 20, `${after.received - receivedBefore} packets received meanwhile`);
-});
+// Serial: the busy-wait blocks this whole test process, and the other tests' timing is not its subject.
+test.serial(
+  'the main thread blocked for 2 s does not disturb BFD: sessions with a 300 ms detection time stay Up',
+  async (t) => {
+    const { a, b, events } = await pair();
+    t.teardown(() => Promise.all([a.close(), b.close()]).then(() => {}));
+    await waitFor('both Up', async () => (await up(a)) && (await up(b)), { timeoutMs: 20_000 });
+    await waitFor('fast rate negotiated', async () => (await a.status())[0]!.detectTimeMs === DETECT, {
+      timeoutMs: 10_000,
+    });
+    const receivedBefore = (await a.status())[0]!.received;
+    // Both services' main-thread side is this thread: a BGP speaker busy with a big table looks like this.
+    const until = Date.now() + 2000;
+    while (Date.now() < until) {
+      /* busy: no timers, no I/O on this thread */
+    }
+    await new Promise((r) => setTimeout(r, 200)); // let queued state messages arrive
+    t.deepEqual(
+      [...events.a, ...events.b].filter((e) => e.state === 'Down'),
+      [],
+      'no Down while the main thread was blocked',
+    );
+    const after = (await a.status())[0]!;
+    t.is(after.state, 'Up');
+    // ~2.2 s at 75–100 ms per packet (~25): the worker kept receiving while this thread was stuck.
+    t.true(after.received - receivedBefore >= 15, `${after.received - receivedBefore} packets received meanwhile`);
+  },
+);
