@@ -134,3 +134,15 @@ test.serial(
     t.true(after.received - receivedBefore >= 15, `${after.received - receivedBefore} packets received meanwhile`);
   },
 );
+
+test('IPv6: two services on ::1 come Up (hop limit 255 sent and checked)', async (t) => {
+  const a = await BfdService.start({ listen: ['::1'], listenPort: 0 });
+  const b = await BfdService.start({ listen: ['::1'], listenPort: 0 });
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => {}));
+  a.add({ peer: '::1', local: '::1', port: b.ports[0], timing });
+  b.add({ peer: '::1', local: '::1', port: a.ports[0], timing });
+  await waitFor('both Up over IPv6', async () => (await up(a)) && (await up(b)), { timeoutMs: 20_000 });
+  const [sa] = await a.status();
+  t.is(sa!.dropped, 0, sa!.lastDropReason);
+  t.true(sa!.received > 0);
+});
