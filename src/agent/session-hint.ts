@@ -10,8 +10,9 @@ export function sessionHint(s: PeerStatus, o: PeerOptions): string | undefined {
   const silent = /no answer|ETIMEDOUT/.test(e);
   const unreachable = /EHOSTUNREACH|ENETUNREACH/.test(e);
   // The peer's own connection got through but then nothing more came: our packets die on the way
-  // (TTL too small) or the kernel drops the peer's (GTSM floor).
-  const stalled = /hold timer expired/.test(e);
+  // (TTL too small) or the kernel drops the peer's (GTSM floor). Either our hold timer expires, or
+  // the peer's does first and its NOTIFICATION 4/0 (RFC 4271 §6.5) is the last thing we hear.
+  const stalled = /hold timer expired|NOTIFICATION 4\/0/.test(e);
   if (silent) {
     if (o.password !== undefined)
       hints.push('TCP-MD5 is configured: check the password on both sides (a wrong key is dropped without a reply)');

@@ -95,6 +95,9 @@ test('hints: what a silent or refused connection most likely means', (t) => {
   t.regex(sessionHint(stalled, o)!, /hold timer expired .*; eBGP sends TTL 1: set spec.ebgpMultihop/);
   t.regex(sessionHint(stalled, { ...o, ttlSecurity: 2 })!, /GTSM \(ttlSecurity 2\)/);
   t.is(sessionHint(stalled, { ...o, multihop: 2 }), undefined);
+  // The peer's hold timer ran out first (its NOTIFICATION reaches us; our packets never reach it).
+  const peerGaveUp = status({ lastError: 'received NOTIFICATION 4/0' });
+  t.regex(sessionHint(peerGaveUp, o)!, /received NOTIFICATION 4\/0; eBGP sends TTL 1: set spec.ebgpMultihop/);
   t.regex(sessionHint(status({ lastError: 'connect ECONNREFUSED 10.0.0.1:179' }), o)!, /nothing listens/);
   t.regex(
     sessionHint(status({ lastError: 'bind EADDRNOTAVAIL 10.0.0.9' }), { ...o, localAddress: '10.0.0.9' })!,
