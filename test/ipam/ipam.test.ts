@@ -125,13 +125,15 @@ test('ipam: leaks (no endpoint, node gone) are released only after two sightings
       [ghost[0], 'node-gone'],
     ].sort(),
   );
-  const first = await ipam.leakCheck({ graceMs: 300 });
+  // A grace far above two etcd round trips (~30 ms), so the early look is early on a loaded machine too.
+  const graceMs = 3000;
+  const first = await ipam.leakCheck({ graceMs });
   t.is(first.firstSeen.length, 2);
   t.deepEqual(first.released, []);
-  const early = await ipam.leakCheck({ graceMs: 300 });
+  const early = await ipam.leakCheck({ graceMs });
   t.is(early.waiting.length, 2, 'within the grace period: still waiting');
-  await new Promise((r) => setTimeout(r, 350));
-  const second = await ipam.leakCheck({ graceMs: 300 });
+  await new Promise((r) => setTimeout(r, graceMs + 100));
+  const second = await ipam.leakCheck({ graceMs });
   t.deepEqual(second.released.sort(), [orphan[0], ghost[0]].sort());
   t.is((await ipam.lookup(live[0]!))?.handle, 'live');
   const after = await ipam.check();

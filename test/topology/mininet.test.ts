@@ -11,8 +11,10 @@ async function leftovers(): Promise<string[]> {
 
 for (const script of ['quickstart', 'leaf_spine']) {
   test.serial(`mininet ${script}.py: every container reaches every other; nothing left after`, async (t) => {
+    // About 20 s on a quiet machine; a loaded one (two suites at once) took over 120 s.
+    t.timeout(450_000);
     const res = await run(['/usr/bin/python3', `topology/mininet/${script}.py`], {
-      timeoutMs: 120_000,
+      timeoutMs: 400_000,
       env: { ...process.env, TSROUTE_RUN_ID: RUN_PREFIX, TSROUTE_CLI: tsrouteArgv().join(' ') },
     }).catch((err: { stdout?: string; stderr?: string; message: string }) => ({
       stdout: err.stdout ?? '',
