@@ -6,8 +6,8 @@ import type { Kv, Op, Versioned } from '../datastore/index.js';
 import { blockKey, handleKey } from '../datastore/keys.js';
 import { affinityOf, type IPPool, type IpamBlock, type IpamHandle, mustParseCidr } from '../model/index.js';
 import { take } from './block.js';
-import type { AutoAssignRequest, AutoAssignResult } from './ipam.js';
 import { poolOfBlock, usablePools } from './pools.js';
+import type { AutoAssignRequest, AutoAssignResult } from './types.js';
 
 export interface BatchInput {
   kv: Kv;

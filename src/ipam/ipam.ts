@@ -26,22 +26,7 @@ import { IpamError, IpamExhaustedError } from './errors.js';
 import { NodeQueue } from './node-queue.js';
 import { candidateBlocks, poolOfBlock, reservedChecker, type UsablePool, usablePools } from './pools.js';
 import { addressesOf, affinities, blocksOf, borrowedAddresses, lookup, routeOwners } from './queries.js';
-
-export interface AutoAssignRequest {
-  /** One per endpoint: releaseByHandle(handle) frees everything it holds. */
-  handle: string;
-  node: string;
-  num4?: number;
-  num6?: number;
-  /** Only these pools (by name, never a disabled one); default every enabled pool matching the node. */
-  pools?: string[];
-  attrs?: Record<string, string>;
-}
-
-export interface AutoAssignResult {
-  ipv4: string[];
-  ipv6: string[];
-}
+import type { AddressInfo, AutoAssignRequest, AutoAssignResult, BlockInfo, RouteOwners } from './types.js';
 
 export interface IpamOptions {
   /** CAS attempts per block before giving up (default 30). */
@@ -50,36 +35,6 @@ export interface IpamOptions {
   settingsCacheMs?: number;
   hooks?: ClaimHooks & { afterAllocation?: (addresses: string[]) => Promise<void> };
   random?: () => number;
-}
-
-export interface BlockInfo {
-  cidr: string;
-  pool?: string;
-  owner?: string;
-  affinityState?: BlockAffinity['state'];
-  total: number;
-  inUse: number;
-  free: number;
-  /** Allocations held by nodes other than the owner. */
-  borrowedByOthers: number;
-}
-
-/** Blocks with a confirmed owner, and addresses held outside such a block's owner (borrowed). */
-export interface RouteOwners {
-  blocks: { cidr: string; node: string }[];
-  /** Bare addresses ("10.65.0.7"), each with the node that holds it. */
-  borrowed: { address: string; node: string }[];
-}
-
-export interface AddressInfo {
-  address: string;
-  block: string;
-  blockOwner?: string;
-  pool?: string;
-  handle: string;
-  seq: number;
-  node: string;
-  attrs?: Record<string, string>;
 }
 
 interface Settings {

@@ -11,8 +11,8 @@ import {
   nodeOfAffinity,
 } from '../model/index.js';
 import { allocationsOf, blockSize, inUse, ordinalOf } from './block.js';
-import type { AddressInfo, BlockInfo, RouteOwners } from './ipam.js';
 import { poolOfBlock } from './pools.js';
+import type { AddressInfo, BlockInfo, RouteOwners } from './types.js';
 
 /** The addresses `handle` holds. */
 export async function addressesOf(kv: Kv, handle: string): Promise<string[]> {
