@@ -117,3 +117,22 @@ test('a failed connection attempt retries on the ConnectRetry rhythm', (t) => {
   t.true(types(f.handle({ type: 'ConnectRetryTimerExpires' })).includes('connect'));
   t.is(f.state, 'Connect');
 });
+
+test('a Cease from the peer does not grow the idle hold; the peer reaching out starts the back-off over', (t) => {
+  const f = fsm();
+  f.handle({ type: 'ManualStart' });
+  const holdAfter = (code: number) => {
+    f.handle({ type: 'TcpConnected' });
+    const a = f.handle({ type: 'NotificationReceived', code, subcode: 2 });
+    f.handle({ type: 'IdleHoldTimerExpires' });
+    return (a.find((x) => x.type === 'timer' && x.timer === 'idleHold') as { seconds: number }).seconds;
+  };
+  // An administrative shutdown at the peer (Cease/2), over and over: we keep retrying every second.
+  t.deepEqual([holdAfter(6), holdAfter(6), holdAfter(6)], [1, 1, 1]);
+  // Real errors do grow it …
+  t.deepEqual([holdAfter(2), holdAfter(2), holdAfter(2)], [1, 2, 4]);
+  t.is(f.currentIdleHold, 8);
+  // … until the peer connects to us: then the next wait is the initial one again.
+  f.resetBackoff();
+  t.is(f.currentIdleHold, 1);
+});
