@@ -9,7 +9,6 @@ import type { Event } from '../api/types.js';
 import { type Datastore, type EtcdOptions, IPAM_PREFIX } from '../datastore/index.js';
 import {
   type BGPConfigurationSpec,
-  type Cidr,
   DEFAULT_BGP_CONFIGURATION,
   type Node,
   nodeBgpAddress,
@@ -20,16 +19,16 @@ import { desiredAnnouncements, installableNextHops, type LearnedRoute, routesToI
 import { BgpController } from './bgp-controller.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
 import type { AgentConfig } from './config.js';
-import { EndpointManager } from './endpoints.js';
+import { EndpointManager, type IpamChange } from './endpoints.js';
 import { EventHub } from './events.js';
 import { filterPolicies } from './filters.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
+import { OwnBlocks } from './own-blocks.js';
 import { peerSamples } from './peer-metrics.js';
 import { readPeerPassword } from './peer-password.js';
 import { planPeers } from './peer-plan.js';
 import type { Dataplane, IpamView } from './ports.js';
-import { cidrContains, cidrOf } from './prefixes.js';
 import { registerNode } from './register-node.js';
 import { StaticRoutes } from './static-routes.js';
 
@@ -89,9 +88,7 @@ export class Agent {
   private authoritativeSent = false;
   private announcedKey = '';
   private lastLearnedBatch = 0;
-  private ownBlocks: string[] = [];
-  /** `ownBlocks` parsed, for the containment check on every endpoint add. */
-  private ownBlockCidrs: Cidr[] = [];
+  private readonly ownBlocks = new OwnBlocks();
   private extraPaths = new Map<string, { prefix: string; communities?: string[]; med?: number }>();
   private timers: NodeJS.Timeout[] = [];
   private refreshRunning?: Promise<void>;
@@ -112,14 +109,12 @@ export class Agent {
       parts.ipam,
       parts.dataplane.wiring,
       log.child({ component: 'endpoints' }),
-      (kind, endpoint) => {
+      (kind, endpoint, change) => {
         this.events.emit({ event: 'endpoint', endpoint: { kind, endpoint } });
         parts.metrics.endpoints.set(this.endpoints.list().length);
-        // An address inside a block we already announce and blackhole changes nothing we tell the
-        // peers or the kernel; skipping the re-read keeps etcd and the event loop free for the next add.
-        if (kind === 'added' && this.insideOwnBlocks(endpoint.addresses)) return;
-        this.scheduleRefresh();
+        this.applyIpamChange(change);
       },
+      (change) => this.applyIpamChange(change),
     );
     this.staticRoutes = new StaticRoutes({
       nodeName: config.nodeName,
@@ -149,7 +144,9 @@ export class Agent {
     await this.retryEtcd('load endpoints', () => this.endpoints.load());
     // Our own routes must be in the speaker before any session comes up: a restarting speaker's
     // End-of-RIB tells helpers to drop whatever we did not re-send (RFC 4724 §4.1).
-    this.setOwnBlocks(await this.retryEtcd('read own blocks', () => this.parts.ipam.affineBlocks(config.nodeName)));
+    await this.retryEtcd('read own blocks', () =>
+      this.ownBlocks.refresh(() => this.parts.ipam.affineBlocks(config.nodeName)),
+    );
     this.cluster.on('change', (s) => this.onClusterChange(s));
     this.onClusterChange(this.cluster.snapshot);
     await this.refresh();
@@ -270,7 +267,7 @@ export class Agent {
       this.applyLogLevel(s);
       if (this.applyRoutingMode(s) === 'Static') {
         this.applyNat(s);
-        this.scheduleRefresh();
+        this.applyAnnouncements();
         return;
       }
       this.ensureSpeaker(s);
@@ -309,7 +306,6 @@ export class Agent {
       );
       bgp.applyPeers(plan);
       this.applyNat(s);
-      this.scheduleRefresh();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'applying the cluster configuration failed');
       this.parts.metrics.errors.inc({ component: 'cluster' });
@@ -511,6 +507,16 @@ export class Agent {
     this.parts.metrics.locRibRoutes.set(this.learned.size);
   }
 
+  /**
+   * What an IPAM call changed (an endpoint added or deleted, an API allocation or release): new or
+   * given-back blocks, borrowed addresses come and gone. Re-derives announcements and blackholes
+   * from it at once; nothing is read back from etcd.
+   */
+  applyIpamChange(change: IpamChange): void {
+    this.ownBlocks.apply(change);
+    this.applyAnnouncements();
+  }
+
   /** Re-reads this node's blocks and re-derives announcements and blackholes (coalesced). */
   scheduleRefresh(): void {
     if (this.refreshRunning) {
@@ -530,25 +536,12 @@ export class Agent {
 
   private async refresh(): Promise<void> {
     try {
-      this.setOwnBlocks(await this.parts.ipam.affineBlocks(this.parts.config.nodeName));
+      await this.ownBlocks.refresh(() => this.parts.ipam.affineBlocks(this.parts.config.nodeName));
     } catch (err) {
       // etcd away: keep announcing what we had
       this.log.debug({ err: (err as Error).message }, 'cannot read own blocks; keeping the last known');
     }
     this.applyAnnouncements();
-  }
-
-  private setOwnBlocks(blocks: string[]): void {
-    this.ownBlocks = blocks;
-    this.ownBlockCidrs = blocks.map(cidrOf).filter((c): c is Cidr => c !== undefined);
-  }
-
-  /** Whether every one of `addresses` ("10.65.3.7/32") lies in a block this host owns. */
-  private insideOwnBlocks(addresses: string[]): boolean {
-    return addresses.every((a) => {
-      const c = cidrOf(a);
-      return c !== undefined && this.ownBlockCidrs.some((b) => cidrContains(b, c));
-    });
   }
 
   private applyAnnouncements(): void {
@@ -562,7 +555,7 @@ export class Agent {
         disabled: p.spec.disabled,
         disableBGPExport: p.spec.disableBGPExport,
       })),
-      ownBlocks: this.ownBlocks,
+      ownBlocks: [...this.ownBlocks.list],
       borrowed: this.endpoints.addresses(),
       extraPaths: [...this.extraPaths.values()],
       advertisements: (cfg.prefixAdvertisements ?? []).map((a) => ({
@@ -570,7 +563,7 @@ export class Agent {
         communities: a.communities.map((c) => named.get(c) ?? c),
       })),
     });
-    this.parts.dataplane.routes.setBlackholes(this.ownBlocks);
+    this.parts.dataplane.routes.setBlackholes([...this.ownBlocks.list]);
     this.bgp?.applyAnnouncements(desired);
     const key = [...desired.keys()].sort().join(' ');
     if (key !== this.announcedKey) {
@@ -601,9 +594,9 @@ export class Agent {
         this.parts.config.nodeName,
         this.parts.config.emptyBlockGraceMs,
       );
-      if (released.length) {
-        this.log.info({ blocks: released }, 'released empty blocks');
-        await this.refresh();
+      if (released.releasedBlocks.length) {
+        this.log.info({ blocks: released.releasedBlocks }, 'released empty blocks');
+        this.applyIpamChange(released);
       }
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'empty-block release skipped');

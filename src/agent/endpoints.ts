@@ -10,6 +10,23 @@ import type { Logger } from './logger.js';
 export const GATEWAY_IPV4 = '169.254.1.1';
 export const GATEWAY_IPV6 = 'fe80::ecee:eeff:feee:eeee';
 
+/**
+ * What one IPAM call changed for this node: the addresses it handed out or freed, and the blocks
+ * it claimed or gave back. The agent derives its announcements and blackholes from these alone.
+ */
+export interface IpamChange {
+  /** Bare ("10.65.3.7"). */
+  addresses: string[];
+  claimedBlocks: string[];
+  releasedBlocks: string[];
+}
+
+export const NO_IPAM_CHANGE: IpamChange = Object.freeze({
+  addresses: [],
+  claimedBlocks: [],
+  releasedBlocks: [],
+}) as IpamChange;
+
 /** What the agent needs from IPAM. Addresses are bare ("10.65.3.7"). */
 export interface AddressAllocator {
   allocate(req: {
@@ -19,9 +36,9 @@ export interface AddressAllocator {
     addresses: string[];
     pools: string[];
     attrs: Record<string, string>;
-  }): Promise<string[]>;
-  releaseHandle(handle: string): Promise<string[]>;
-  releaseAddresses(addresses: string[]): Promise<string[]>;
+  }): Promise<IpamChange>;
+  releaseHandle(handle: string): Promise<IpamChange>;
+  releaseAddresses(addresses: string[]): Promise<IpamChange>;
   /** Addresses currently held by `handle` (empty when none). */
   addressesOf(handle: string): Promise<string[]>;
 }
@@ -99,7 +116,10 @@ export class EndpointManager {
     private readonly ipam: AddressAllocator,
     private readonly wiring: EndpointWiring,
     private readonly log: Logger,
-    private readonly onChange: (kind: 'added' | 'deleted', e: Endpoint) => void,
+    /** After each add and delete, with what IPAM changed on the way (nothing for a pre-allocated one). */
+    private readonly onChange: (kind: 'added' | 'deleted', e: Endpoint, ipam: IpamChange) => void,
+    /** What IPAM changed on a failed add (a block claimed on the way stays this node's). */
+    private readonly onIpamOnly: (ipam: IpamChange) => void = () => {},
   ) {}
 
   /** Loads this node's endpoints from etcd (after an agent restart the kernel still has them). */
@@ -166,6 +186,7 @@ export class EndpointManager {
     const handle = req.handle || `${req.containerId}.${req.ifName}`;
     const preAllocated = req.addresses.length > 0 && req.handle !== undefined && req.handle !== '';
     let addresses: string[];
+    let allocated = NO_IPAM_CHANGE;
     if (preAllocated) {
       // Docker's flow: IPAM gave the addresses earlier under this handle; check they are really its.
       const held = new Set(await this.ipam.addressesOf(handle));
@@ -175,7 +196,7 @@ export class EndpointManager {
         throw new AgentError('FAILED_PRECONDITION', `${missing.join(', ')} not allocated to handle "${handle}"`);
       addresses = bare;
     } else {
-      addresses = await this.ipam.allocate({
+      allocated = await this.ipam.allocate({
         handle,
         ipv4Count: req.ipv4Count,
         ipv6Count: req.ipv6Count,
@@ -183,9 +204,13 @@ export class EndpointManager {
         pools: req.pools,
         attrs: { node: this.node, container: req.containerId, interface: req.ifName },
       });
+      addresses = allocated.addresses;
     }
     const undoAllocation = async () => {
       if (!preAllocated) await this.ipam.releaseHandle(handle).catch((err) => this.rememberRelease(handle, err));
+      // a block claimed on the way stays ours (empty blocks are given back after their grace)
+      if (allocated.claimedBlocks.length)
+        this.onIpamOnly({ ...NO_IPAM_CHANGE, claimedBlocks: allocated.claimedBlocks });
     };
     if (addresses.length === 0) {
       throw new AgentError(
@@ -253,7 +278,7 @@ export class EndpointManager {
     endpoint.containerIfindex = wired.value.containerIfindex;
     const t2 = performance.now();
     this.endpoints.set(key(req.containerId, req.ifName), endpoint);
-    this.onChange('added', endpoint);
+    this.onChange('added', endpoint, allocated);
     const t3 = performance.now();
     this.log.debug(
       {
@@ -276,7 +301,7 @@ export class EndpointManager {
       const bare = e.addresses.map((a) => a.split('/')[0]!);
       await this.wiring.remove({ hostIfName: e.hostInterface, addresses: bare });
       this.endpoints.delete(key(containerId, ifName));
-      let released: string[] = [];
+      let released = NO_IPAM_CHANGE;
       // Addresses allocated by the runtime's IPAM call (Docker) are released by the runtime.
       if (e.labels[PREALLOCATED] !== 'true') {
         try {
@@ -291,8 +316,8 @@ export class EndpointManager {
       } catch (err) {
         if (!(err instanceof NotFoundError)) this.pendingRecordDelete.add(name);
       }
-      this.onChange('deleted', e);
-      return { existed: true, released };
+      this.onChange('deleted', e, released);
+      return { existed: true, released: released.addresses };
     });
   }
 

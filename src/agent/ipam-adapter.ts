@@ -3,6 +3,7 @@
 import { AgentError } from '../api/types.js';
 import { type Datastore, DatastoreUnavailableError } from '../datastore/index.js';
 import { type Ipam, IpamError, IpamExhaustedError } from '../ipam/index.js';
+import type { IpamChange } from './endpoints.js';
 import type { BlockUsage, IpamView } from './ports.js';
 
 function translate(err: unknown): never {
@@ -22,6 +23,8 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const freed = (addresses: string[]): IpamChange => ({ addresses, claimedBlocks: [], releasedBlocks: [] });
+
 export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamView {
   /** Pools may be named or given by CIDR (Docker only knows the subnet). */
   const poolNames = async (pools: string[]): Promise<string[]> => {
@@ -39,16 +42,18 @@ export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamVi
       guarded(async () => {
         if (req.addresses.length) {
           const done: string[] = [];
+          const claimedBlocks: string[] = [];
           try {
             for (const address of req.addresses) {
-              await ipam.assignIP({ handle: req.handle, node, address, attrs: req.attrs });
+              const r = await ipam.assignIP({ handle: req.handle, node, address, attrs: req.attrs });
+              claimedBlocks.push(...r.claimedBlocks);
               done.push(address);
             }
           } catch (err) {
             if (done.length) await ipam.releaseAddresses(done.map((address) => ({ address, handle: req.handle })));
             throw err;
           }
-          return done;
+          return { addresses: done, claimedBlocks, releasedBlocks: [] };
         }
         const pools = await poolNames(req.pools);
         const r = await ipam.autoAssign({
@@ -59,10 +64,11 @@ export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamVi
           pools: pools.length ? pools : undefined,
           attrs: req.attrs,
         });
-        return [...r.ipv4, ...r.ipv6];
+        return { addresses: [...r.ipv4, ...r.ipv6], claimedBlocks: r.claimedBlocks, releasedBlocks: [] };
       }),
-    releaseHandle: (handle) => guarded(() => ipam.releaseByHandle(handle)),
-    releaseAddresses: (addresses) => guarded(() => ipam.releaseAddresses(addresses)),
+    // a release frees addresses only: empty blocks are given back by releaseEmptyBlocks, after their grace
+    releaseHandle: (handle) => guarded(async () => freed(await ipam.releaseByHandle(handle))),
+    releaseAddresses: (addresses) => guarded(async () => freed(await ipam.releaseAddresses(addresses))),
     addressesOf: (handle) => guarded(() => ipam.addressesOf(handle)),
     routeOwners: () => ipam.routeOwners(),
     affineBlocks: async (n) => (await ipam.affinities(n)).filter((a) => a.state === 'confirmed').map((a) => a.cidr),
@@ -81,6 +87,10 @@ export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamVi
       }
       return out;
     },
-    releaseEmptyBlocks: (n, graceMs) => ipam.releaseEmptyBlocks(n, graceMs),
+    releaseEmptyBlocks: async (n, graceMs) => ({
+      addresses: [],
+      claimedBlocks: [],
+      releasedBlocks: await ipam.releaseEmptyBlocks(n, graceMs),
+    }),
   };
 }

@@ -4,7 +4,7 @@
 import type { Route } from '../api/types.js';
 import type { RouteOwners } from '../ipam/index.js';
 import type { LearnedRoute } from './announcements.js';
-import type { AddressAllocator, EndpointWiring } from './endpoints.js';
+import type { AddressAllocator, EndpointWiring, IpamChange } from './endpoints.js';
 
 export interface RouteProgrammer {
   /**
@@ -49,8 +49,8 @@ export interface IpamView extends AddressAllocator {
   blockUsage(node: string): Promise<BlockUsage[]>;
   /** Every routed block with its node, and every borrowed address with its holder (static routing). */
   routeOwners(): Promise<RouteOwners>;
-  /** Releases this node's blocks that have been empty for longer than `graceMs`. */
-  releaseEmptyBlocks(node: string, graceMs: number): Promise<string[]>;
+  /** Releases this node's blocks that have been empty for longer than `graceMs` (releasedBlocks). */
+  releaseEmptyBlocks(node: string, graceMs: number): Promise<IpamChange>;
 }
 
 export interface Dataplane {

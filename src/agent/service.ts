@@ -84,7 +84,7 @@ export function agentService(agent: Agent): AgentService {
       for (const a of req.addresses ?? [])
         if (!isIPv4(a.split('/')[0]!) && !isIPv6(a.split('/')[0]!))
           throw new AgentError('INVALID_ARGUMENT', `"${a}" is not an IP address`);
-      const addresses = await ipam.allocate({
+      const change = await ipam.allocate({
         handle: req.handleId,
         ipv4Count: req.ipv4Count ?? 0,
         ipv6Count: req.ipv6Count ?? 0,
@@ -92,15 +92,15 @@ export function agentService(agent: Agent): AgentService {
         pools: req.pools ?? [],
         attrs: { node: config.nodeName, ...(req.attributes ?? {}) },
       });
-      agent.scheduleRefresh();
-      return { addresses: addresses.map((a) => `${a}/${a.includes(':') ? 128 : 32}`) };
+      agent.applyIpamChange(change);
+      return { addresses: change.addresses.map((a) => `${a}/${a.includes(':') ? 128 : 32}`) };
     },
     async releaseAddresses(req: ReleaseAddressesRequest) {
-      const released = req.handleId
+      const change = req.handleId
         ? await ipam.releaseHandle(req.handleId)
         : await ipam.releaseAddresses((req.addresses ?? []).map((a) => a.split('/')[0]!));
-      agent.scheduleRefresh();
-      return { released };
+      agent.applyIpamChange(change);
+      return { released: change.addresses };
     },
     async getStatus(): Promise<Status> {
       const blocks = await ipam.blockUsage(config.nodeName).catch(() => []);

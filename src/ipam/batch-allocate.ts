@@ -57,7 +57,9 @@ export async function allocateBatch(
     return undefined;
   }
   return {
-    results: addresses.map((a) => (family === 4 ? { ipv4: [a], ipv6: [] } : { ipv4: [], ipv6: [a] })),
+    results: addresses.map((a) =>
+      family === 4 ? { ipv4: [a], ipv6: [], claimedBlocks: [] } : { ipv4: [], ipv6: [a], claimedBlocks: [] },
+    ),
     block: { key: block.key, value: next, modRevision: res.revision, createRevision: block.createRevision },
   };
 }

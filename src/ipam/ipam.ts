@@ -60,6 +60,8 @@ export class Ipam {
     return out;
   });
   private readonly affineCache = new Map<string, string[]>();
+  /** Blocks claimed per node and not yet named in a result (see AutoAssignResult.claimedBlocks). */
+  private readonly unreportedClaims = new Map<string, Set<string>>();
 
   constructor(
     readonly datastore: Datastore,
@@ -68,6 +70,20 @@ export class Ipam {
     this.maxRetries = options.maxRetries ?? 30;
     this.cacheMs = options.settingsCacheMs ?? 1000;
     this.queue = new NodeQueue((batch) => this.runBatch(batch));
+  }
+
+  /** The node's claims no result has named yet; named now. */
+  private takeClaims(node: string): string[] {
+    const claims = this.unreportedClaims.get(node);
+    if (!claims) return [];
+    this.unreportedClaims.delete(node);
+    return [...claims];
+  }
+
+  private noteClaim(node: string, cidr: string): void {
+    const claims = this.unreportedClaims.get(node) ?? new Set<string>();
+    claims.add(cidr);
+    this.unreportedClaims.set(node, claims);
   }
 
   private rememberBlock(b: Versioned<IpamBlock>): void {
@@ -95,6 +111,8 @@ export class Ipam {
       if (fast) {
         this.rememberBlock(fast.block);
         for (const r of fast.results) await this.options.hooks?.afterAllocation?.([...r.ipv4, ...r.ipv6]);
+        // the batch only fills blocks the node already owns; earlier claims go with the first result
+        fast.results[0]!.claimedBlocks = this.takeClaims(batch[0]!.node);
         return fast.results;
       }
     }
@@ -143,7 +161,7 @@ export class Ipam {
     // A new endpoint's handle does not exist yet: assume so and let the first transaction's compare
     // correct us (it returns the record when it fails), saving a round trip per allocation.
     const handle: HandleView = { handle: req.handle, current: undefined };
-    const result: AutoAssignResult = { ipv4: [], ipv6: [] };
+    const result: AutoAssignResult = { ipv4: [], ipv6: [], claimedBlocks: [] };
     try {
       if (req.num4) result.ipv4 = await this.assignFamily(req, 4, req.num4, handle);
       if (req.num6) result.ipv6 = await this.assignFamily(req, 6, req.num6, handle);
@@ -153,6 +171,7 @@ export class Ipam {
       throw err;
     }
     await this.options.hooks?.afterAllocation?.([...result.ipv4, ...result.ipv6]);
+    result.claimedBlocks = this.takeClaims(req.node);
     return result;
   }
 
@@ -254,6 +273,7 @@ export class Ipam {
         if (out.claimed) {
           this.rememberBlock(out.block);
           this.affineCache.set(node, [...(this.affineCache.get(node) ?? []), cidr]);
+          this.noteClaim(node, cidr);
           return cidr;
         }
         taken.add(cidr);
@@ -262,13 +282,16 @@ export class Ipam {
     return undefined;
   }
 
-  /** Claims `address` for `handle` on `node` (a runtime asked for a fixed address). */
+  /**
+   * Claims `address` for `handle` on `node` (a runtime asked for a fixed address). Returns the blocks
+   * the node claimed on the way (the address's own block when it was free), as autoAssign does.
+   */
   async assignIP(req: {
     handle: string;
     node: string;
     address: string;
     attrs?: Record<string, string>;
-  }): Promise<void> {
+  }): Promise<{ claimedBlocks: string[] }> {
     const a = parseAddress(req.address);
     if (!a) throw new IpamError(`"${req.address}" is not an IP address`);
     const s = await this.settings();
@@ -276,7 +299,10 @@ export class Ipam {
     if (!pool) throw new IpamError(`${req.address} is in no IP pool`);
     if (s.isReserved(req.address)) throw new IpamError(`${req.address} is reserved (IPReservation)`);
     const cidr = formatCidr(enclosingCidr(a.family, a.value, pool.spec.blockSize!));
-    if (!(await this.kv.get(blockKey(cidr)))) await claimBlock(this.kv, req.node, cidr, this.options.hooks);
+    if (!(await this.kv.get(blockKey(cidr)))) {
+      const out = await claimBlock(this.kv, req.node, cidr, this.options.hooks);
+      if (out.claimed) this.noteClaim(req.node, cidr);
+    }
     this.affineCache.delete(req.node);
     const handle: HandleView = { handle: req.handle, current: await this.kv.get<IpamHandle>(handleKey(req.handle)) };
     const r = await allocateInBlock({
@@ -295,6 +321,7 @@ export class Ipam {
         await this.releaseAddresses(r.addresses.map((address) => ({ address, handle: req.handle })));
       throw new IpamError(`${req.address} is already in use`);
     }
+    return { claimedBlocks: this.takeClaims(req.node) };
   }
 
   /** Frees everything `handle` holds; releasing an unknown handle frees nothing (idempotent). */
@@ -392,7 +419,10 @@ export class Ipam {
         ],
         [{ delete: b.key }, { delete: aff.key }],
       );
-      if (res.succeeded) out.push(aff.value.cidr);
+      if (res.succeeded) {
+        out.push(aff.value.cidr);
+        this.unreportedClaims.get(node)?.delete(aff.value.cidr);
+      }
       this.blockCache.delete(aff.value.cidr);
     }
     if (out.length) this.affineCache.delete(node);

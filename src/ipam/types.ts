@@ -17,6 +17,12 @@ export interface AutoAssignRequest {
 export interface AutoAssignResult {
   ipv4: string[];
   ipv6: string[];
+  /**
+   * Blocks this node claimed that no earlier result named: the ones claimed for this request, and
+   * any claimed by a request that then failed (etcd lost mid-claim). The caller learns its new
+   * blocks from here and never has to re-read the affinities.
+   */
+  claimedBlocks: string[];
 }
 
 export interface BlockInfo {

@@ -169,3 +169,29 @@ test('ipam: a burst of requests from one node is served in batches: unique addre
   );
   t.is((await ipam.check()).inUse, 0);
 });
+
+test('ipam: allocations name the blocks they claimed, once, even when the request that claimed one failed', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('p', '10.69.0.0/27', { blockSize: 29 })); // four blocks of 8
+  await ds.create(node('a'));
+  await ds.create({
+    apiVersion: API_VERSION,
+    kind: 'IPAMConfiguration',
+    metadata: { name: 'default' },
+    spec: { maxBlocksPerHost: 1, strictAffinity: true },
+  } as AnyResource);
+  const ipam = new Ipam(ds, { settingsCacheMs: 0 });
+  const affine = async () => (await ipam.affinities('a')).filter((x) => x.state === 'confirmed').map((x) => x.cidr);
+  // asks more than one block holds: the block is claimed, the request fails and keeps no address
+  await t.throwsAsync(ipam.autoAssign({ handle: 'too-many', node: 'a', num4: 9 }), { instanceOf: IpamExhaustedError });
+  const claimed = await affine();
+  t.is(claimed.length, 1, 'the failed request claimed a block');
+  const next = await ipam.autoAssign({ handle: 'one', node: 'a', num4: 1 });
+  t.deepEqual(next.claimedBlocks, claimed, 'the next result names the block the failed request claimed');
+  const again = await ipam.autoAssign({ handle: 'two', node: 'a', num4: 1 });
+  t.deepEqual(again.claimedBlocks, [], 'a block is named once');
+  const fixed = await ipam.assignIP({ handle: 'fixed', node: 'b', address: '10.69.0.30' });
+  t.deepEqual(fixed.claimedBlocks, ['10.69.0.24/29'], 'a fixed address in a free block claims it');
+  await ipam.releaseByHandle('fixed');
+  t.deepEqual(await ipam.releaseEmptyBlocks('b', 0), ['10.69.0.24/29']);
+});
