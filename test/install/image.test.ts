@@ -118,7 +118,7 @@ interface ClabNode {
   env?: Record<string, string>;
   entrypoint?: string;
   cmd?: string;
-  mgmt_ipv4?: string;
+  'mgmt-ipv4'?: string;
   labels?: Record<string, string>;
 }
 
@@ -134,7 +134,7 @@ test.serial('quickstart.clab.yml: its etcd node and host h1 run from the image a
   const mgmt = await lab.namespace('qs-etcd');
   const tor = await lab.namespace('qs-tor', { forwarding: true });
   const h1 = await lab.namespace('qs-h1', { forwarding: true });
-  await lab.link(mgmt, `${etcdNode.mgmt_ipv4}/24`, h1, '172.20.20.3/24', { aIf: 'eth0', bIf: 'eth0' });
+  await lab.link(mgmt, `${etcdNode['mgmt-ipv4']}/24`, h1, '172.20.20.3/24', { aIf: 'eth0', bIf: 'eth0' });
   await lab.link(tor, [], h1, [], { aIf: 'eth1', bIf: 'eth1' });
   for (const [ns, node] of [
     [tor, torNode],
