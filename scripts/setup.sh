@@ -18,7 +18,7 @@ declare -A need=(
   [/usr/lib/frr/bgpd]=frr [vtysh]=frr
   [exabgp]=exabgp [bgpctl]=openbgpd
   [mnexec]=mininet [podman]=podman [runc]=runc [/usr/lib/cni/bridge]=containernetworking-plugins [dockerd]=docker.io [busybox]=busybox-static
-  [debootstrap]=debootstrap
+  [debootstrap]=debootstrap [chromium]=chromium
 )
 missing=()
 for bin in "${!need[@]}"; do

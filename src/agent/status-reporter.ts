@@ -54,6 +54,8 @@ export function toRecord(
       prefixesReceived: p.routesReceived,
       prefixesAccepted: p.routesAccepted,
       prefixesAdvertised: p.routesAdvertised,
+      routerId: p.routerId,
+      bfd: p.bfd,
     })),
     blocks: s.blocks.map((b) => ({ cidr: b.cidr, inUse: b.inUse, size: b.size, borrowed: b.borrowed })),
     endpoints: s.endpointCount,

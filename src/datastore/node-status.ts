@@ -17,6 +17,10 @@ export interface NodeStatusPeer {
   prefixesReceived: number;
   prefixesAccepted: number;
   prefixesAdvertised: number;
+  /** The peer's BGP identifier from its OPEN ("" before one arrived); absent from older agents. */
+  routerId?: string;
+  /** BFD state ("Up", "Down (…)"), "" when BFD is off; absent from older agents. */
+  bfd?: string;
 }
 
 export interface NodeStatusRecord {
