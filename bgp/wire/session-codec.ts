@@ -25,10 +25,11 @@ import {
 import { decodeMessage } from './decode.js';
 import { MessageFramer } from './framer.js';
 import { encodeKeepalive, encodeNotification, encodeRouteRefresh } from './message.js';
+import { familyOf } from './mp-reach.js';
 import { readPrefixAt } from './nlri.js';
 import { encodeOpen } from './open.js';
 import type { Attributes, Capability, Family, Nlri, Notify, OpenMessage, UpdateMessage, WireNlri } from './types.js';
-import { familyOf, nlriCount } from './update-decode.js';
+import { nlriCount } from './update-decode.js';
 import { encodeEndOfRib, packPrefixes } from './update-encode.js';
 
 const afiOf = (f: AddressFamily) => (f === 'ipv4' ? AFI_IPV4 : AFI_IPV6);

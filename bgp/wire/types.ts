@@ -98,6 +98,12 @@ export interface UpdateMessage {
   withdrawn: Nlri;
   attributes: Attributes;
   nlri: Nlri;
+  /**
+   * With `WireContext.wireNlri`: the path attribute field as received (a view into the message), for
+   * a RIB that keys attribute sets by their bytes. MP_REACH/MP_UNREACH_NLRI, which carry prefixes and
+   * next hops, are inside it too.
+   */
+  rawAttributes?: Uint8Array;
 }
 
 export interface NotificationMessage {

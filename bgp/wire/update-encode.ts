@@ -2,20 +2,19 @@
 // with as many prefixes sharing one attribute set as fit, MP_REACH/MP_UNREACH first, one NLRI carrier
 // per UPDATE (RFC 7606 §5.1).
 import { ipv4ToBytes, ipv6ToBytes } from '../rib/prefix.js';
+import { ENCODED_SPECS } from './attributes.js';
 import {
   AFI_IPV4,
-  AS_TRANS,
   ATTR,
   FLAG_EXTENDED,
   FLAG_OPTIONAL,
-  FLAG_TRANSITIVE,
   HEADER_LENGTH,
   MAX_MESSAGE,
   MSG,
   SAFI_UNICAST,
 } from './constants.js';
 import { writePrefix, writePrefix4 } from './nlri.js';
-import type { AsSegment, Attributes, Family, Nlri, UpdateMessage, WireContext } from './types.js';
+import type { Attributes, Family, Nlri, UpdateMessage, WireContext } from './types.js';
 
 function attr(flags: number, type: number, value: Uint8Array): Buffer {
   if (value.length > 255) {
@@ -23,31 +22,6 @@ function attr(flags: number, type: number, value: Uint8Array): Buffer {
     return Buffer.concat([h, value]);
   }
   return Buffer.concat([Buffer.from([flags & ~FLAG_EXTENDED, type, value.length]), value]);
-}
-
-const u32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0, 0);
-  return b;
-};
-
-function asPathBytes(segs: readonly AsSegment[], four: boolean): Buffer {
-  const parts: Buffer[] = [];
-  for (const s of segs) {
-    // RFC 4271 §4.3: a segment holds at most 255 ASes; longer ones are split.
-    for (let i = 0; i < s.asns.length; i += 255) {
-      const chunk = s.asns.slice(i, i + 255);
-      const b = Buffer.alloc(2 + chunk.length * (four ? 4 : 2));
-      b[0] = s.type;
-      b[1] = chunk.length;
-      chunk.forEach((asn, j) => {
-        if (four) b.writeUInt32BE(asn >>> 0, 2 + j * 4);
-        else b.writeUInt16BE(asn > 0xffff ? AS_TRANS : asn, 2 + j * 2);
-      });
-      parts.push(b);
-    }
-  }
-  return Buffer.concat(parts);
 }
 
 function nlriBytes(n: Nlri): Buffer {
@@ -74,56 +48,13 @@ function mpReach(m: NonNullable<Attributes['mpReach']>): Buffer {
   );
 }
 
-/** The path attributes other than MP_REACH/MP_UNREACH, in type order. */
+/** The path attributes other than MP_REACH/MP_UNREACH, in type order (the attribute table's encoders). */
 export function encodeAttributes(a: Attributes, ctx: WireContext): Buffer {
   const out: Buffer[] = [];
-  const T = FLAG_TRANSITIVE;
-  const OT = FLAG_OPTIONAL | FLAG_TRANSITIVE;
-  if (a.origin !== undefined) out.push(attr(T, ATTR.ORIGIN, Buffer.from([a.origin])));
-  if (a.asPath) out.push(attr(T, ATTR.AS_PATH, asPathBytes(a.asPath, ctx.fourOctetAs)));
-  if (a.nextHop) out.push(attr(T, ATTR.NEXT_HOP, ipv4ToBytes(a.nextHop)));
-  if (a.med !== undefined) out.push(attr(FLAG_OPTIONAL, ATTR.MED, u32(a.med)));
-  if (a.localPref !== undefined) out.push(attr(T, ATTR.LOCAL_PREF, u32(a.localPref)));
-  if (a.atomicAggregate) out.push(attr(T, ATTR.ATOMIC_AGGREGATE, Buffer.alloc(0)));
-  const big = (asn: number) => asn > 0xffff;
-  if (a.aggregator) {
-    const { asn, address } = a.aggregator;
-    const v = ctx.fourOctetAs
-      ? u32(asn)
-      : Buffer.from([(big(asn) ? AS_TRANS : asn) >> 8, (big(asn) ? AS_TRANS : asn) & 0xff]);
-    out.push(attr(OT, ATTR.AGGREGATOR, Buffer.concat([v, ipv4ToBytes(address)])));
+  for (const spec of ENCODED_SPECS) {
+    const value = spec.encode!(a, ctx);
+    if (value) out.push(attr(spec.flags, spec.code, value));
   }
-  if (a.communities?.length) out.push(attr(OT, ATTR.COMMUNITIES, Buffer.concat(a.communities.map(u32))));
-  if (a.originatorId) out.push(attr(FLAG_OPTIONAL, ATTR.ORIGINATOR_ID, ipv4ToBytes(a.originatorId)));
-  if (a.clusterList?.length)
-    out.push(attr(FLAG_OPTIONAL, ATTR.CLUSTER_LIST, Buffer.concat(a.clusterList.map((c) => ipv4ToBytes(c)))));
-  if (a.extendedCommunities?.length)
-    out.push(
-      attr(OT, ATTR.EXTENDED_COMMUNITIES, Buffer.concat(a.extendedCommunities.map((c) => Buffer.from(c, 'hex')))),
-    );
-  // RFC 6793 §4.2.2: toward an old speaker, 4-octet numbers travel in AS4_PATH/AS4_AGGREGATOR.
-  if (!ctx.fourOctetAs && a.asPath?.some((s) => s.asns.some(big)))
-    // RFC 6793 §4.2.2: confederation segments stay out of AS4_PATH.
-    out.push(
-      attr(
-        OT,
-        ATTR.AS4_PATH,
-        asPathBytes(
-          a.asPath.filter((s) => s.type <= 2),
-          true,
-        ),
-      ),
-    );
-  if (!ctx.fourOctetAs && a.aggregator && big(a.aggregator.asn))
-    out.push(attr(OT, ATTR.AS4_AGGREGATOR, Buffer.concat([u32(a.aggregator.asn), ipv4ToBytes(a.aggregator.address)])));
-  if (a.largeCommunities?.length)
-    out.push(
-      attr(
-        OT,
-        ATTR.LARGE_COMMUNITY,
-        Buffer.concat(a.largeCommunities.map((c) => Buffer.concat(c.split(':').map((x) => u32(Number(x)))))),
-      ),
-    );
   for (const o of a.unknown ?? []) out.push(attr(o.flags, o.type, Buffer.from(o.value, 'hex')));
   return Buffer.concat(out);
 }
