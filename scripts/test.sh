@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh || exit 1
 echo "== lint"
-npx biome check . || exit 1
+npm run lint || exit 1
 
 # One prefix for every namespace, temp folder and daemon of this run (see src/lab/run-prefix.ts).
 # Agents and CLI processes the tests start run the compiled build setup.sh just made (faster to start

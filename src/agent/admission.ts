@@ -14,7 +14,7 @@ import {
   peerConflict,
   poolOverlap,
 } from '../model/index.js';
-import type { ClusterSnapshot } from './cluster-state.js';
+import type { ClusterSnapshot } from './cluster-snapshot.js';
 import { filterPolicies } from './filters.js';
 
 export interface RejectedResource {

@@ -4,17 +4,11 @@
 // snapshot stays in force: sessions and routes do not depend on etcd being up.
 import { EventEmitter } from 'node:events';
 import type { Datastore } from '../datastore/index.js';
-import type { BGPConfiguration, BGPFilter, BGPPeer, IPPool, Node } from '../model/index.js';
 import { Admission, type RejectedResource } from './admission.js';
+import type { ClusterSnapshot } from './cluster-snapshot.js';
 import type { Logger } from './logger.js';
 
-export interface ClusterSnapshot {
-  pools: IPPool[];
-  nodes: Node[];
-  peers: BGPPeer[];
-  filters: BGPFilter[];
-  configs: BGPConfiguration[];
-}
+export type { ClusterSnapshot } from './cluster-snapshot.js';
 
 const WATCHED = new Set(['IPPool', 'Node', 'BGPPeer', 'BGPFilter', 'BGPConfiguration']);
 
