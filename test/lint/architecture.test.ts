@@ -58,6 +58,7 @@ test('architecture: imports are read from code, not from comments or strings; ty
     "// import { x } from '../agent/agent.js';",
     'const s = "import { y } from \'../z.js\'";',
     "const re = /from '(x)'/;",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal
     "const tpl = `${s} ${`import('../w.js')`}`;",
     "import type { A } from './a.js';",
     "import { type B, type C } from './bc.js';",
