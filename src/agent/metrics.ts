@@ -54,6 +54,8 @@ export class AgentMetrics {
     help: 'largest event-loop delay seen since the last scrape',
     registers: [this.registry],
   });
+  /** The /fabric page (HTML), when the process set one: see src/fabric-view/. */
+  fabricPage?: () => Promise<string>;
   /** The sessions the per-peer series are read from at each scrape (set by the agent's speaker). */
   peerSource: () => PeerSample[] = () => [];
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -75,8 +77,21 @@ export class AgentMetrics {
   async serve(host: string, port: number): Promise<void> {
     if (!port) return;
     this.server = createServer(async (req, res) => {
-      if (req.url !== '/metrics') {
-        res.writeHead(404).end('see /metrics\n');
+      const path = (req.url ?? '').split('?')[0];
+      if (path === '/fabric' && this.fabricPage) {
+        try {
+          const html = await this.fabricPage();
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+        } catch (err) {
+          // etcd away: say so (the page's refresh tries again), never take the metrics server down
+          res
+            .writeHead(503, { 'content-type': 'text/plain' })
+            .end(`cannot draw the fabric: ${(err as Error).message}\n`);
+        }
+        return;
+      }
+      if (path !== '/metrics') {
+        res.writeHead(404).end(`see /metrics${this.fabricPage ? ' or /fabric' : ''}\n`);
         return;
       }
       this.eventLoopLagMax.set(this.takeMaxLoopLagMs() / 1000);

@@ -4,6 +4,7 @@
 // re-reads the config file (reload.ts says what changes live).
 import { serveAgent } from '../api/server.js';
 import { Datastore } from '../datastore/index.js';
+import { fabricSnapshot, readFabricFacts, renderPage } from '../fabric-view/index.js';
 import { Ipam } from '../ipam/index.js';
 import { version } from '../version.js';
 import { Agent, etcdOptionsOf } from './agent.js';
@@ -68,6 +69,11 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
     }
   });
 
+  // the picture of the whole fabric, read from etcd at each request (nodes, blocks, every agent's status)
+  metrics.fabricPage = async () =>
+    renderPage(fabricSnapshot(await readFabricFacts(datastore, `tsroute fabric (seen from ${config.nodeName})`)), {
+      source: `from etcd, by the agent on ${config.nodeName}`,
+    });
   await metrics.serve(config.metricsHost, config.metricsPort);
   await agent.start();
   leakGc = new LeakGc({

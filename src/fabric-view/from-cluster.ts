@@ -113,7 +113,7 @@ export function fabricSnapshot(f: ClusterFacts): FabricSnapshot {
       nodes.set(id, {
         id,
         kind: 'router',
-        label: routerId ? `router ${routerId}` : `peer ${address}`,
+        label: id,
         asNumber,
         addresses: [address],
         blocks: [],

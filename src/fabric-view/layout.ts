@@ -66,7 +66,10 @@ function boxLines(n: FabricNode): Box['lines'] {
 const byId = (a: FabricNode, b: FabricNode) => a.id.localeCompare(b.id, 'en', { numeric: true });
 
 export function layout(s: FabricSnapshot): Layout {
-  const rows = ROW_ORDER.map((k) => s.nodes.filter((n) => n.kind === k).sort(byId)).filter((r) => r.length > 0);
+  const rows = orderRows(
+    ROW_ORDER.map((k) => s.nodes.filter((n) => n.kind === k).sort(byId)).filter((r) => r.length > 0),
+    s.sessions,
+  );
   const widest = Math.max(1, ...rows.map((r) => r.length));
   const width = Math.max(LEGEND_MIN_WIDTH, 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * GAP_X);
   const rowOf = new Map<string, number>();
@@ -105,6 +108,34 @@ export function layout(s: FabricSnapshot): Layout {
   const lines = sessionLines(s.sessions, boxOf);
   const legendY = y - ROW_GAP + 30;
   return { width, height: legendY + LEGEND_HEIGHT, boxes, lines, legendY };
+}
+
+/**
+ * The bottom row in name order; each row above in the order of where its sessions land below (the
+ * mean position of its neighbours, the barycentre heuristic), so lines between rows rarely cross.
+ */
+function orderRows(rows: FabricNode[][], sessions: FabricSession[]): FabricNode[][] {
+  const where = new Map<string, number>(); // node id → position in its row, 0..1
+  const place = (row: FabricNode[]) => {
+    row.forEach((n, i) => {
+      where.set(n.id, (i + 0.5) / row.length);
+    });
+  };
+  const out = rows.map((r) => [...r]);
+  place(out[out.length - 1] ?? []);
+  for (let i = out.length - 2; i >= 0; i--) {
+    const bary = new Map<string, number>();
+    for (const n of out[i]!) {
+      const below = sessions
+        .filter((x) => x.a === n.id || x.b === n.id)
+        .map((x) => where.get(x.a === n.id ? x.b : x.a))
+        .filter((p): p is number => p !== undefined);
+      bary.set(n.id, below.length ? below.reduce((a, b) => a + b, 0) / below.length : 2);
+    }
+    out[i]!.sort((a, b) => bary.get(a.id)! - bary.get(b.id)! || byId(a, b));
+    place(out[i]!);
+  }
+  return out;
 }
 
 function arcSpan(boxOf: Map<string, Box>, x: FabricSession): number {

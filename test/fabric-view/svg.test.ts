@@ -168,6 +168,24 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'routers are ordered by where their sessions land below, so the lines do not cross',
+    snapshot: snap(
+      [router('r-a'), router('r-b'), host('h1'), host('h2')],
+      [session('h2', 'r-a', ['h2', 'Established']), session('h1', 'r-b', ['h1', 'Established'])],
+    ),
+    nodes: [
+      ['r-b', 'router'],
+      ['r-a', 'router'],
+      ['h1', 'host'],
+      ['h2', 'host'],
+    ],
+    sessions: [
+      ['h2', 'r-a', 'established', 'Established'],
+      ['h1', 'r-b', 'established', 'Established'],
+    ],
+    blocks: [],
+  },
+  {
     name: 'an empty fabric: no boxes, no lines, the legend still there',
     snapshot: snap([], []),
     nodes: [],
