@@ -19,9 +19,11 @@ import {
   normalizeImport,
 } from './rib/propagation.js';
 import { SlotPrefixes } from './rib/slot-prefixes.js';
+import { pathAttributesOf } from './rib/wire-attributes.js';
 import type { UpdateBatch } from './session/codec.js';
-import type { ReceivedPrefixes, UpdateMessage } from './session/messages.js';
 import { bestPathEvent } from './views.js';
+import type { UpdateMessage, WireNlri } from './wire/types.js';
+import { announcedFields, withdrawnFields } from './wire/update-decode.js';
 
 /** Prefixes handled per slice of work before yielding to the event loop. */
 export const CHUNK = 4000;
@@ -106,24 +108,27 @@ export class RouteEngine {
   }
 
   /** Paths from one UPDATE enter the Loc-RIB (after loop checks and the peer's import policy). */
-  importUpdate(port: SessionPort, update: UpdateMessage): void {
+  /** A received UPDATE (decoded in wire form); `treatAsWithdraw`: RFC 7606 §2 for malformed attributes. */
+  importUpdate(port: SessionPort, update: UpdateMessage, treatAsWithdraw = false): void {
     const s = this.sessions.get(port);
     if (!s) return;
-    for (const field of update.withdrawn) this.removeField(s, field);
+    for (const field of withdrawnFields(update)) this.removeField(s, field);
+    const fields = announcedFields(update);
     let announced = 0;
-    for (const field of update.announced) announced += field.count;
-    if (announced && update.attrs) {
-      if (update.treatAsWithdraw) {
-        for (const field of update.announced) this.removeField(s, field);
+    for (const field of fields) announced += field.count;
+    if (announced) {
+      if (treatAsWithdraw) {
+        for (const field of fields) this.removeField(s, field);
       } else {
         port.received += announced;
-        const loop = loopReason(update.attrs, port.source, this.local);
+        const received = pathAttributesOf(update.attributes);
+        const loop = loopReason(received, port.source, this.local);
         if (loop) {
           this.log.debug({ peer: port.source.address, reason: loop }, 'dropping looped path');
-          for (const field of update.announced) this.removeField(s, field);
+          for (const field of fields) this.removeField(s, field);
         } else {
-          const attrs = normalizeImport(update.attrs, port.source);
-          for (const field of update.announced) this.importField(s, field, attrs);
+          const attrs = normalizeImport(received, port.source);
+          for (const field of fields) this.importField(s, field, attrs);
         }
       }
     }
@@ -133,7 +138,7 @@ export class RouteEngine {
     this.schedule();
   }
 
-  private removeField(s: Session, field: ReceivedPrefixes): void {
+  private removeField(s: Session, field: WireNlri): void {
     const k = this.scratch;
     const family = familyIndex(field.family);
     const table = this.rib.families[family].table;
@@ -146,7 +151,7 @@ export class RouteEngine {
     });
   }
 
-  private importField(s: Session, field: ReceivedPrefixes, attrs: PathAttributes): void {
+  private importField(s: Session, field: WireNlri, attrs: PathAttributes): void {
     const family = familyIndex(field.family);
     if (!s.enabled[family]) return;
     const port = s.port;

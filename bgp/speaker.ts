@@ -19,7 +19,7 @@ import { compilePolicy } from './policy/evaluate.js';
 import type { PathSource } from './rib/path.js';
 import { canonicalPrefix, familyOfPrefix } from './rib/prefix.js';
 import { RouteEngine, type SessionPort } from './route-engine.js';
-import type { Codec } from './session/codec.js';
+import { encodeUpdates } from './session/codec.js';
 import {
   CEASE_ADMIN_RESET,
   CEASE_ADMIN_SHUTDOWN,
@@ -27,12 +27,15 @@ import {
   CEASE_PEER_DECONFIGURED,
   DEFAULT_FSM_CONFIG,
 } from './session/fsm.js';
-import type { UpdateMessage } from './session/messages.js';
 import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
 import { acceptedOptions, listenerKey, sessionOptionsProblem, sessionSocketOptions } from './session/socket-options.js';
-import { wireCodec } from './session/wire-codec.js';
 import { attrsView, localAttributes, pathView } from './views.js';
 import { warmUp } from './warm-up.js';
+import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from './wire/constants.js';
+import { encodeRouteRefresh } from './wire/message.js';
+import type { UpdateMessage } from './wire/types.js';
+import { endOfRibFamily } from './wire/update-decode.js';
+import { encodeEndOfRib } from './wire/update-encode.js';
 
 /** RFC 7313 §3 ROUTE-REFRESH subtypes. */
 const REFRESH_REQUEST = 0;
@@ -92,10 +95,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   private nextSourceId = 1;
   private running = false;
 
-  constructor(
-    readonly options: SpeakerOptions,
-    private readonly codec: Codec = wireCodec,
-  ) {
+  constructor(readonly options: SpeakerOptions) {
     super();
     if (!isIPv4(options.routerId)) throw new Error(`routerId must be a dotted quad, got "${options.routerId}"`);
     if (!Number.isInteger(options.asn) || options.asn < 1 || options.asn > 0xffffffff)
@@ -151,11 +151,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       if (!entry.adminShutdown) entry.peer.start();
     }
     if (this.options.warmUp !== false)
-      void warmUp(
-        this.codec,
-        { asn: this.options.asn, routerId: this.options.routerId, clusterId: '0.0.0.0' },
-        this.log,
-      );
+      void warmUp({ asn: this.options.asn, routerId: this.options.routerId, clusterId: '0.0.0.0' }, this.log);
   }
 
   /** Sends Cease/admin-shutdown to every peer and closes the listeners. */
@@ -205,7 +201,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     if (soft) {
       const port = entry.port;
       if (!port || !entry.peer.negotiated?.routeRefresh) return false;
-      for (const family of port.families) entry.peer.send(this.codec.encodeRouteRefresh(family));
+      for (const family of port.families) entry.peer.send(routeRefresh(family));
       void this.engine.sendTable(port, { resend: true });
       return true;
     }
@@ -280,7 +276,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     if (changed.includes('importPolicy')) {
       port.importPolicy = compilePolicy(next.importPolicy);
       if (entry.peer.negotiated?.routeRefresh) {
-        for (const family of port.families) entry.peer.send(this.codec.encodeRouteRefresh(family));
+        for (const family of port.families) entry.peer.send(routeRefresh(family));
       } else {
         entry.peer.cease(6 /* other configuration change, RFC 4486 */, true);
       }
@@ -291,7 +287,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   refresh(address: string): void {
     const entry = this.peersByAddress.get(normalizeAddress(address));
     if (!entry?.port || !entry.peer.negotiated?.routeRefresh) return;
-    for (const family of entry.port.families) entry.peer.send(this.codec.encodeRouteRefresh(family));
+    for (const family of entry.port.families) entry.peer.send(routeRefresh(family));
   }
 
   /** Originates `prefix` (text, e.g. "10.65.3.0/26") with optional attributes; announcing again replaces them. */
@@ -377,7 +373,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       state: p.state,
       uptime: p.establishedAt ? Math.floor((Date.now() - p.establishedAt.getTime()) / 1000) : 0,
       establishedAt: p.establishedAt,
-      routerId: p.remoteOpen?.routerId,
+      routerId: p.remoteOpen?.bgpId,
       localAddress: p.localAddressInUse,
       capabilities: p.negotiated ? { ...p.negotiated } : undefined,
       counters: {
@@ -425,7 +421,6 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         },
       },
       { asn: this.options.asn, routerId: this.options.routerId },
-      this.codec,
       this.log,
     );
     const entry: PeerEntry = { options, peer, staleHeld: false };
@@ -435,7 +430,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     });
     peer.on('established', () => this.onEstablished(entry));
     peer.on('down', (down: PeerDown) => this.onDown(entry, down));
-    peer.on('update', (u: UpdateMessage) => this.onUpdate(entry, u));
+    peer.on('update', (u: UpdateMessage, treatAsWithdraw: boolean) => this.onUpdate(entry, u, treatAsWithdraw));
     peer.on('refresh', (family: AddressFamily | undefined, subtype: number) => this.onRefresh(entry, family, subtype));
     return entry;
   }
@@ -471,7 +466,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       id: this.nextSourceId++,
       kind: peer.ebgp ? 'ebgp' : 'ibgp',
       address: options.address,
-      routerId: peer.remoteOpen!.routerId,
+      routerId: peer.remoteOpen!.bgpId,
       asn: options.asn,
       rrClient,
     };
@@ -491,8 +486,8 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       addPathSend: new Set(neg.addPathSend),
       importPolicy: compilePolicy(options.importPolicy),
       exportPolicy: compilePolicy(options.exportPolicy),
-      sendBatch: (batch) => peer.sendUpdates(this.codec.encodeUpdates(batch, peer.codecCtx)),
-      sendEndOfRib: (family) => peer.send(this.codec.encodeEndOfRib(family)),
+      sendBatch: (batch) => peer.sendUpdates(encodeUpdates(batch, peer.codecCtx)),
+      sendEndOfRib: (family) => peer.send(encodeEndOfRib(afiOf(family), SAFI_UNICAST)),
       drained: () => peer.drained(),
       pauseInput: (paused) => peer.pauseInput(paused),
       received: 0,
@@ -539,15 +534,16 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     void this.engine.dropPathsFrom(entry.options.address, 'purge-stale');
   }
 
-  private onUpdate(entry: PeerEntry, update: UpdateMessage): void {
+  private onUpdate(entry: PeerEntry, update: UpdateMessage, treatAsWithdraw: boolean): void {
     const port = entry.port;
     if (!port) return;
-    if (update.endOfRib) {
-      entry.awaitingEor?.delete(update.endOfRib);
+    const endOfRib = endOfRibFamily(update);
+    if (endOfRib) {
+      entry.awaitingEor?.delete(endOfRib);
       if (entry.staleHeld && entry.awaitingEor?.size === 0) this.purgeStale(entry);
       return;
     }
-    this.engine.importUpdate(port, update);
+    this.engine.importUpdate(port, update, treatAsWithdraw);
     this.checkMaxPrefix(entry);
   }
 
@@ -561,9 +557,9 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     const enhanced = entry.peer.negotiated?.enhancedRouteRefresh ?? false;
     const address = entry.options.address;
     if (subtype === REFRESH_REQUEST) {
-      if (enhanced) entry.peer.send(this.codec.encodeRouteRefresh(family, REFRESH_BEGIN));
+      if (enhanced) entry.peer.send(routeRefresh(family, REFRESH_BEGIN));
       void this.engine.sendTable(port, { resend: true, families: [family] }).then(() => {
-        if (enhanced && entry.port === port) entry.peer.send(this.codec.encodeRouteRefresh(family, REFRESH_END));
+        if (enhanced && entry.port === port) entry.peer.send(routeRefresh(family, REFRESH_END));
       });
       return;
     }
@@ -621,6 +617,11 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     entry.peer.stop(subcode, message);
   }
 }
+
+const afiOf = (f: AddressFamily) => (f === 'ipv4' ? AFI_IPV4 : AFI_IPV6);
+/** RFC 2918 ROUTE-REFRESH (RFC 7313 subtype) for a unicast family. */
+const routeRefresh = (f: AddressFamily, subtype = REFRESH_REQUEST) =>
+  encodeRouteRefresh(afiOf(f), SAFI_UNICAST, subtype);
 
 /** The FSM timers of a peer's options, with the speaker's defaults. */
 function fsmTimers(o: PeerOptions): { holdTime: number; keepalive?: number; connectRetry: number } {

@@ -12,14 +12,17 @@ import { PrefixTable } from './rib/prefix-table.js';
 import type { ExportTarget, LocalIdentity } from './rib/propagation.js';
 import { SlotPrefixes } from './rib/slot-prefixes.js';
 import { RouteEngine, type SessionPort, yieldToLoop } from './route-engine.js';
-import type { Codec } from './session/codec.js';
+import { encodeUpdates } from './session/codec.js';
+import { decodeMessage } from './wire/decode.js';
+import { MessageFramer } from './wire/framer.js';
+import type { WireContext } from './wire/types.js';
 
 const PREFIXES = 20_000;
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const CTX = { fourOctetAs: true, ebgp: true };
+const CTX: WireContext = { fourOctetAs: true, ebgp: true, wireNlri: true };
 
 /** UPDATEs announcing (or withdrawing) `n` IPv4 /24s, as a peer would send them. */
-function updates(codec: Codec, n: number, withdraw: boolean): Buffer[] {
+function updates(n: number, withdraw: boolean): Buffer[] {
   const table = new PrefixTable(0);
   const k = newScratch();
   const slots: number[] = [];
@@ -35,7 +38,7 @@ function updates(codec: Codec, n: number, withdraw: boolean): Buffer[] {
     asPath: [{ type: AS_SEQUENCE, asns: [64999] }],
     nextHop: '192.0.2.1',
   });
-  return codec.encodeUpdates(
+  return encodeUpdates(
     withdraw
       ? { family: 'ipv4', withdraw: prefixes, announce: [] }
       : { family: 'ipv4', withdraw: none, announce: [{ attrs, prefixes }] },
@@ -43,7 +46,7 @@ function updates(codec: Codec, n: number, withdraw: boolean): Buffer[] {
   );
 }
 
-function port(address: string, kind: 'ebgp' | 'ibgp', codec: Codec): SessionPort {
+function port(address: string, kind: 'ebgp' | 'ibgp'): SessionPort {
   const source: PathSource = { id: -1, kind, address, routerId: address, asn: 64999, rrClient: false };
   const target: ExportTarget = { kind, address, routerId: address, rrClient: false, selfIpv4: '192.0.2.254' };
   return {
@@ -52,7 +55,7 @@ function port(address: string, kind: 'ebgp' | 'ibgp', codec: Codec): SessionPort
     families: new Set<AddressFamily>(['ipv4']),
     importPolicy: compilePolicy(undefined),
     exportPolicy: compilePolicy(undefined),
-    sendBatch: (batch) => codec.encodeUpdates(batch, CTX).length >= 0,
+    sendBatch: (batch) => encodeUpdates(batch, CTX).length >= 0,
     sendEndOfRib: () => {},
     drained: () => Promise.resolve(),
     pauseInput: () => {},
@@ -62,22 +65,22 @@ function port(address: string, kind: 'ebgp' | 'ibgp', codec: Codec): SessionPort
 }
 
 /** Runs the warm-up; resolves when it is done. Errors are logged, never thrown. */
-export async function warmUp(codec: Codec, local: LocalIdentity, log: Logger): Promise<void> {
+export async function warmUp(local: LocalIdentity, log: Logger): Promise<void> {
   const started = performance.now();
   try {
     const engine = new RouteEngine(local, 1, silent);
-    const from = port('192.0.2.1', 'ebgp', codec);
-    const to = port('192.0.2.2', 'ebgp', codec);
+    const from = port('192.0.2.1', 'ebgp');
+    const to = port('192.0.2.2', 'ebgp');
     engine.addSession(from);
     engine.addSession(to);
     for (const withdraw of [false, true]) {
-      const framer = codec.framer();
-      for (const bytes of updates(codec, PREFIXES, withdraw)) {
+      const framer = new MessageFramer();
+      for (const bytes of updates(PREFIXES, withdraw)) {
         const frames = framer.push(bytes);
-        if (!Array.isArray(frames)) throw new Error(frames.reason);
+        if (!Array.isArray(frames)) throw new Error(frames.error);
         for (const frame of frames) {
-          const m = codec.decode(frame, CTX);
-          if (m.type === 'update') engine.importUpdate(from, m.update);
+          const m = decodeMessage(frame, CTX).message;
+          if (m?.type === 'update') engine.importUpdate(from, m);
         }
         await yieldToLoop();
       }

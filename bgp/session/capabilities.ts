@@ -2,22 +2,11 @@
 // peer refuses some of it: Unsupported Capability (2/7) listing the refused ones leaves those out
 // of the next OPEN; Unsupported Optional Parameter (2/4), or 2/7 naming none, leaves out every
 // capability (plain BGP-4, IPv4 unicast) — what BIRD falls back to as well. The fall-back lasts as
-// long as the peer's configuration does.
+// long as the peer's configuration does. Capabilities are the wire codec's (bgp/wire/types.ts).
 import type { AddPathMode, AddressFamily, NegotiatedCapabilities } from '../config.js';
-import { familyAfi, type OpenCapabilities } from './messages.js';
-
-/** RFC 4271 §6.2 and RFC 5492 §5 OPEN error subcodes about capabilities. */
-const OPEN_UNSUPPORTED_PARAMETER = 4;
-const OPEN_UNSUPPORTED_CAPABILITY = 7;
-
-/** Capability codes (IANA registry) of the capabilities this speaker announces. */
-const CAP_MULTIPROTOCOL = 1;
-const CAP_ROUTE_REFRESH = 2;
-const CAP_EXTENDED_MESSAGE = 6; // RFC 8654
-const CAP_GRACEFUL_RESTART = 64;
-const CAP_FOUR_OCTET_AS = 65;
-const CAP_ADD_PATH = 69; // RFC 7911
-const CAP_ENHANCED_ROUTE_REFRESH = 70;
+import { AFI_IPV4, AFI_IPV6, CAP, OPEN_SUB, SAFI_UNICAST } from '../wire/constants.js';
+import { familyOf } from '../wire/mp-reach.js';
+import type { Capability } from '../wire/types.js';
 
 export interface OfferSettings {
   asn: number;
@@ -30,9 +19,64 @@ export interface OfferSettings {
   addPaths?: AddPathMode;
 }
 
+const afiOf = (f: AddressFamily) => (f === 'ipv4' ? AFI_IPV4 : AFI_IPV6);
+/** RFC 7911 §4 Send/Receive values: 1 receive, 2 send, 3 both. */
+const ADD_PATH_MODES: readonly (AddPathMode | undefined)[] = [undefined, 'receive', 'send', 'both'];
+
 /** RFC 7911 §4: we receive path IDs when we said receive and they said send (and the mirror image). */
 const canSend = (m: AddPathMode | undefined) => m === 'send' || m === 'both';
 const canReceive = (m: AddPathMode | undefined) => m === 'receive' || m === 'both';
+
+/** One side's capabilities, read for negotiation. */
+interface Said {
+  families: AddressFamily[];
+  routeRefresh: boolean;
+  enhancedRouteRefresh: boolean;
+  fourOctetAs: boolean;
+  extendedMessage: boolean;
+  gracefulRestart?: { restarting: boolean; restartTime: number; forwarding: AddressFamily[] };
+  addPath: Map<AddressFamily, AddPathMode>;
+}
+
+function read(caps: readonly Capability[]): Said {
+  const said: Said = {
+    families: [],
+    routeRefresh: false,
+    enhancedRouteRefresh: false,
+    fourOctetAs: false,
+    extendedMessage: false,
+    addPath: new Map(),
+  };
+  let sawMp = false;
+  for (const c of caps) {
+    if (c.kind === 'multiprotocol') {
+      sawMp = true;
+      const f = familyOf(c.afi, c.safi);
+      if (f && !said.families.includes(f)) said.families.push(f);
+    } else if (c.kind === 'route-refresh') said.routeRefresh = true;
+    else if (c.kind === 'enhanced-route-refresh') said.enhancedRouteRefresh = true;
+    else if (c.kind === 'four-octet-as') said.fourOctetAs = true;
+    else if (c.kind === 'extended-message') said.extendedMessage = true;
+    else if (c.kind === 'add-path') {
+      for (const f of c.families) {
+        const family = familyOf(f.afi, f.safi);
+        const mode = ADD_PATH_MODES[f.mode];
+        if (family && mode) said.addPath.set(family, mode);
+      }
+    } else if (c.kind === 'graceful-restart')
+      said.gracefulRestart = {
+        restarting: c.restarting,
+        restartTime: c.restartTime,
+        forwarding: c.families.flatMap((f) => {
+          const family = familyOf(f.afi, f.safi);
+          return family && f.forwarding ? [family] : [];
+        }),
+      };
+  }
+  // RFC 4760 §8: no multiprotocol capability means IPv4 unicast only.
+  if (!sawMp) said.families.push('ipv4');
+  return said;
+}
 
 export class CapabilityOffer {
   private readonly refusedCodes = new Set<number>();
@@ -43,84 +87,91 @@ export class CapabilityOffer {
   constructor(private readonly settings: OfferSettings) {}
 
   /** Our capabilities for the next OPEN, less any the peer refused. */
-  offer(): OpenCapabilities {
+  offer(): Capability[] {
     // RFC 4760 §8: with no capabilities at all, the session is IPv4 unicast.
-    if (this.bare) return { families: ['ipv4'], routeRefresh: false, enhancedRouteRefresh: false, bare: true };
+    if (this.bare) return [];
     const refused = (code: number) => this.refusedCodes.has(code);
-    const families = refused(CAP_MULTIPROTOCOL)
+    const caps: Capability[] = [];
+    const families = refused(CAP.MULTIPROTOCOL)
       ? (['ipv4'] as AddressFamily[])
       : this.settings.families.filter((f) => !this.refusedFamilies.has(f));
-    const gr = this.settings.gracefulRestart;
+    if (!refused(CAP.MULTIPROTOCOL))
+      for (const f of families) caps.push({ kind: 'multiprotocol', afi: afiOf(f), safi: SAFI_UNICAST });
+    if (!refused(CAP.ROUTE_REFRESH)) caps.push({ kind: 'route-refresh' });
+    if (!refused(CAP.ENHANCED_ROUTE_REFRESH)) caps.push({ kind: 'enhanced-route-refresh' });
+    if (this.settings.extendedMessages === true && !refused(CAP.EXTENDED_MESSAGE))
+      caps.push({ kind: 'extended-message' });
+    if (!refused(CAP.FOUR_OCTET_AS)) caps.push({ kind: 'four-octet-as', asn: this.settings.asn });
     const addPaths = this.settings.addPaths;
-    return {
-      families,
-      routeRefresh: !refused(CAP_ROUTE_REFRESH),
-      enhancedRouteRefresh: !refused(CAP_ENHANCED_ROUTE_REFRESH),
-      fourOctetAs: refused(CAP_FOUR_OCTET_AS) ? undefined : this.settings.asn,
-      gracefulRestart:
-        gr && !refused(CAP_GRACEFUL_RESTART)
-          ? {
-              restarting: gr.restarting,
-              restartTime: gr.restartTime,
-              // F bit: our forwarding state (the kernel routes the agent programmed) survives our restart.
-              families: families.map((family) => ({ family, forwarding: gr.restarting })),
-            }
-          : undefined,
-      extendedMessage: this.settings.extendedMessages === true && !refused(CAP_EXTENDED_MESSAGE),
-      addPath:
-        addPaths && !refused(CAP_ADD_PATH) && !refused(CAP_MULTIPROTOCOL)
-          ? families.map((family) => ({ family, mode: addPaths }))
-          : undefined,
-    };
+    if (addPaths && !refused(CAP.ADD_PATH) && !refused(CAP.MULTIPROTOCOL))
+      caps.push({
+        kind: 'add-path',
+        families: families.map((f) => ({
+          afi: afiOf(f),
+          safi: SAFI_UNICAST,
+          mode: ADD_PATH_MODES.indexOf(addPaths),
+        })),
+      });
+    const gr = this.settings.gracefulRestart;
+    if (gr && !refused(CAP.GRACEFUL_RESTART))
+      caps.push({
+        kind: 'graceful-restart',
+        restarting: gr.restarting,
+        notification: false,
+        restartTime: gr.restartTime,
+        // F bit: our forwarding state (the kernel routes the agent programmed) survives our restart.
+        families: families.map((f) => ({ afi: afiOf(f), safi: SAFI_UNICAST, forwarding: gr.restarting })),
+      });
+    return caps;
   }
 
   /** Takes an OPEN error from the peer; true when it changed what the next OPEN offers. */
   refused(subcode: number, data: Uint8Array): boolean {
-    if (subcode === OPEN_UNSUPPORTED_PARAMETER || (subcode === OPEN_UNSUPPORTED_CAPABILITY && data.length < 2)) {
+    if (
+      subcode === OPEN_SUB.UNSUPPORTED_PARAMETER ||
+      (subcode === OPEN_SUB.UNSUPPORTED_CAPABILITY && data.length < 2)
+    ) {
       this.bare = true;
       return true;
     }
-    if (subcode !== OPEN_UNSUPPORTED_CAPABILITY) return false;
+    if (subcode !== OPEN_SUB.UNSUPPORTED_CAPABILITY) return false;
     // The data field holds the refused capabilities as they were sent: code, length, value.
     for (let off = 0; off + 2 <= data.length; off += 2 + data[off + 1]!) {
       const code = data[off]!;
-      if (code === CAP_MULTIPROTOCOL && off + 6 <= data.length) {
+      if (code === CAP.MULTIPROTOCOL && off + 6 <= data.length) {
         const afi = (data[off + 2]! << 8) | data[off + 3]!;
-        this.refusedFamilies.add(afi === familyAfi('ipv6') ? 'ipv6' : 'ipv4');
+        this.refusedFamilies.add(afi === AFI_IPV6 ? 'ipv6' : 'ipv4');
       } else this.refusedCodes.add(code);
     }
     return true;
   }
 
   /** What both sides agree on, given the peer's OPEN (hold time and keepalive are set once Established). */
-  negotiate(theirs: OpenCapabilities): NegotiatedCapabilities {
-    const mine = this.offer();
-    // RFC 4760 §8: without any multiprotocol capability the peer speaks IPv4 unicast only.
+  negotiate(theirCaps: readonly Capability[]): NegotiatedCapabilities {
+    const mine = read(this.offer());
+    const theirs = read(theirCaps);
     const families = mine.families.filter((f) => theirs.families.includes(f));
     const gr =
       mine.gracefulRestart && theirs.gracefulRestart
         ? {
             restartTime: theirs.gracefulRestart.restartTime,
             restarting: theirs.gracefulRestart.restarting,
-            forwarding: theirs.gracefulRestart.families.filter((f) => f.forwarding).map((f) => f.family),
+            forwarding: theirs.gracefulRestart.forwarding,
           }
         : undefined;
     return {
       // RFC 6793 §4, RFC 2918 §3, RFC 7313 §2: each holds only when both sides announced it.
-      fourOctetAs: mine.fourOctetAs !== undefined && theirs.fourOctetAs !== undefined,
+      fourOctetAs: mine.fourOctetAs && theirs.fourOctetAs,
       families,
       routeRefresh: mine.routeRefresh && theirs.routeRefresh,
       enhancedRouteRefresh: mine.enhancedRouteRefresh && theirs.enhancedRouteRefresh,
       gracefulRestart: gr,
       // RFC 8654 §3: extended messages only when both sides advertised the capability.
-      extendedMessage: mine.extendedMessage === true && theirs.extendedMessage === true,
-      addPathReceive: families.filter((f) => canReceive(modeOf(mine, f)) && canSend(modeOf(theirs, f))),
-      addPathSend: families.filter((f) => canSend(modeOf(mine, f)) && canReceive(modeOf(theirs, f))),
+      extendedMessage: mine.extendedMessage && theirs.extendedMessage,
+      addPathReceive: families.filter((f) => canReceive(mine.addPath.get(f)) && canSend(theirs.addPath.get(f))),
+      addPathSend: families.filter((f) => canSend(mine.addPath.get(f)) && canReceive(theirs.addPath.get(f))),
       holdTime: 0,
       keepalive: 0,
     };
   }
 }
-
-const modeOf = (caps: OpenCapabilities, family: AddressFamily): AddPathMode | undefined =>
-  caps.addPath?.find((a) => a.family === family)?.mode;

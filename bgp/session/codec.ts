@@ -1,22 +1,11 @@
-// What the session layer needs from a message codec. `wire-codec.ts` provides it on top of bgp/wire;
-// keeping the interface here means the FSM, peer and speaker never see the codec's own types.
+// What the RIB hands the session to send, and its encoding into UPDATEs by bgp/wire: the RIB's
+// interned attribute sets become the wire codec's Attributes (less what must not leave the AS), and
+// its numeric prefixes go straight into the packer.
 import type { AddressFamily } from '../config.js';
 import type { AttrSet } from '../rib/attributes.js';
-import type { DecodeError, DecodeResult, OpenCapabilities, SessionCodecContext } from './messages.js';
-
-export interface Framer {
-  /** Adds bytes from the socket; returns the whole messages now complete, or a header error. */
-  push(chunk: Buffer): Buffer[] | DecodeError;
-  /** RFC 8654: accept messages up to 65535 bytes (OPEN and KEEPALIVE stay within 4096). */
-  setExtended(on: boolean): void;
-}
-
-export interface OpenToSend {
-  asn: number;
-  holdTime: number;
-  routerId: string;
-  capabilities: OpenCapabilities;
-}
+import { MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../wire/constants.js';
+import type { Attributes, WireContext } from '../wire/types.js';
+import { packPrefixes } from '../wire/update-encode.js';
 
 /**
  * The prefixes of one batch as the RIB hands them over: a count, each prefix as text (for logs and
@@ -35,14 +24,38 @@ export interface UpdateBatch {
   announce: { attrs: AttrSet; prefixes: PrefixSet }[];
 }
 
-export interface Codec {
-  framer(): Framer;
-  decode(message: Buffer, ctx: SessionCodecContext): DecodeResult;
-  encodeOpen(open: OpenToSend): Buffer;
-  encodeKeepalive(): Buffer;
-  encodeNotification(code: number, subcode: number, data?: Uint8Array): Buffer;
-  encodeRouteRefresh(family: AddressFamily, subtype?: number): Buffer;
-  /** As few UPDATEs as fit the batch (4096-byte messages, 65535 with RFC 8654 extended messages). */
-  encodeUpdates(batch: UpdateBatch, ctx: SessionCodecContext): Buffer[];
-  encodeEndOfRib(family: AddressFamily): Buffer;
+function wireAttributes(a: AttrSet, ebgp: boolean): Attributes {
+  const out: Attributes = { origin: a.origin, asPath: a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] })) };
+  if (a.med !== undefined) out.med = a.med;
+  // RFC 4271 §5.1.5, RFC 4456 §8: LOCAL_PREF and reflection attributes stay inside the AS.
+  if (a.localPref !== undefined && !ebgp) out.localPref = a.localPref;
+  if (a.atomicAggregate) out.atomicAggregate = true;
+  if (a.aggregator) out.aggregator = { ...a.aggregator };
+  if (a.communities?.length) out.communities = [...a.communities];
+  if (a.originatorId && !ebgp) out.originatorId = a.originatorId;
+  if (a.clusterList?.length && !ebgp) out.clusterList = [...a.clusterList];
+  if (a.largeCommunities?.length) out.largeCommunities = [...a.largeCommunities];
+  if (a.opaque?.length) out.unknown = a.opaque.map((o) => ({ ...o }));
+  return out;
+}
+
+/** As few UPDATEs as fit the batch (4096-byte messages, 65535 with RFC 8654 extended messages). */
+export function encodeUpdates(batch: UpdateBatch, ctx: WireContext): Buffer[] {
+  // RFC 8654 §4: UPDATEs up to 65535 bytes only once both sides have the capability. (With ADD-PATH
+  // the batch's prefix writers put each path ID in front of its prefix themselves.)
+  return packPrefixes(
+    batch.family,
+    batch.withdraw,
+    batch.announce.map((g) => ({
+      attributes: wireAttributes(g.attrs, ctx.ebgp),
+      nextHop: g.attrs.nextHop,
+      linkLocal: g.attrs.nextHopLinkLocal,
+      prefixes: g.prefixes,
+    })),
+    {
+      fourOctetAs: ctx.fourOctetAs,
+      ebgp: ctx.ebgp,
+      maxMessage: ctx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE,
+    },
+  );
 }

@@ -14,13 +14,21 @@ import type {
   SocketOptionsHook,
 } from '../config.js';
 import { compareAddresses } from '../rib/path.js';
+import { AS_TRANS, MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../wire/constants.js';
+import { decodeMessage } from '../wire/decode.js';
+import { MessageFramer } from '../wire/framer.js';
+import { encodeKeepalive, encodeNotification } from '../wire/message.js';
+import { familyOf } from '../wire/mp-reach.js';
+import { encodeOpen } from '../wire/open.js';
+import { checkOpen } from '../wire/open-check.js';
+import type { Message, OpenMessage, UpdateMessage, WireContext } from '../wire/types.js';
 import { CapabilityOffer } from './capabilities.js';
-import type { Codec, Framer } from './codec.js';
 import {
   CEASE_COLLISION,
   CEASE_CONNECTION_REJECTED,
   ERR_CEASE,
   ERR_OPEN,
+  ERR_UPDATE,
   type FsmAction,
   type FsmConfig,
   type FsmEvent,
@@ -28,7 +36,6 @@ import {
   SessionFsm,
   type TimerName,
 } from './fsm.js';
-import type { BgpMessage, OpenMessage, SessionCodecContext, UpdateMessage } from './messages.js';
 
 /**
  * How long a second connection from a peer whose session is Established waits before it is closed
@@ -36,12 +43,6 @@ import type { BgpMessage, OpenMessage, SessionCodecContext, UpdateMessage } from
  * is still alive: a peer that restarted without graceful restart answers it with a TCP reset.
  */
 const COLLISION_PROBE_MS = 1000;
-
-/** RFC 4271 §6.2 OPEN error subcodes. */
-const OPEN_UNSUPPORTED_VERSION = 1;
-const OPEN_BAD_PEER_AS = 2;
-const OPEN_BAD_BGP_ID = 3;
-const OPEN_UNACCEPTABLE_HOLD = 6;
 
 export interface PeerSettings {
   address: string;
@@ -73,7 +74,7 @@ export interface PeerDown {
 
 interface Conn {
   socket: Socket;
-  framer: Framer;
+  framer: MessageFramer;
   inbound: boolean;
   /** Collision candidate: its OPEN, once received. */
   open?: OpenMessage;
@@ -90,7 +91,8 @@ export class Peer extends EventEmitter {
   remoteOpen: OpenMessage | undefined;
   negotiated: NegotiatedCapabilities | undefined;
   localAddressInUse: string | undefined;
-  codecCtx: SessionCodecContext;
+  /** How this session's messages are decoded (and UPDATEs encoded): what the OPENs negotiated. */
+  codecCtx: WireContext;
   counters = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0, flaps: 0 };
   lastError: string | undefined;
   /** The last NOTIFICATION the peer sent us, with its shutdown text (RFC 8203/9003) if any. */
@@ -103,12 +105,11 @@ export class Peer extends EventEmitter {
   constructor(
     public settings: PeerSettings,
     private readonly local: LocalSettings,
-    private readonly codec: Codec,
     private readonly log: Logger,
   ) {
     super();
     this.fsm = new SessionFsm(settings.fsm);
-    this.codecCtx = { fourOctetAs: true, ebgp: settings.asn !== local.asn };
+    this.codecCtx = { fourOctetAs: true, ebgp: settings.asn !== local.asn, wireNlri: true };
     this.capabilities = new CapabilityOffer({
       asn: local.asn,
       families: settings.families,
@@ -189,11 +190,11 @@ export class Peer extends EventEmitter {
       // kernel answers a KEEPALIVE on a dead connection with a reset (see onCandidateMessage).
       this.dropCandidate();
       this.candidate = this.wire(socket, true);
-      this.send(this.codec.encodeKeepalive());
+      this.send(encodeKeepalive());
       return;
     }
     // Stopped by max-prefix (no automatic restart): refuse until someone resets it.
-    refuse(socket, this.codec.encodeNotification(ERR_CEASE, CEASE_CONNECTION_REJECTED));
+    refuse(socket, encodeNotification(ERR_CEASE, CEASE_CONNECTION_REJECTED));
   }
 
   /**
@@ -208,7 +209,7 @@ export class Peer extends EventEmitter {
     this.fsm.state = 'Active';
     this.conn = conn;
     this.run(this.fsm.handle({ type: 'TcpConnected' }), before);
-    if (open) this.onMessage({ type: 'open', open });
+    if (open) this.onMessage(open);
   }
 
   /** Sends raw messages (already encoded). Returns false when the socket buffer is full. */
@@ -285,10 +286,10 @@ export class Peer extends EventEmitter {
           this.sendOpen(this.conn);
           break;
         case 'send-keepalive':
-          this.send(this.codec.encodeKeepalive());
+          this.send(encodeKeepalive());
           break;
         case 'send-notification':
-          this.send(this.codec.encodeNotification(a.code, a.subcode, a.data));
+          this.send(encodeNotification(a.code, a.subcode, a.data));
           this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
           break;
         case 'timer':
@@ -375,7 +376,7 @@ export class Peer extends EventEmitter {
       if (this.conn !== conn) return;
       this.feed({ type: 'TcpConnected' });
       const c = this.candidate;
-      if (c?.open) this.onCandidateMessage(c, { type: 'open', open: c.open });
+      if (c?.open) this.onCandidateMessage(c, c.open);
     });
   }
 
@@ -398,7 +399,7 @@ export class Peer extends EventEmitter {
   /** Hooks a socket's bytes to the framer and the message handler. */
   private wire(socket: Socket, inbound: boolean): Conn {
     socket.setNoDelay(true);
-    const conn: Conn = { socket, framer: this.codec.framer(), inbound };
+    const conn: Conn = { socket, framer: new MessageFramer(), inbound };
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     socket.on('error', (err) => {
       this.log.debug({ peer: this.settings.address, err: err.message }, 'socket error');
@@ -417,7 +418,7 @@ export class Peer extends EventEmitter {
           this.candidate = undefined;
           this.conn = c;
           this.feed({ type: 'TcpConnected' });
-          if (c.open) this.onMessage({ type: 'open', open: c.open });
+          if (c.open) this.onMessage(c.open);
           return;
         }
         this.feed({ type: 'TcpFails' });
@@ -442,49 +443,61 @@ export class Peer extends EventEmitter {
   private onData(conn: Conn, chunk: Buffer): void {
     const frames = conn.framer.push(chunk);
     if (!Array.isArray(frames)) {
-      if (conn === this.conn)
-        this.feed({ type: 'MessageError', code: frames.code, subcode: frames.subcode, data: frames.data });
-      else conn.socket.destroy();
+      if (conn === this.conn) {
+        const n = frames.notification;
+        this.feed({ type: 'MessageError', code: n.code, subcode: n.subcode, data: n.data });
+        this.lastError = `${this.lastError}: ${frames.error}`;
+      } else conn.socket.destroy();
       return;
     }
     for (const frame of frames) {
       if (conn !== this.conn && conn !== this.candidate) return;
-      const msg = this.codec.decode(frame, this.codecCtx);
+      const d = decodeMessage(frame, this.codecCtx);
       if (conn === this.candidate) {
-        this.onCandidateMessage(conn, msg);
+        this.onCandidateMessage(conn, d.message);
         continue;
       }
       this.counters.messagesIn++;
-      if (msg.type === 'error') {
-        this.log.warn({ peer: this.settings.address, reason: msg.reason }, 'bad message from peer');
-        this.feed({ type: 'MessageError', code: msg.code, subcode: msg.subcode, data: msg.data });
-        this.lastError = `${this.lastError}: ${msg.reason}`;
+      if (d.action === 'session-reset' || !d.message) {
+        const reason = d.errors.join('; ');
+        this.log.warn({ peer: this.settings.address, reason }, 'bad message from peer');
+        const n = d.notification ?? { code: ERR_UPDATE, subcode: 0 };
+        this.feed({ type: 'MessageError', code: n.code, subcode: n.subcode, data: n.data });
+        this.lastError = `${this.lastError}: ${reason}`;
         return;
       }
-      if (msg.type === 'ignore') continue;
-      this.onMessage(msg);
+      // RFC 7606 §8: errors handled without a reset are logged.
+      if (d.errors.length)
+        this.log.debug({ peer: this.settings.address, action: d.action, errors: d.errors }, 'UPDATE errors handled');
+      this.onMessage(d.message, d.action === 'treat-as-withdraw');
     }
   }
 
-  private onMessage(msg: BgpMessage): void {
+  private onMessage(msg: Message, treatAsWithdraw = false): void {
     switch (msg.type) {
       case 'open': {
-        const problem = this.checkOpen(msg.open);
+        const problem = checkOpen(msg, {
+          peerAs: this.settings.asn,
+          localId: this.local.routerId,
+          ebgp: this.ebgp,
+        });
         if (problem) {
-          this.feed({ type: 'MessageError', code: ERR_OPEN, subcode: problem.subcode });
-          this.lastError = `${this.lastError}: ${problem.reason}`;
+          const n = problem.notification;
+          this.feed({ type: 'MessageError', code: n.code, subcode: n.subcode, data: n.data });
+          this.lastError = `${this.lastError}: ${problem.error}`;
           return;
         }
-        this.remoteOpen = msg.open;
-        this.negotiate(msg.open);
-        this.feed({ type: 'OpenReceived', holdTime: msg.open.holdTime });
+        this.remoteOpen = msg;
+        this.negotiate(msg);
+        this.feed({ type: 'OpenReceived', holdTime: msg.holdTime });
         return;
       }
       case 'keepalive':
         this.feed({ type: 'KeepaliveReceived' });
         return;
       case 'notification': {
-        const { code, subcode, text } = msg.notification;
+        const { code, subcode } = msg;
+        const text = msg.shutdownCommunication;
         this.lastReceived = { code, subcode, text, at: new Date() };
         this.lastError = notificationReason(code, subcode, text);
         if (text !== undefined)
@@ -498,10 +511,7 @@ export class Peer extends EventEmitter {
           this.adopt(c, c.open);
           return;
         }
-        if (
-          msg.notification.code === ERR_OPEN &&
-          this.capabilities.refused(msg.notification.subcode, msg.notification.data)
-        )
+        if (code === ERR_OPEN && this.capabilities.refused(subcode, Buffer.from(msg.data, 'hex')))
           this.log.warn(
             { peer: this.settings.address, offer: this.capabilities.offer() },
             'peer refused our capabilities: the next OPEN leaves them out',
@@ -512,21 +522,21 @@ export class Peer extends EventEmitter {
       case 'update':
         this.counters.updatesIn++;
         this.feed({ type: 'UpdateReceived' });
-        if (this.fsm.state === 'Established') this.emit('update', msg.update satisfies UpdateMessage);
+        if (this.fsm.state === 'Established') this.emit('update', msg satisfies UpdateMessage, treatAsWithdraw);
         return;
       case 'route-refresh':
-        if (this.fsm.state === 'Established') this.emit('refresh', msg.family, msg.subtype);
+        if (this.fsm.state === 'Established') this.emit('refresh', familyOf(msg.afi, msg.safi), msg.subtype);
         return;
     }
   }
 
   /** §6.8: the connection opened by the side with the higher BGP Identifier survives. */
-  private onCandidateMessage(conn: Conn, msg: ReturnType<Codec['decode']>): void {
-    if (msg.type !== 'open') {
+  private onCandidateMessage(conn: Conn, msg: Message | undefined): void {
+    if (msg?.type !== 'open') {
       this.dropCandidate();
       return;
     }
-    conn.open = msg.open;
+    conn.open = msg;
     // Our SYN is still unanswered while the peer's connection already carries its OPEN (RFC 4271
     // §8.2.2, Connect: an incoming connection is used): drop our attempt and go on with theirs.
     // Waiting for ours kept the session down for good when our SYNs could not reach the peer (no
@@ -536,27 +546,27 @@ export class Peer extends EventEmitter {
       const pending = this.conn;
       this.conn = undefined;
       pending.socket.destroy();
-      this.adopt(conn, msg.open);
+      this.adopt(conn, msg);
       return;
     }
     // Still connecting ourselves: decide once our attempt connects or fails.
     if (this.fsm.state === 'Connect' || this.fsm.state === 'Active') return;
     if (this.fsm.state === 'Established') {
-      this.collisionWhileEstablished(conn, msg.open);
+      this.collisionWhileEstablished(conn, msg);
       return;
     }
-    const remoteWins = compareAddresses(this.local.routerId, msg.open.routerId) < 0;
+    const remoteWins = compareAddresses(this.local.routerId, msg.bgpId) < 0;
     if (!remoteWins) {
-      conn.socket.end(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+      conn.socket.end(encodeNotification(ERR_CEASE, CEASE_COLLISION));
       this.candidate = undefined;
       return;
     }
     // The peer's connection (inbound) wins: close ours with Cease/collision and restart on theirs.
-    this.send(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+    this.send(encodeNotification(ERR_CEASE, CEASE_COLLISION));
     const old = this.conn;
     this.conn = undefined;
     old?.socket.end();
-    this.adopt(conn, msg.open);
+    this.adopt(conn, msg);
   }
 
   /**
@@ -570,7 +580,7 @@ export class Peer extends EventEmitter {
    * it flap at start.
    */
   private collisionWhileEstablished(conn: Conn, open: OpenMessage): void {
-    if (open.capabilities.gracefulRestart?.restarting) {
+    if (open.capabilities.some((c) => c.kind === 'graceful-restart' && c.restarting)) {
       this.log.debug(
         { peer: this.settings.address },
         'second OPEN has the R bit: replacing only if the old connection is dead',
@@ -580,41 +590,33 @@ export class Peer extends EventEmitter {
       if (this.candidate !== conn || this.fsm.state !== 'Established') return;
       this.log.debug({ peer: this.settings.address }, 'second connection closed: the Established session wins');
       this.candidate = undefined;
-      conn.socket.end(this.codec.encodeNotification(ERR_CEASE, CEASE_COLLISION));
+      conn.socket.end(encodeNotification(ERR_CEASE, CEASE_COLLISION));
     }, COLLISION_PROBE_MS).unref();
-  }
-
-  private checkOpen(open: OpenMessage): { subcode: number; reason: string } | undefined {
-    if (open.version !== 4) return { subcode: OPEN_UNSUPPORTED_VERSION, reason: `BGP version ${open.version}` };
-    if (open.asn !== this.settings.asn)
-      return { subcode: OPEN_BAD_PEER_AS, reason: `peer AS ${open.asn}, expected ${this.settings.asn}` };
-    // §6.2: hold time 1 or 2 seconds is unacceptable.
-    if (open.holdTime === 1 || open.holdTime === 2)
-      return { subcode: OPEN_UNACCEPTABLE_HOLD, reason: `hold time ${open.holdTime}` };
-    if (open.routerId === '0.0.0.0' || (!this.ebgp && open.routerId === this.local.routerId))
-      return { subcode: OPEN_BAD_BGP_ID, reason: `BGP identifier ${open.routerId}` };
-    return undefined;
   }
 
   private negotiate(open: OpenMessage): void {
     const neg = this.capabilities.negotiate(open.capabilities);
     this.negotiated = neg;
+    const rx = neg.addPathReceive;
     this.codecCtx = {
       fourOctetAs: neg.fourOctetAs,
       ebgp: this.ebgp,
       extendedMessage: neg.extendedMessage,
-      addPathReceive: neg.addPathReceive,
+      addPath: rx.length ? { ipv4: rx.includes('ipv4'), ipv6: rx.includes('ipv6') } : undefined,
+      wireNlri: true,
     };
-    this.conn?.framer.setExtended(neg.extendedMessage);
+    if (this.conn) this.conn.framer.maxLength = neg.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE;
   }
 
   private sendOpen(conn: Conn | undefined): void {
     if (!conn) return;
     this.localAddressInUse = normalizeAddress(conn.socket.localAddress);
-    const buf = this.codec.encodeOpen({
-      asn: this.local.asn,
+    const asn = this.local.asn;
+    const buf = encodeOpen({
+      // RFC 6793 §4.1: a 4-octet AS travels in its capability, with AS_TRANS in the 2-octet field.
+      myAs: asn > 0xffff ? AS_TRANS : asn,
       holdTime: this.settings.fsm.holdTime,
-      routerId: this.local.routerId,
+      bgpId: this.local.routerId,
       capabilities: this.capabilities.offer(),
     });
     conn.socket.write(buf);

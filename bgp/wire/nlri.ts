@@ -2,7 +2,7 @@
 // optionally preceded by a 4-byte path ID. This is the hot path of the codec, so it is a hand-written
 // loop: no temporary buffers for IPv4, text built straight from the bytes.
 import { bytesToIpv6, ipv6ToBytes } from '../rib/prefix.js';
-import type { Family, Nlri, WireNlri } from './types.js';
+import type { Family, Nlri, PrefixTarget, WireNlri } from './types.js';
 
 const v6 = new Uint8Array(16);
 /** Text pieces made once: "n." for every octet value, "/n" for every IPv4 length. */
@@ -62,14 +62,6 @@ function countNlri(b: Uint8Array, start: number, end: number, family: Family, ad
   return n;
 }
 
-/** Where `readPrefixAt` puts a prefix: address words (1 for IPv4, 4 for IPv6) and the length. */
-export interface PrefixTarget {
-  words: Int32Array;
-  len: number;
-  /** RFC 7911 path identifier (set only when the field carries them). */
-  pathId: number;
-}
-
 /**
  * Reads the prefix at `off` of a checked field (see WireNlri) into `out`, host bits cleared, and
  * returns the offset of the next one. A path ID (RFC 7911 §3) goes to `out.pathId`.
@@ -104,6 +96,26 @@ export function readPrefixAt(w: WireNlri, off: number, out: PrefixTarget): numbe
   return p + n;
 }
 
+/** A field's prefixes left in the message bytes (checked when decoded), read one by one into a target. */
+class CheckedNlri implements WireNlri {
+  constructor(
+    readonly family: Family,
+    readonly bytes: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+    readonly count: number,
+    readonly addPath: boolean,
+  ) {}
+
+  forEach(into: PrefixTarget, each: () => void): void {
+    let off = this.start;
+    for (let i = 0; i < this.count; i++) {
+      off = readPrefixAt(this, off, into);
+      each();
+    }
+  }
+}
+
 /** Reads the prefixes in b[start, end); undefined when a prefix is malformed or overruns. */
 export function readNlri(
   b: Uint8Array,
@@ -115,7 +127,7 @@ export function readNlri(
 ): Nlri | undefined {
   if (wire) {
     const count = countNlri(b, start, end, family, addPath);
-    return count < 0 ? undefined : { prefixes: [], wire: { family, bytes: b, start, end, count, addPath } };
+    return count < 0 ? undefined : { prefixes: [], wire: new CheckedNlri(family, b, start, end, count, addPath) };
   }
   if (family === 'ipv4' && !addPath) return readIpv4(b, start, end);
   const prefixes: string[] = [];

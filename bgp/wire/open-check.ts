@@ -1,5 +1,6 @@
-// The OPEN checks that need the session's configuration (RFC 4271 §6.2, RFC 5492 §5, RFC 6793 §4.1):
-// the peer's AS, and capabilities we require it to support.
+// The OPEN checks that need the session's configuration (RFC 4271 §6.2, RFC 5492 §5, RFC 6793 §4.1,
+// RFC 6286 §2.2): the peer's AS, its BGP Identifier against ours, and capabilities we require. The
+// checks that need no configuration (version, hold time, identifier 0) are made when decoding.
 import { AS_TRANS, ERR, OPEN_SUB } from './constants.js';
 import type { Capability, Notify, OpenMessage } from './types.js';
 
@@ -11,14 +12,25 @@ export function peerAsOf(open: OpenMessage): number {
   return four ? four.asn : open.myAs;
 }
 
+export interface OpenExpectation {
+  /** The AS configured for the peer. */
+  peerAs?: number;
+  /** Capability codes the peer must announce. */
+  required?: number[];
+  /** Our BGP Identifier: an internal peer may not use it (RFC 6286 §2.2). */
+  localId?: string;
+  ebgp?: boolean;
+}
+
 /**
  * The NOTIFICATION to send for a received OPEN, or undefined when it is acceptable: wrong peer AS
- * (Bad Peer AS, data = the 2-octet field) or a missing required capability (Unsupported Capability,
- * data = the capability code and zero length, as RFC 5492 §5 lists it).
+ * (Bad Peer AS, data = the 2-octet field), an internal peer with our BGP Identifier (Bad BGP
+ * Identifier) or a missing required capability (Unsupported Capability, data = the capability code
+ * and zero length, as RFC 5492 §5 lists it).
  */
 export function checkOpen(
   open: OpenMessage,
-  expect: { peerAs?: number; required?: number[] } = {},
+  expect: OpenExpectation = {},
 ): { notification: Notify; error: string } | undefined {
   const asn = peerAsOf(open);
   if (expect.peerAs !== undefined && asn !== expect.peerAs)
@@ -35,6 +47,11 @@ export function checkOpen(
     return {
       error: 'AS_TRANS without a 4-octet AS capability',
       notification: { code: ERR.OPEN, subcode: OPEN_SUB.BAD_PEER_AS, data: Uint8Array.of(0x5b, 0xa0) },
+    };
+  if (expect.localId !== undefined && !expect.ebgp && open.bgpId === expect.localId)
+    return {
+      error: `BGP identifier ${open.bgpId} is ours`,
+      notification: { code: ERR.OPEN, subcode: OPEN_SUB.BAD_BGP_ID },
     };
   const codes = new Set(open.capabilities.map(capabilityCode));
   const missing = (expect.required ?? []).filter((c) => !codes.has(c));

@@ -83,14 +83,28 @@ export interface Nlri {
   wire?: WireNlri;
 }
 
-/** A checked NLRI field left in wire form: `count` prefixes in bytes[start, end). */
+/**
+ * A checked NLRI field left in wire form: `count` prefixes in bytes[start, end). A million received
+ * prefixes go into the RIB this way without a million strings.
+ */
 export interface WireNlri {
-  family: Family;
-  bytes: Uint8Array;
-  start: number;
-  end: number;
-  count: number;
-  addPath: boolean;
+  readonly family: Family;
+  readonly bytes: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+  readonly count: number;
+  /** RFC 7911: each prefix carries a path identifier (`forEach` sets `into.pathId`). */
+  readonly addPath: boolean;
+  /** Writes each prefix in turn into `into` (host bits cleared) and calls `each`. */
+  forEach(into: PrefixTarget, each: () => void): void;
+}
+
+/** Where `readPrefixAt` puts a prefix: address words (1 for IPv4, 4 for IPv6) and the length. */
+export interface PrefixTarget {
+  words: Int32Array;
+  len: number;
+  /** RFC 7911 path identifier (set only when the field carries them). */
+  pathId: number;
 }
 
 export interface UpdateMessage {

@@ -14,8 +14,19 @@ import {
   FLAG_TRANSITIVE,
   UPDATE_SUB,
 } from './constants.js';
+import { familyOf } from './mp-reach.js';
 import { readNlri } from './nlri.js';
-import type { Attributes, Decoded, ErrorAction, Nlri, Notify, UpdateMessage, WireContext } from './types.js';
+import type {
+  Attributes,
+  Decoded,
+  ErrorAction,
+  Family,
+  Nlri,
+  Notify,
+  UpdateMessage,
+  WireContext,
+  WireNlri,
+} from './types.js';
 
 const RANK: Record<ErrorAction, number> = {
   none: 0,
@@ -205,4 +216,39 @@ function checkMandatory(m: UpdateMessage, seen: Set<number>, ctx: WireContext, e
   // RFC 4271 §5.1.5: LOCAL_PREF is mandatory on iBGP, but RFC 7606 §7.5 does not make its absence an error.
   void ctx;
   if (missing.length) errs.add('treat-as-withdraw', `missing well-known attribute ${missing.join(', ')}`);
+}
+
+/** The withdrawn fields (IPv4 and MP_UNREACH_NLRI) of an UPDATE decoded in wire form, those not empty. */
+export function withdrawnFields(m: UpdateMessage): WireNlri[] {
+  const out: WireNlri[] = [];
+  const w = m.withdrawn.wire;
+  if (w && w.count > 0) out.push(w);
+  const mp = m.attributes.mpUnreach?.withdrawn.wire;
+  if (mp && mp.count > 0) out.push(mp);
+  return out;
+}
+
+/** The announced fields (IPv4 NLRI and MP_REACH_NLRI) of an UPDATE decoded in wire form, those not empty. */
+export function announcedFields(m: UpdateMessage): WireNlri[] {
+  const out: WireNlri[] = [];
+  const n = m.nlri.wire;
+  if (n && n.count > 0) out.push(n);
+  const mp = m.attributes.mpReach?.nlri.wire;
+  if (mp && mp.count > 0) out.push(mp);
+  return out;
+}
+
+/**
+ * RFC 4724 §2: the family an End-of-RIB marker stands for — an UPDATE with nothing in it (IPv4) or
+ * holding only an empty MP_UNREACH_NLRI — or undefined for any other UPDATE.
+ */
+export function endOfRibFamily(m: UpdateMessage): Family | undefined {
+  if (nlriCount(m.withdrawn) > 0 || nlriCount(m.nlri) > 0) return undefined;
+  const a = m.attributes;
+  let keys = 0;
+  for (const k in a) if (a[k as keyof Attributes] !== undefined) keys++;
+  if (keys === 0) return 'ipv4';
+  if (keys === 1 && a.mpUnreach && nlriCount(a.mpUnreach.withdrawn) === 0)
+    return familyOf(a.mpUnreach.afi, a.mpUnreach.safi);
+  return undefined;
 }

@@ -11,6 +11,9 @@ import type { PathSource } from '../../../bgp/rib/path.js';
 import { PathIdSlotPrefixes } from '../../../bgp/rib/slot-prefixes.js';
 import { RouteEngine, type SessionPort, yieldToLoop } from '../../../bgp/route-engine.js';
 import type { UpdateBatch } from '../../../bgp/session/codec.js';
+import { decodeMessage } from '../../../bgp/wire/decode.js';
+import type { UpdateMessage, WireContext } from '../../../bgp/wire/types.js';
+import { encodeUpdate } from '../../../bgp/wire/update-encode.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const PREFIX = '10.5.0.0/24';
@@ -61,25 +64,21 @@ test('an ADD-PATH peer gets every path with its identifier; a plain peer gets th
   const out = port('192.0.2.3', 65030, true, toAddPath);
   const plain = port('192.0.2.4', 65040, false, toPlain);
   for (const p of [a, b, out, plain]) engine.addSession(p);
-  const attrs = (asns: number[], nextHop: string) => ({
-    origin: 0 as const,
-    asPath: [{ type: AS_SEQUENCE, asns }],
-    nextHop,
-  });
+  // What a peer sends, decoded as the session decodes it (prefixes left in wire form).
+  const ctx: WireContext = { fourOctetAs: true, ebgp: true, wireNlri: true };
   const update = (withdraw: boolean, asns: number[], nextHop: string) => {
-    const field = {
-      family: 'ipv4' as const,
-      count: 1,
-      addPath: false,
-      forEach: (into: { words: Int32Array; len: number }, each: () => void) => {
-        into.words[0] = (10 << 24) | (5 << 16);
-        into.len = 24;
-        each();
-      },
-    };
-    return withdraw
-      ? { withdrawn: [field], announced: [] }
-      : { withdrawn: [], announced: [field], attrs: attrs(asns, nextHop) };
+    const none = { prefixes: [] };
+    const bytes = withdraw
+      ? encodeUpdate({ withdrawn: { prefixes: [PREFIX] }, attributes: {}, nlri: none }, ctx)
+      : encodeUpdate(
+          {
+            withdrawn: none,
+            attributes: { origin: 0, asPath: [{ type: AS_SEQUENCE, asns }], nextHop },
+            nlri: { prefixes: [PREFIX] },
+          },
+          ctx,
+        );
+    return decodeMessage(bytes, ctx).message as UpdateMessage;
   };
   await settled(engine);
   seen(toAddPath);

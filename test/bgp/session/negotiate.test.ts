@@ -2,56 +2,59 @@
 // a real router is proven in test/bgp/interop/extended-messages.test.ts and add-path.test.ts.)
 import test from 'ava';
 import { CapabilityOffer } from '../../../bgp/session/capabilities.js';
-import type { OpenCapabilities } from '../../../bgp/session/messages.js';
 import { checkHeader } from '../../../bgp/wire/framer.js';
+import type { Capability } from '../../../bgp/wire/types.js';
 
-const theirs = (extra: Partial<OpenCapabilities>): OpenCapabilities => ({
-  families: ['ipv4', 'ipv6'],
-  routeRefresh: true,
-  enhancedRouteRefresh: false,
-  fourOctetAs: 65002,
+/** The peer's OPEN capabilities: IPv4 and IPv6 unicast, route refresh, 4-octet AS, and `extra`. */
+const theirs = (...extra: Capability[]): Capability[] => [
+  { kind: 'multiprotocol', afi: 1, safi: 1 },
+  { kind: 'multiprotocol', afi: 2, safi: 1 },
+  { kind: 'route-refresh' },
+  { kind: 'four-octet-as', asn: 65002 },
   ...extra,
+];
+/** RFC 7911 §4 modes: 1 receive, 2 send, 3 both. */
+const addPath = (...families: [afi: number, mode: number][]): Capability => ({
+  kind: 'add-path',
+  families: families.map(([afi, mode]) => ({ afi, safi: 1, mode })),
 });
+const offered = (caps: Capability[], kind: Capability['kind']) => caps.find((c) => c.kind === kind);
 
 test('extended messages hold only when both sides offer them', (t) => {
   const on = new CapabilityOffer({ asn: 65001, families: ['ipv4'], extendedMessages: true });
   const off = new CapabilityOffer({ asn: 65001, families: ['ipv4'] });
-  t.true(on.offer().extendedMessage);
-  t.false(off.offer().extendedMessage);
-  t.true(on.negotiate(theirs({ extendedMessage: true })).extendedMessage);
-  t.false(on.negotiate(theirs({})).extendedMessage);
-  t.false(off.negotiate(theirs({ extendedMessage: true })).extendedMessage);
+  t.truthy(offered(on.offer(), 'extended-message'));
+  t.falsy(offered(off.offer(), 'extended-message'));
+  t.true(on.negotiate(theirs({ kind: 'extended-message' })).extendedMessage);
+  t.false(on.negotiate(theirs()).extendedMessage);
+  t.false(off.negotiate(theirs({ kind: 'extended-message' })).extendedMessage);
 });
 
 test('ADD-PATH: we receive where we said receive and they said send, and the mirror image (RFC 7911 §4)', (t) => {
   const both = new CapabilityOffer({ asn: 65001, families: ['ipv4', 'ipv6'], addPaths: 'both' });
-  t.deepEqual(both.offer().addPath, [
-    { family: 'ipv4', mode: 'both' },
-    { family: 'ipv6', mode: 'both' },
-  ]);
-  const n = both.negotiate(
-    theirs({
-      addPath: [
-        { family: 'ipv4', mode: 'send' },
-        { family: 'ipv6', mode: 'receive' },
-      ],
-    }),
-  );
+  t.deepEqual(offered(both.offer(), 'add-path'), addPath([1, 3], [2, 3]));
+  const n = both.negotiate(theirs(addPath([1, 2], [2, 1])));
   t.deepEqual(n.addPathReceive, ['ipv4']);
   t.deepEqual(n.addPathSend, ['ipv6']);
   const rx = new CapabilityOffer({ asn: 65001, families: ['ipv4'], addPaths: 'receive' });
-  const r = rx.negotiate(theirs({ addPath: [{ family: 'ipv4', mode: 'receive' }] }));
+  const r = rx.negotiate(theirs(addPath([1, 1])));
   t.deepEqual([r.addPathReceive, r.addPathSend], [[], []], 'receive meets receive: nothing');
   const none = new CapabilityOffer({ asn: 65001, families: ['ipv4'] });
-  t.is(none.offer().addPath, undefined, 'not configured: not offered');
-  t.deepEqual(none.negotiate(theirs({ addPath: [{ family: 'ipv4', mode: 'both' }] })).addPathReceive, []);
+  t.is(offered(none.offer(), 'add-path'), undefined, 'not configured: not offered');
+  t.deepEqual(none.negotiate(theirs(addPath([1, 3]))).addPathReceive, []);
 });
 
 test('a peer that refuses ADD-PATH or extended messages (2/7) gets an OPEN without them', (t) => {
   const o = new CapabilityOffer({ asn: 65001, families: ['ipv4'], addPaths: 'both', extendedMessages: true });
   t.true(o.refused(7, Uint8Array.from([69, 4, 0, 1, 1, 3, 6, 0])));
-  t.is(o.offer().addPath, undefined);
-  t.false(o.offer().extendedMessage);
+  t.is(offered(o.offer(), 'add-path'), undefined);
+  t.is(offered(o.offer(), 'extended-message'), undefined);
+});
+
+test('no multiprotocol capability from the peer means IPv4 unicast only (RFC 4760 §8)', (t) => {
+  const o = new CapabilityOffer({ asn: 65001, families: ['ipv4', 'ipv6'] });
+  t.deepEqual(o.negotiate([{ kind: 'route-refresh' }]).families, ['ipv4']);
+  t.deepEqual(o.negotiate(theirs()).families, ['ipv4', 'ipv6']);
 });
 
 function header(type: number, len: number): Uint8Array {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import test from 'ava';
 import { BgpSpeaker, type PeerOptions } from '../../../bgp/index.js';
-import { wireCodec } from '../../../bgp/session/wire-codec.js';
+import { encodeOpen } from '../../../bgp/wire/open.js';
 import { freePort, sleep, waitFor } from '../../../src/lab/index.js';
 
 async function pair(a: Partial<PeerOptions> = {}, b: Partial<PeerOptions> = {}) {
@@ -92,17 +92,23 @@ function secondConnection(port: number, restarting: boolean) {
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   socket.on('connect', () =>
     socket.write(
-      wireCodec.encodeOpen({
-        asn: 65002,
+      encodeOpen({
+        myAs: 65002,
         holdTime: 9,
-        routerId: '2.2.2.2',
-        capabilities: {
-          families: ['ipv4', 'ipv6'],
-          routeRefresh: true,
-          enhancedRouteRefresh: false,
-          fourOctetAs: 65002,
-          gracefulRestart: { restarting, restartTime: 30, families: [{ family: 'ipv4', forwarding: true }] },
-        },
+        bgpId: '2.2.2.2',
+        capabilities: [
+          { kind: 'multiprotocol', afi: 1, safi: 1 },
+          { kind: 'multiprotocol', afi: 2, safi: 1 },
+          { kind: 'route-refresh' },
+          { kind: 'four-octet-as', asn: 65002 },
+          {
+            kind: 'graceful-restart',
+            restarting,
+            notification: false,
+            restartTime: 30,
+            families: [{ afi: 1, safi: 1, forwarding: true }],
+          },
+        ],
       }),
     ),
   );

@@ -1,4 +1,4 @@
-// RFC 7911 §3 NLRI through the session codec, both families: what the RIB writes with path
+// RFC 7911 §3 NLRI through the session's encoder and the wire decoder, both families: what the RIB writes with path
 // identifiers (PathIdSlotPrefixes) decodes, on a session that receives them, to the same prefixes and
 // identifiers — announced (NLRI / MP_REACH_NLRI) and withdrawn (withdrawn routes / MP_UNREACH_NLRI).
 import test from 'ava';
@@ -6,12 +6,14 @@ import { AS_SEQUENCE, AttrStore } from '../../../bgp/rib/attributes.js';
 import { keyText, newScratch, parseKey } from '../../../bgp/rib/prefix-key.js';
 import { PrefixTable } from '../../../bgp/rib/prefix-table.js';
 import { PathIdSlotPrefixes } from '../../../bgp/rib/slot-prefixes.js';
-import type { ReceivedPrefixes } from '../../../bgp/session/messages.js';
-import { sessionCodec } from '../../../bgp/wire/session-codec.js';
+import { encodeUpdates } from '../../../bgp/session/codec.js';
+import { decodeMessage } from '../../../bgp/wire/decode.js';
+import type { WireContext, WireNlri } from '../../../bgp/wire/types.js';
+import { announcedFields, withdrawnFields } from '../../../bgp/wire/update-decode.js';
 
-const CTX = { fourOctetAs: true, ebgp: true };
+const CTX: WireContext = { fourOctetAs: true, ebgp: true, wireNlri: true };
 
-function read(fields: ReceivedPrefixes[]): string[] {
+function read(fields: WireNlri[]): string[] {
   const k = newScratch();
   const out: string[] = [];
   for (const f of fields) {
@@ -34,7 +36,7 @@ for (const [family, prefixes, nextHop] of [
     });
     const ids = [7, 0x80000001, 3];
     const attrs = new AttrStore().intern({ origin: 0, asPath: [{ type: AS_SEQUENCE, asns: [65002] }], nextHop });
-    const msgs = sessionCodec.encodeUpdates(
+    const msgs = encodeUpdates(
       {
         family,
         withdraw: new PathIdSlotPrefixes(table, slots, ids),
@@ -46,11 +48,15 @@ for (const [family, prefixes, nextHop] of [
     const withdrawn: string[] = [];
     const announced: string[] = [];
     for (const m of msgs) {
-      const d = sessionCodec.decode(m, { ...CTX, addPathReceive: [family] });
-      if (d.type !== 'update') return t.fail(`decoded as ${d.type}: ${JSON.stringify(d)}`);
-      t.true(d.update.announced.concat(d.update.withdrawn).every((f) => f.addPath));
-      withdrawn.push(...read(d.update.withdrawn));
-      announced.push(...read(d.update.announced));
+      const d = decodeMessage(m, { ...CTX, addPath: { [family]: true } }).message;
+      if (d?.type !== 'update') return t.fail(`decoded as ${d?.type}`);
+      t.true(
+        announcedFields(d)
+          .concat(withdrawnFields(d))
+          .every((f) => f.addPath),
+      );
+      withdrawn.push(...read(withdrawnFields(d)));
+      announced.push(...read(announcedFields(d)));
     }
     t.deepEqual(withdrawn, want);
     t.deepEqual(announced, want);

@@ -1,8 +1,7 @@
-// A BgpSpeaker on the bgp/wire session codec, in its own process so a test can run it inside a lab
+// A BgpSpeaker (on bgp/wire, as always), in its own process so a test can run it inside a lab
 // namespace. The parent sends one {setup} message (speaker options, peers, routes to announce), then
 // {id, locRib} queries; the host answers {id, routes}.
 import { BgpSpeaker, type PeerOptions, type SpeakerOptions } from '../../../bgp/index.js';
-import { sessionCodec } from '../../../bgp/wire/session-codec.js';
 
 type Setup = {
   speaker: SpeakerOptions;
@@ -13,7 +12,7 @@ type Setup = {
 let speaker: BgpSpeaker | undefined;
 process.on('message', async (m: { setup?: Setup; id?: number; locRib?: boolean }) => {
   if (m.setup) {
-    speaker = new BgpSpeaker(m.setup.speaker, sessionCodec);
+    speaker = new BgpSpeaker(m.setup.speaker);
     await speaker.start();
     for (const p of m.setup.peers) speaker.addPeer(p);
     for (const a of m.setup.announce) speaker.announce(a.prefix, a.attrs as never);
