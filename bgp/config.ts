@@ -1,9 +1,11 @@
 // The speaker's public configuration and the shapes it reports, in one place: this is the contract the
 // agent (and anyone else) programs against.
 import type { Policy } from './policy/policy.js';
+import type { Family } from './prefix.js';
 import type { NextHopMode } from './rib/propagation.js';
 
-export type AddressFamily = 'ipv4' | 'ipv6';
+/** bgp/prefix.ts's Family under the name the session code knows it by. */
+export type AddressFamily = Family;
 
 export interface Logger {
   debug(obj: object, msg?: string): void;

@@ -18,7 +18,7 @@ export type {
   SpeakerOptions,
 } from './config.js';
 export type { AsPathMatch, Policy, PolicyActions, PolicyMatch, PolicyRule, PrefixMatch } from './policy/policy.js';
-export { canonicalPrefix } from './rib/prefix.js';
+export { canonicalPrefix } from './prefix.js';
 export type { NextHopMode } from './rib/propagation.js';
 export {
   CEASE_ADMIN_RESET,

@@ -16,8 +16,8 @@ import type {
 } from './config.js';
 import { belowWarning, maxPrefixConfig, maxPrefixVerdict } from './max-prefix.js';
 import { compilePolicy } from './policy/evaluate.js';
+import { canonicalPrefix, familyOfPrefix } from './prefix.js';
 import type { PathSource } from './rib/path.js';
-import { canonicalPrefix, familyOfPrefix } from './rib/prefix.js';
 import { RouteEngine, type SessionPort } from './route-engine.js';
 import { encodeUpdates } from './session/codec.js';
 import {

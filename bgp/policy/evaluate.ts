@@ -1,5 +1,7 @@
 // Runs a Policy against one route. Policies are compiled once (prefixes parsed, communities turned
 // into numbers, regexes built) so the per-route cost is a few comparisons.
+
+import { type ParsedPrefix, parsePrefix, prefixContains } from '../prefix.js';
 import {
   AS_SEQUENCE,
   asPathText,
@@ -8,7 +10,6 @@ import {
   parseLargeCommunity,
 } from '../rib/attributes.js';
 import type { SourceKind } from '../rib/path.js';
-import { type ParsedPrefix, parsePrefix, prefixContains } from '../rib/prefix.js';
 import type { Policy, PolicyActions, PolicyContext, PolicyResult, PolicyRule } from './policy.js';
 
 interface CompiledRule {

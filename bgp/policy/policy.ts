@@ -1,6 +1,7 @@
 // Import and export policy as data: an ordered list of rules, each a match and what to do, in the
 // spirit of Calico's BGPFilter and BIRD filters. The first rule with an accept/reject verdict ends
 // the walk; rules without a verdict only modify attributes and the walk goes on.
+import type { Family } from '../prefix.js';
 import type { PathAttributes } from '../rib/attributes.js';
 import type { SourceKind } from '../rib/path.js';
 
@@ -30,7 +31,7 @@ export interface PolicyMatch {
   /** Matches when the route's prefix is in any of these ranges. */
   prefixes?: (string | PrefixMatch)[];
   prefixLength?: { min?: number; max?: number };
-  family?: 'ipv4' | 'ipv6';
+  family?: Family;
   /** Matches when the route carries any of these ("65001:100"). */
   communities?: string[];
   /** Matches when the route carries any of these ("65001:1:2"). */

@@ -2,7 +2,7 @@
 // host bits cleared. Text ("10.1.0.0/24") exists only at the edges (views, events, the codec); inside,
 // a million prefixes are a few typed arrays rather than a million strings.
 import { isIPv6 } from 'node:net';
-import { bytesToIpv6, ipv6ToBytes } from './prefix.js';
+import { bytesToIpv6, ipv6ToBytes } from '../prefix.js';
 
 export type FamilyIndex = 0 | 1;
 export const V4: FamilyIndex = 0;

@@ -1,5 +1,6 @@
 // The iBGP/eBGP and route-reflection rules: which received paths are loops, which paths go to which
 // peer, and what their attributes become on the way out (RFC 4271 §5, §9.1.3, §9.2; RFC 4456 §8).
+import type { Family } from '../prefix.js';
 import { AS_SEQUENCE, type PathAttributes } from './attributes.js';
 import { DEFAULT_LOCAL_PREF } from './decision.js';
 import type { Path, PathSource, SourceKind } from './path.js';
@@ -62,7 +63,7 @@ export function exportAttributes(
   path: Pick<Path, 'source' | 'attrs'>,
   to: ExportTarget,
   local: LocalIdentity,
-  family: 'ipv4' | 'ipv6',
+  family: Family,
 ): PathAttributes {
   const a = path.attrs;
   const from = path.source;

@@ -2,7 +2,7 @@
 // encoded, the Optional/Transitive flags it must carry, what RFC 7606 does when it is malformed, and
 // the RFC sections that say so. decodeUpdate and encodeAttributes walk this table instead of each
 // holding a switch, so an attribute is added (or checked against the RFCs) in one place.
-import { bytesToIpv4, ipv4ToBytes } from '../rib/prefix.js';
+import { bytesToIpv4, ipv4ToBytes } from '../prefix.js';
 import { asPathBytes, readAsPath } from './as-path.js';
 import { AS_TRANS, ATTR, FLAG_OPTIONAL, FLAG_TRANSITIVE } from './constants.js';
 import { decodeMpReach, decodeMpUnreach, type MpTarget } from './mp-reach.js';

@@ -1,6 +1,6 @@
 // MP_REACH_NLRI and MP_UNREACH_NLRI values (RFC 4760 §3-§4, RFC 8950 IPv6 next hops for IPv4 NLRI):
 // the two attributes that carry prefixes, decoded for the attribute table (attributes.ts).
-import { bytesToIpv4, bytesToIpv6 } from '../rib/prefix.js';
+import { bytesToIpv4, bytesToIpv6 } from '../prefix.js';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from './constants.js';
 import { readNlri } from './nlri.js';
 import type { Attributes, Family, WireContext } from './types.js';

@@ -1,7 +1,7 @@
 // NLRI prefixes (RFC 4271 §4.3, RFC 4760 §5, RFC 7911 §3): a length byte and the significant bytes,
 // optionally preceded by a 4-byte path ID. This is the hot path of the codec, so it is a hand-written
 // loop: no temporary buffers for IPv4, text built straight from the bytes.
-import { bytesToIpv6, ipv6ToBytes } from '../rib/prefix.js';
+import { bytesToIpv6, ipv6ToBytes } from '../prefix.js';
 import type { Family, Nlri, PrefixTarget, WireNlri } from './types.js';
 
 const v6 = new Uint8Array(16);

@@ -1,7 +1,9 @@
 // The wire codec's own message shapes: what is on the wire, typed, nothing interpreted beyond it.
 // Addresses and prefixes are text; set-valued attributes keep wire order.
 
-export type Family = 'ipv4' | 'ipv6';
+import type { Family } from '../prefix.js';
+
+export type { Family };
 
 export interface AfiSafi {
   afi: number;

@@ -1,7 +1,7 @@
 // UPDATE encoding (RFC 4271 §4.3, RFC 4760, RFC 6793 §4.2.2) and the packer that fills messages
 // with as many prefixes sharing one attribute set as fit, MP_REACH/MP_UNREACH first, one NLRI carrier
 // per UPDATE (RFC 7606 §5.1).
-import { ipv4ToBytes, ipv6ToBytes } from '../rib/prefix.js';
+import { ipv4ToBytes, ipv6ToBytes } from '../prefix.js';
 import { ENCODED_SPECS } from './attributes.js';
 import {
   AFI_IPV4,

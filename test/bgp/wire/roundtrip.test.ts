@@ -2,7 +2,7 @@
 // framer returns the same messages however the byte stream is cut.
 import test from 'ava';
 import fc from 'fast-check';
-import { bytesToIpv4, bytesToIpv6 } from '../../../bgp/rib/prefix.js';
+import { bytesToIpv4, bytesToIpv6 } from '../../../bgp/prefix.js';
 import { keyText, newScratch } from '../../../bgp/rib/prefix-key.js';
 import { decodeMessage } from '../../../bgp/wire/decode.js';
 import { MessageFramer } from '../../../bgp/wire/framer.js';

@@ -1,5 +1,8 @@
-// Prefixes as the RIBs key them: canonical text ("10.1.0.0/24", "fd00:1::/64"), so a Map lookup is
-// one string hash and the public face can hand them out unchanged. Host bits are cleared on parse.
+// The address vocabulary of the whole code base: the one address-family type, address bytes ↔ text
+// (RFC 5952 for IPv6) and prefixes in canonical text ("10.1.0.0/24", "fd00:1::/64"), which is also
+// how the RIBs key them (a Map lookup is one string hash). Host bits are cleared on parse. It imports
+// nothing but node:net, so src/ uses it too (through bgp/index.ts, or directly where the rooms table
+// of docs/DESIGN.md allows) and bgp/ stays standalone.
 import { isIPv4, isIPv6 } from 'node:net';
 
 export type Family = 'ipv4' | 'ipv6';
