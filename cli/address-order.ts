@@ -1,13 +1,13 @@
 // Addresses and prefixes in numeric order (10.0.0.9 before 10.0.0.10, IPv4 before IPv6, a shorter
 // prefix before the longer ones it contains), as people read them; text order puts .10 before .9.
-import { parseAddress } from '../src/model/cidr.js';
+import { familyBits, parseAddress } from '../src/model/cidr.js';
 
-/** A sort key: family, then address value, then prefix length; text that is no address sorts last. */
+/** A sort key: family (by its width: IPv4 first), then address value, then prefix length; text that is no address sorts last. */
 function key(text: string): [number, bigint, number] {
   const [addr = '', len] = text.trim().split('/');
   const a = parseAddress(addr);
   if (!a) return [9, 0n, 0];
-  return [a.family, a.value, len === undefined ? (a.family === 4 ? 32 : 128) : Number(len)];
+  return [familyBits(a.family), a.value, len === undefined ? familyBits(a.family) : Number(len)];
 }
 
 export function compareAddresses(x: string, y: string): number {

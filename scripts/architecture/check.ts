@@ -2,7 +2,7 @@
 // docs/DESIGN.md's rooms table allows (rules.ts). Type-only and lazy imports count: a cycle through
 // `import type` is still two files that cannot be read one without the other.
 import { type Edge, importGraph, listSources } from './graph.js';
-import { BGP_FACE, CHECKED_DIRS, roomOf } from './rules.js';
+import { BGP_FACE, BGP_VOCABULARY, CHECKED_DIRS, roomOf } from './rules.js';
 
 export interface Problem {
   kind: 'cycle' | 'direction' | 'unplaced';
@@ -32,9 +32,13 @@ function directionProblems(files: string[], edges: Edge[]): Problem[] {
     const allowed = from.mayImport.some((p) => e.to.startsWith(p));
     // bgp/'s internals are its own: from outside, only bgp/index.ts (tests and benches may look inside).
     const bgpInside =
-      to.path === 'bgp/' && e.to !== BGP_FACE && !from.mayImport.includes('bgp/') && from.path !== 'bgp/';
+      to.path === 'bgp/' &&
+      e.to !== BGP_FACE &&
+      e.to !== BGP_VOCABULARY &&
+      !from.mayImport.includes('bgp/') &&
+      from.path !== 'bgp/';
     if (allowed && !bgpInside) continue;
-    const why = bgpInside ? `only ${BGP_FACE} is bgp's public face` : from.says;
+    const why = bgpInside ? `only ${BGP_FACE} (and ${BGP_VOCABULARY}) is bgp's public face` : from.says;
     out.push({
       kind: 'direction',
       files: [e.from, e.to],

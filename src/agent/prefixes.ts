@@ -51,6 +51,8 @@ export function aggregate(prefixes: Cidr[], limits: Cidr[]): Cidr[] {
     }
   }
   return [...set.values()].sort(
-    (a, b) => a.family - b.family || (a.base < b.base ? -1 : a.base > b.base ? 1 : a.prefixLength - b.prefixLength),
+    (a, b) =>
+      a.family.localeCompare(b.family) ||
+      (a.base < b.base ? -1 : a.base > b.base ? 1 : a.prefixLength - b.prefixLength),
   );
 }

@@ -1,10 +1,9 @@
 // IP addresses and prefixes as the bytes netlink carries (network order) and back to canonical
-// text. IPv4 takes a fast path: a full table is a hundred thousand of them per pass.
-import { formatAddress, parseAddress } from '../model/index.js';
-
-export type Family = 4 | 6;
-
-export const familyOf = (text: string): Family => (text.includes(':') ? 6 : 4);
+// text. IPv4 takes a fast path here: a full table is a hundred thousand of them per pass; IPv6 text is
+// bgp/prefix.ts's (the one canonicalisation).
+import { isIPv6 } from 'node:net';
+import { bytesToIpv6, ipv6ToBytes } from '../../bgp/prefix.js';
+import type { Family } from '../model/index.js';
 
 /**
  * Reads dotted-quad IPv4 text from `start` to `end` into `out[at..at+3]`; false if it is not one.
@@ -39,23 +38,13 @@ export function addressBytes(text: string): Uint8Array {
     if (readIpv4(text, 0, text.length, out, 0)) return out;
     throw new Error(`"${text}" is not an IPv4 address`);
   }
-  const parsed = parseAddress(text);
-  if (parsed?.family !== 6) throw new Error(`"${text}" is not an IPv6 address`);
-  const out = new Uint8Array(16);
-  let v = parsed.value;
-  for (let i = 15; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
+  if (!isIPv6(text) || text.includes('%')) throw new Error(`"${text}" is not an IPv6 address`);
+  return ipv6ToBytes(text);
 }
 
 /** Canonical text of 4 or 16 address bytes. */
 export function addressText(bytes: Uint8Array): string {
-  if (bytes.length === 4) return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return formatAddress(6, v);
+  return bytes.length === 4 ? `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` : bytesToIpv6(bytes);
 }
 
 export interface Prefix {
@@ -87,7 +76,7 @@ export function parsePrefix(text: string, room?: Uint8Array): Prefix {
     }
     if (slash + 1 === text.length || length > max) throw new Error(`"${text}" is not a prefix`);
   }
-  return { family: bytes.length === 4 ? 4 : 6, bytes, length };
+  return { family: bytes.length === 4 ? 'ipv4' : 'ipv6', bytes, length };
 }
 
 /** The canonical text of a prefix, always with its length ("10.1.2.3/32"). */

@@ -12,7 +12,7 @@ const DUMP_ATTEMPTS = 3;
 /** Routes in the main table whose protocol is in `protocols`. */
 export async function readRoutes(channel: NetlinkChannel, protocols: ReadonlySet<number>): Promise<KernelRoute[]> {
   let out: KernelRoute[] = [];
-  for (const family of [4, 6] as const) {
+  for (const family of ['ipv4', 'ipv6'] as const) {
     for (let attempt = 1; ; attempt++) {
       const rows: KernelRoute[] = [];
       const w = new MessageWriter(64);

@@ -1,7 +1,8 @@
 // RTM_NEWROUTE / RTM_DELROUTE / RTM_GETROUTE as bytes, and RTM_NEWROUTE (a dump entry) back into
 // a KernelRoute. Layout: nlmsghdr, struct rtmsg (linux/rtnetlink.h), then RTA_* attributes; ECMP
 // next hops are an RTA_MULTIPATH list of struct rtnexthop, each followed by its RTA_GATEWAY.
-import { addressBytes, addressText, type Family, type Prefix } from './ip-bytes.js';
+import type { Family } from '../model/index.js';
+import { addressBytes, addressText, type Prefix } from './ip-bytes.js';
 import { forEachAttr, type NetlinkMessage } from './message-reader.js';
 import type { MessageWriter } from './message-writer.js';
 import {
@@ -51,10 +52,10 @@ export interface RouteSpec {
 /** How a write treats an existing route with the same destination (and metric). */
 export type WriteMode = 'create' | 'replace';
 
-const afOf = (f: Family) => (f === 4 ? AF_INET : AF_INET6);
+const afOf = (f: Family) => (f === 'ipv4' ? AF_INET : AF_INET6);
 
 function writeGateway(w: MessageWriter, dstFamily: Family, bytes: Uint8Array): void {
-  if ((bytes.length === 4 ? 4 : 6) === dstFamily) {
+  if ((bytes.length === 4 ? 'ipv4' : 'ipv6') === dstFamily) {
     w.attr(RTA_GATEWAY, bytes);
     return;
   }
@@ -156,7 +157,7 @@ export function decodeRoute(m: NetlinkMessage): KernelRoute | undefined {
   if (p.length < RTMSG_LEN) return undefined;
   const af = p[0]!;
   if (af !== AF_INET && af !== AF_INET6) return undefined;
-  const family: Family = af === AF_INET ? 4 : 6;
+  const family: Family = af === AF_INET ? 'ipv4' : 'ipv6';
   const dstLen = p[1]!;
   let table = p[4]!;
   let dst: string | undefined;
@@ -180,7 +181,7 @@ export function decodeRoute(m: NetlinkMessage): KernelRoute | undefined {
     }
   });
   if (table !== RT_TABLE_MAIN) return undefined;
-  dst ??= family === 4 ? '0.0.0.0' : '::';
+  dst ??= family === 'ipv4' ? '0.0.0.0' : '::';
   return {
     prefix: `${dst}/${dstLen}`,
     family,

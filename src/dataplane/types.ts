@@ -1,5 +1,6 @@
 // The dataplane's own vocabulary: what it is told (desired routes, veth specs) and what it reports
 // (kernel routes). Ownership is by protocol number; nothing with another number is ever changed.
+import type { Family } from '../model/index.js';
 
 /** proto 80: /32 and /128 routes to this host's endpoints (and 169.254.1.1 on lo). */
 export const RTPROT_TSROUTE_LOCAL = 80;
@@ -34,7 +35,7 @@ export interface LearnedRoute {
 export interface KernelRoute {
   /** Always with its length: "10.65.3.7/32", "fd00::/64". */
   prefix: string;
-  family: 4 | 6;
+  family: Family;
   protocol: number;
   type: 'unicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'other';
   /** Gateways, more than one for ECMP. */

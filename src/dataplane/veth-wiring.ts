@@ -8,8 +8,9 @@
 //     the default route through it; the same for IPv6 through fe80::ecee:eeff:feee:eeee.
 // The two sides are written at the same time, each as one datagram.
 import { closeSync, openSync } from 'node:fs';
+import { familyOfPrefix } from '../model/index.js';
 import { decodeAddress, writeAddressAdd, writeAddressDump } from './address-codec.js';
-import { addressBytes, canonicalAddress, familyOf, parsePrefix } from './ip-bytes.js';
+import { addressBytes, canonicalAddress, parsePrefix } from './ip-bytes.js';
 import {
   decodeLink,
   type LinkInfo,
@@ -191,7 +192,7 @@ export class VethWiring {
       );
     }
     configureHostSide(
-      { ifName: spec.hostIfName, ipv6: spec.addresses.some((a) => familyOf(a) === 6) },
+      { ifName: spec.hostIfName, ipv6: spec.addresses.some((a) => familyOfPrefix(a) === 'ipv6') },
       this.opts.hostNetnsPath,
     );
     await batch.run();
@@ -223,12 +224,12 @@ export class VethWiring {
         );
       // The permanent entry: the container never needs an ARP answer for its gateway (proxy ARP
       // answers only when the host itself has a route to the address asked for).
-      if (spec.addresses.some((a) => familyOf(a) === 4)) {
+      if (spec.addresses.some((a) => familyOfPrefix(a) === 'ipv4')) {
         route(`${GATEWAY_IPV4}/32`);
         neighbour(GATEWAY_IPV4);
         route('0.0.0.0/0', GATEWAY_IPV4);
       }
-      if (spec.addresses.some((a) => familyOf(a) === 6)) {
+      if (spec.addresses.some((a) => familyOfPrefix(a) === 'ipv6')) {
         neighbour(GATEWAY_IPV6);
         route('::/0', GATEWAY_IPV6);
       }
@@ -255,4 +256,4 @@ async function getLink(channel: NetlinkChannel, name: string): Promise<LinkInfo 
   }
 }
 
-const hostPrefix = (a: string) => `${canonicalAddress(a)}/${familyOf(a) === 4 ? 32 : 128}`;
+const hostPrefix = (a: string) => `${canonicalAddress(a)}/${familyOfPrefix(a) === 'ipv4' ? 32 : 128}`;

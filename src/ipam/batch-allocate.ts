@@ -4,7 +4,14 @@
 // requests take the ordinary one-by-one path.
 import type { Kv, Op, Versioned } from '../datastore/index.js';
 import { blockKey, handleKey } from '../datastore/keys.js';
-import { affinityOf, type IPPool, type IpamBlock, type IpamHandle, mustParseCidr } from '../model/index.js';
+import {
+  affinityOf,
+  type Family,
+  type IPPool,
+  type IpamBlock,
+  type IpamHandle,
+  mustParseCidr,
+} from '../model/index.js';
 import { take } from './block.js';
 import { poolOfBlock, usablePools } from './pools.js';
 import type { AutoAssignRequest, AutoAssignResult } from './types.js';
@@ -23,10 +30,12 @@ export async function allocateBatch(
   b: BatchInput,
 ): Promise<{ results: AutoAssignResult[]; block: Versioned<IpamBlock> } | undefined> {
   const first = b.requests[0]!;
-  const family = first.num4 ? 4 : 6;
+  const family: Family = first.num4 ? 'ipv4' : 'ipv6';
   const simple = b.requests.every(
     (r) =>
-      r.node === first.node && !r.pools?.length && (family === 4 ? r.num4 === 1 && !r.num6 : r.num6 === 1 && !r.num4),
+      r.node === first.node &&
+      !r.pools?.length &&
+      (family === 'ipv4' ? r.num4 === 1 && !r.num6 : r.num6 === 1 && !r.num4),
   );
   if (!simple || new Set(b.requests.map((r) => r.handle)).size !== b.requests.length) return undefined;
   const pools = usablePools(b.pools, family, b.labels).map((p) => p.pool);
@@ -58,7 +67,7 @@ export async function allocateBatch(
   }
   return {
     results: addresses.map((a) =>
-      family === 4 ? { ipv4: [a], ipv6: [], claimedBlocks: [] } : { ipv4: [], ipv6: [a], claimedBlocks: [] },
+      family === 'ipv4' ? { ipv4: [a], ipv6: [], claimedBlocks: [] } : { ipv4: [], ipv6: [a], claimedBlocks: [] },
     ),
     block: { key: block.key, value: next, modRevision: res.revision, createRevision: block.createRevision },
   };

@@ -9,6 +9,7 @@ import {
   cidrContainsAddress,
   enclosingCidr,
   type Family,
+  familyName,
   formatCidr,
   type IPAMConfigurationSpec,
   type IPPool,
@@ -163,8 +164,8 @@ export class Ipam {
     const handle: HandleView = { handle: req.handle, current: undefined };
     const result: AutoAssignResult = { ipv4: [], ipv6: [], claimedBlocks: [] };
     try {
-      if (req.num4) result.ipv4 = await this.assignFamily(req, 4, req.num4, handle);
-      if (req.num6) result.ipv6 = await this.assignFamily(req, 6, req.num6, handle);
+      if (req.num4) result.ipv4 = await this.assignFamily(req, 'ipv4', req.num4, handle);
+      if (req.num6) result.ipv6 = await this.assignFamily(req, 'ipv6', req.num6, handle);
     } catch (err) {
       const got = [...result.ipv4, ...result.ipv6];
       if (got.length) await this.releaseAddresses(got.map((address) => ({ address, handle: req.handle })));
@@ -187,7 +188,7 @@ export class Ipam {
         );
       const which = req.pools?.length ? `pool(s) ${req.pools.join(', ')}` : 'enabled pools';
       throw new IpamExhaustedError(
-        `no IPv${family} ${which} for node "${req.node}"; create one with tsroute ippool create`,
+        `no ${familyName(family)} ${which} for node "${req.node}"; create one with tsroute ippool create`,
       );
     }
     const inPools = (cidr: string) =>
@@ -245,7 +246,7 @@ export class Ipam {
       if (got.length) await this.releaseAddresses(got.map((address) => ({ address, handle: req.handle })));
       const why = s.config.strictAffinity ? ' (strict affinity: no borrowing)' : '';
       throw new IpamExhaustedError(
-        `no free IPv${family} address for node "${req.node}" in ${pools.map((p) => p.pool.metadata.name).join(', ')}${why}: asked ${n}, found ${got.length}`,
+        `no free ${familyName(family)} address for node "${req.node}" in ${pools.map((p) => p.pool.metadata.name).join(', ')}${why}: asked ${n}, found ${got.length}`,
       );
     }
     return got;

@@ -1,8 +1,9 @@
 // What every real router the harness runs (BIRD, GoBGP, FRR, ExaBGP) is told and what it reports,
 // in one shape, so a test reads the same whichever daemon stands on the other side.
+import { type Family, familyOfPrefix } from '../../bgp/prefix.js';
 import type { Netns } from './netns.js';
 
-export type Family = 'ipv4' | 'ipv6';
+export type { Family };
 
 /** A route the router originates itself, with the attributes tests look for at the receiver. */
 export interface Origination {
@@ -122,7 +123,7 @@ export function toOrigination(o: string | Origination): Origination {
   return typeof o === 'string' ? { prefix: o } : o;
 }
 
-export const familyOf = (addressOrPrefix: string): Family => (addressOrPrefix.includes(':') ? 'ipv6' : 'ipv4');
+export const familyOf = familyOfPrefix;
 
 /** Timers short enough for tests (RFC 4271 allows a 3 s hold time); sessions come up in ~1 s. */
 export const TEST_TIMERS = { holdTime: 9, keepalive: 3, connectRetry: 1 } as const;

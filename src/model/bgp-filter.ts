@@ -1,7 +1,7 @@
 // BGPFilter: import/export rules a BGPPeer names, first matching rule wins (Calico's BGPFilter shape).
 // A rule matches when every condition it names holds; its operations change the route, then its
 // action decides. A route no rule matches is accepted.
-import { parseCidr } from './cidr.js';
+import { type Family, familyBits, familyName, parseCidr } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
 
@@ -97,19 +97,21 @@ export const bgpFilterSchema: Schema = {
   importV6: { type: 'list', item: rule },
 };
 
-function validateRule(r: BGPFilterRule, family: 4 | 6, fail: (msg: string) => never): void {
+function validateRule(r: BGPFilterRule, family: Family, fail: (msg: string) => never): void {
   if (r.cidr === undefined) {
     if (r.matchOperator) fail('matchOperator needs a cidr');
   } else {
     const c = parseCidr(r.cidr);
     if (!c.ok) fail(`cidr ${c.reason}`);
-    else if (c.cidr.family !== family) fail(`cidr ${r.cidr} is not IPv${family}`);
+    else if (c.cidr.family !== family) fail(`cidr ${r.cidr} is not ${familyName(family)}`);
     if (!r.matchOperator) fail('matchOperator is required with a cidr');
   }
-  const bits = family === 4 ? 32 : 128;
+  const bits = familyBits(family);
   const { min, max } = r.prefixLength ?? {};
-  if (min !== undefined && min > bits) fail(`prefixLength.min ${min} is longer than an IPv${family} prefix (${bits})`);
-  if (max !== undefined && max > bits) fail(`prefixLength.max ${max} is longer than an IPv${family} prefix (${bits})`);
+  if (min !== undefined && min > bits)
+    fail(`prefixLength.min ${min} is longer than an ${familyName(family)} prefix (${bits})`);
+  if (max !== undefined && max > bits)
+    fail(`prefixLength.max ${max} is longer than an ${familyName(family)} prefix (${bits})`);
   if (min !== undefined && max !== undefined && min > max) fail(`prefixLength.min ${min} is above max ${max}`);
   if (r.communities && r.communities.values.length === 0) fail('communities.values is empty: it would match nothing');
   if (r.asPath && r.asPath.contains === undefined && r.asPath.originAS === undefined)
@@ -130,7 +132,7 @@ function validateRule(r: BGPFilterRule, family: 4 | 6, fail: (msg: string) => ne
 export function validateBGPFilter(f: BGPFilter): void {
   const who = `bgpfilter "${f.metadata.name}"`;
   for (const list of FILTER_LISTS) {
-    const family = list.endsWith('V4') ? 4 : 6;
+    const family: Family = list.endsWith('V4') ? 'ipv4' : 'ipv6';
     for (const [i, r] of (f.spec[list] ?? []).entries()) {
       validateRule(r, family, (msg) => {
         throw new ValidationError(`${who}: spec.${list}[${i}].${msg}`);

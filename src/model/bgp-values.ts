@@ -1,7 +1,7 @@
 // Values BGP gives a meaning to, checked the same way wherever a resource carries them: AS numbers
 // and communities. A value the wire cannot carry, or one reserved for something else, is refused
 // when it is written, not discovered by the agent later.
-import { parseAddress } from './cidr.js';
+import { familyBits, parseAddress } from './cidr.js';
 import type { Field } from './fields.js';
 
 /**
@@ -45,12 +45,12 @@ export function communityProblem(v: string): string | undefined {
 export function peerAddressProblem(v: string): string | undefined {
   const a = parseAddress(v);
   if (!a) return `"${v}" is not an IP address`;
-  const bits = a.family === 4 ? 32n : 128n;
+  const bits = BigInt(familyBits(a.family));
   const top = (n: bigint) => a.value >> (bits - n);
   if (a.value === 0n) return `"${v}" is the unspecified address, not a peer`;
-  if (a.family === 4 && top(4n) === 0xen) return `"${v}" is a multicast address; a BGP peer needs a unicast one`;
-  if (a.family === 6 && top(8n) === 0xffn) return `"${v}" is a multicast address; a BGP peer needs a unicast one`;
-  if (a.family === 4 && a.value === 0xffffffffn)
+  if (a.family === 'ipv4' && top(4n) === 0xen) return `"${v}" is a multicast address; a BGP peer needs a unicast one`;
+  if (a.family === 'ipv6' && top(8n) === 0xffn) return `"${v}" is a multicast address; a BGP peer needs a unicast one`;
+  if (a.family === 'ipv4' && a.value === 0xffffffffn)
     return `"${v}" is the broadcast address; a BGP peer needs a unicast one`;
   return undefined;
 }

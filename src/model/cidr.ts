@@ -1,8 +1,10 @@
 // IPv4 and IPv6 addresses as bigints, so that pools, blocks and ordinals share one arithmetic for
-// both families. Text forms follow RFC 4632 (CIDR) and RFC 5952 (canonical IPv6 text).
+// both families. Text ↔ bytes is bgp/prefix.ts's (RFC 5952 canonical IPv6 text); CIDR per RFC 4632.
 import { isIPv4, isIPv6 } from 'node:net';
+import { bytesToIpv4, bytesToIpv6, type Family, familyOfPrefix, ipv4ToBytes, ipv6ToBytes } from '../../bgp/prefix.js';
 
-export type Family = 4 | 6;
+// The address-family type and its test are bgp/prefix.ts's: one vocabulary for the whole code base.
+export { type Family, familyOfPrefix };
 
 export interface Cidr {
   family: Family;
@@ -11,50 +13,26 @@ export interface Cidr {
   prefixLength: number;
 }
 
-export const familyBits = (family: Family): number => (family === 4 ? 32 : 128);
+export const familyBits = (family: Family): number => (family === 'ipv4' ? 32 : 128);
+
+/** "IPv4" or "IPv6", for messages. */
+export const familyName = (family: Family): 'IPv4' | 'IPv6' => (family === 'ipv4' ? 'IPv4' : 'IPv6');
 
 /** The address as a bigint, or undefined when `text` is not an IPv4/IPv6 address. */
 export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
-  if (isIPv4(text)) {
-    const value = text.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
-    return { family: 4, value };
-  }
+  if (isIPv4(text)) return { family: 'ipv4', value: bytesToBigint(ipv4ToBytes(text)) };
   if (!isIPv6(text) || text.includes('%')) return undefined;
-  // WHATWG URL serialisation turns any IPv6 text (embedded dotted quad included) into plain hex groups.
-  const head = new URL(`http://[${text}]/`).hostname.slice(1, -1);
-  const [left, right] = head.includes('::') ? head.split('::') : [head, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':').filter((g) => g !== '') : []);
-  const l = groups(left).map((g) => BigInt(`0x${g}`));
-  const r = groups(right).map((g) => BigInt(`0x${g}`));
-  const missing = 8 - l.length - r.length;
-  const all = [...l, ...(right !== undefined ? new Array<bigint>(missing).fill(0n) : []), ...r];
-  if (all.length !== 8) return undefined;
-  return { family: 6, value: all.reduce((acc, g) => (acc << 16n) | g, 0n) };
+  return { family: 'ipv6', value: bytesToBigint(ipv6ToBytes(text)) };
 }
 
-/** Canonical text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run compressed). */
+/** Canonical text (bgp/prefix.ts's): dotted quad, or RFC 5952 IPv6. */
 export function formatAddress(family: Family, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
-  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - 16 * i)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  const bytes = new Uint8Array(family === 'ipv4' ? 4 : 16);
+  for (let i = bytes.length - 1; i >= 0; i--, value >>= 8n) bytes[i] = Number(value & 0xffn);
+  return family === 'ipv4' ? bytesToIpv4(bytes) : bytesToIpv6(bytes);
 }
+
+const bytesToBigint = (bytes: Uint8Array): bigint => bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 
 /** The canonical text of an address, or undefined when it is not one. */
 export function canonicalAddress(text: string): string | undefined {

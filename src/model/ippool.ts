@@ -1,5 +1,5 @@
 // IPPool: a range container addresses come from, carved into blocks that hosts claim.
-import { type Cidr, cidrsOverlap, formatCidr, parseCidr } from './cidr.js';
+import { type Cidr, cidrsOverlap, familyName, formatCidr, parseCidr } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
 import { selectorProblem } from './selector.js';
@@ -18,9 +18,9 @@ export interface IPPoolSpec {
 }
 export type IPPool = Resource<'IPPool', IPPoolSpec>;
 
-export const DEFAULT_BLOCK_SIZE = { 4: 26, 6: 122 } as const;
+export const DEFAULT_BLOCK_SIZE = { ipv4: 26, ipv6: 122 } as const;
 // Calico's bounds: a block has at least 2^(32-32)=1 and at most 4096 addresses.
-export const BLOCK_SIZE_BOUNDS = { 4: [20, 32], 6: [116, 128] } as const;
+export const BLOCK_SIZE_BOUNDS = { ipv4: [20, 32], ipv6: [116, 128] } as const;
 
 export const ippoolSchema: Schema = {
   cidr: { type: 'string', required: true },
@@ -51,7 +51,9 @@ export function validateIPPool(pool: IPPool): void {
   const [min, max] = BLOCK_SIZE_BOUNDS[cidr.family];
   const bs = pool.spec.blockSize ?? DEFAULT_BLOCK_SIZE[cidr.family];
   if (bs < min || bs > max) {
-    throw new ValidationError(`${who}: spec.blockSize ${bs} is out of range for IPv${cidr.family} (${min}-${max})`);
+    throw new ValidationError(
+      `${who}: spec.blockSize ${bs} is out of range for ${familyName(cidr.family)} (${min}-${max})`,
+    );
   }
   if (bs < cidr.prefixLength) {
     throw new ValidationError(`${who}: spec.blockSize /${bs} is larger than the pool ${formatCidr(cidr)}`);

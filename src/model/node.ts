@@ -1,7 +1,7 @@
 // Node: a host running the agent. The agent registers and updates its own; labels live in
 // metadata.labels (pool nodeSelectors and peer selectors match them).
 import { asNumberField } from './bgp-values.js';
-import { canonicalAddress, parseAddress, parseCidr } from './cidr.js';
+import { canonicalAddress, type Family, familyBits, familyName, parseAddress, parseCidr } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
 
@@ -18,14 +18,14 @@ export interface NodeSpec {
 }
 export type Node = Resource<'Node', NodeSpec>;
 
-function hostAddressProblem(family: 4 | 6) {
+function hostAddressProblem(family: Family) {
   return (v: string): string | undefined => {
     const addr = v.includes('/') ? v.slice(0, v.indexOf('/')) : v;
     const a = parseAddress(addr);
-    if (!a || a.family !== family) return `"${v}" is not an IPv${family} address`;
+    if (!a || a.family !== family) return `"${v}" is not an ${familyName(family)} address`;
     if (v.includes('/')) {
       const len = Number(v.slice(v.indexOf('/') + 1));
-      if (!Number.isInteger(len) || len < 0 || len > (family === 4 ? 32 : 128)) return `"${v}" has a bad prefix length`;
+      if (!Number.isInteger(len) || len < 0 || len > familyBits(family)) return `"${v}" has a bad prefix length`;
     }
     return undefined;
   };
@@ -35,12 +35,12 @@ export const nodeSchema: Schema = {
   bgp: {
     type: 'object',
     fields: {
-      ipv4Address: { type: 'string', check: hostAddressProblem(4) },
-      ipv6Address: { type: 'string', check: hostAddressProblem(6) },
+      ipv4Address: { type: 'string', check: hostAddressProblem('ipv4') },
+      ipv6Address: { type: 'string', check: hostAddressProblem('ipv6') },
       asNumber: asNumberField,
       routeReflectorClusterId: {
         type: 'string',
-        check: (v) => (parseAddress(v)?.family === 4 ? undefined : `"${v}" must be a dotted quad (RFC 4456)`),
+        check: (v) => (parseAddress(v)?.family === 'ipv4' ? undefined : `"${v}" must be a dotted quad (RFC 4456)`),
       },
     },
   },

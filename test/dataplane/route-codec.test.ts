@@ -138,9 +138,16 @@ test('decodeRoute reads back what the encoder wrote, multipath included', (t) =>
   });
   const routes = [...messages(w.take())].map(decodeRoute);
   t.deepEqual(routes, [
-    { prefix: '10.1.3.0/24', family: 4, protocol: 186, type: 'unicast', nextHops: ['10.0.0.3', '10.0.0.1'], oif: 0 },
-    { prefix: 'fd00:1::/64', family: 6, protocol: 81, type: 'blackhole', nextHops: [], oif: 0 },
-    { prefix: '0.0.0.0/0', family: 4, protocol: 3, type: 'unicast', nextHops: ['169.254.1.1'], oif: 4 },
+    {
+      prefix: '10.1.3.0/24',
+      family: 'ipv4',
+      protocol: 186,
+      type: 'unicast',
+      nextHops: ['10.0.0.3', '10.0.0.1'],
+      oif: 0,
+    },
+    { prefix: 'fd00:1::/64', family: 'ipv6', protocol: 81, type: 'blackhole', nextHops: [], oif: 0 },
+    { prefix: '0.0.0.0/0', family: 'ipv4', protocol: 3, type: 'unicast', nextHops: ['169.254.1.1'], oif: 4 },
   ]);
 });
 
@@ -158,7 +165,7 @@ test('a message whose input is invalid is rolled back, the rest of the datagram 
 test('addresses and prefixes: text to bytes and back, canonical IPv6, bad input refused', (t) => {
   t.deepEqual([...addressBytes('192.0.2.255')], [192, 0, 2, 255]);
   t.is(addressText(addressBytes('fd00:0:0::0:7')), 'fd00::7');
-  t.deepEqual(parsePrefix('10.65.3.7'), { family: 4, bytes: Uint8Array.of(10, 65, 3, 7), length: 32 });
+  t.deepEqual(parsePrefix('10.65.3.7'), { family: 'ipv4', bytes: Uint8Array.of(10, 65, 3, 7), length: 32 });
   t.is(parsePrefix('fd00::/48').length, 48);
   t.is(canonicalPrefix('fd00:0::/64'), 'fd00::/64');
   t.is(canonicalPrefix('10.1.2.3'), '10.1.2.3/32');

@@ -78,11 +78,18 @@ test('with changed prefixes, only those are compared', (t) => {
 
 test('the kernel read keeps only our protocols, and a route of ours changed by hand no longer matches', (t) => {
   const s = kernelState([
-    { prefix: '10.65.3.0/26', family: 4, protocol: 81, type: 'blackhole', nextHops: [], oif: 0 },
-    { prefix: '10.65.4.0/26', family: 4, protocol: 81, type: 'unicast', nextHops: ['10.0.0.9'], oif: 2 },
-    { prefix: '10.70.0.0/24', family: 4, protocol: 186, type: 'unicast', nextHops: ['10.0.0.3', '10.0.0.1'], oif: 0 },
-    { prefix: '10.80.0.0/24', family: 4, protocol: 4, type: 'unicast', nextHops: ['10.0.0.1'], oif: 2 },
-    { prefix: '10.65.3.7/32', family: 4, protocol: 80, type: 'unicast', nextHops: [], oif: 5 },
+    { prefix: '10.65.3.0/26', family: 'ipv4', protocol: 81, type: 'blackhole', nextHops: [], oif: 0 },
+    { prefix: '10.65.4.0/26', family: 'ipv4', protocol: 81, type: 'unicast', nextHops: ['10.0.0.9'], oif: 2 },
+    {
+      prefix: '10.70.0.0/24',
+      family: 'ipv4',
+      protocol: 186,
+      type: 'unicast',
+      nextHops: ['10.0.0.3', '10.0.0.1'],
+      oif: 0,
+    },
+    { prefix: '10.80.0.0/24', family: 'ipv4', protocol: 4, type: 'unicast', nextHops: ['10.0.0.1'], oif: 2 },
+    { prefix: '10.65.3.7/32', family: 'ipv4', protocol: 80, type: 'unicast', nextHops: [], oif: 5 },
   ]);
   t.deepEqual(
     [...s.blackholes],
