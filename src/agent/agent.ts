@@ -7,27 +7,27 @@
 import type { BestPathEvent } from '../../bgp/index.js';
 import type { Event } from '../api/types.js';
 import { type Datastore, type EtcdOptions, IPAM_PREFIX } from '../datastore/index.js';
-import {
-  type BGPConfigurationSpec,
-  DEFAULT_BGP_CONFIGURATION,
-  type Node,
-  nodeBgpAddress,
-  selectorMatches,
-} from '../model/index.js';
+import { type Node, nodeBgpAddress } from '../model/index.js';
 import type { RejectedResource } from './admission.js';
-import { desiredAnnouncements, installableNextHops, type LearnedRoute, routesToInstall } from './announcements.js';
+import { installableNextHops, type LearnedRoute, routesToInstall } from './announcements.js';
 import { BgpController } from './bgp-controller.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
 import type { AgentConfig } from './config.js';
 import { EndpointManager, type IpamChange } from './endpoints.js';
 import { EventHub } from './events.js';
-import { filterPolicies } from './filters.js';
+import {
+  addressPlan,
+  type ClusterPlan,
+  clusterPlan,
+  type EffectiveBgpConfig,
+  effectiveBgpConfig,
+  hostAsNumber,
+} from './host-state.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { OwnBlocks } from './own-blocks.js';
 import { peerSamples } from './peer-metrics.js';
 import { readPeerPassword } from './peer-password.js';
-import { planPeers } from './peer-plan.js';
 import type { Dataplane, IpamView } from './ports.js';
 import { registerNode } from './register-node.js';
 import { StaticRoutes } from './static-routes.js';
@@ -89,6 +89,8 @@ export class Agent {
   private announcedKey = '';
   private lastLearnedBatch = 0;
   private readonly ownBlocks = new OwnBlocks();
+  /** The last cluster plan, with the inputs it was made from. */
+  private plan?: { snapshot: ClusterSnapshot; registered?: Node; logLevel: string; plan: ClusterPlan };
   private extraPaths = new Map<string, { prefix: string; communities?: string[]; med?: number }>();
   private timers: NodeJS.Timeout[] = [];
   private refreshRunning?: Promise<void>;
@@ -193,15 +195,28 @@ export class Agent {
   }
 
   /** The BGP configuration in force for this node: defaults, "default", "node.<name>". */
-  effectiveConfig(s: ClusterSnapshot = this.cluster.snapshot): BGPConfigurationSpec & typeof DEFAULT_BGP_CONFIGURATION {
-    const global = s.configs.find((c) => c.metadata.name === 'default')?.spec ?? {};
-    const own = s.configs.find((c) => c.metadata.name === `node.${this.parts.config.nodeName}`)?.spec ?? {};
-    return { ...DEFAULT_BGP_CONFIGURATION, ...global, ...own };
+  effectiveConfig(s: ClusterSnapshot = this.cluster.snapshot): EffectiveBgpConfig {
+    return effectiveBgpConfig(s, this.parts.config.nodeName);
   }
 
   asNumber(s: ClusterSnapshot = this.cluster.snapshot): number {
-    const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName) ?? this.node;
-    return this.parts.config.asNumber ?? self?.spec.bgp?.asNumber ?? this.effectiveConfig(s).asNumber;
+    return hostAsNumber(s, this.parts.config, this.node);
+  }
+
+  /** The cluster half of hostState, re-derived only when the snapshot (or the registered node) changed. */
+  private planFor(s: ClusterSnapshot): ClusterPlan {
+    const cached = this.plan;
+    const { logLevel } = this.parts.config; // a SIGHUP may have changed it
+    if (cached && cached.snapshot === s && cached.registered === this.node && cached.logLevel === logLevel)
+      return cached.plan;
+    const plan = clusterPlan({
+      cluster: s,
+      settings: this.parts.config,
+      registered: this.node,
+      readPassword: (ref) => readPeerPassword(ref),
+    });
+    this.plan = { snapshot: s, registered: this.node, logLevel, plan };
+    return plan;
   }
 
   routerId(): string {
@@ -218,10 +233,9 @@ export class Agent {
    */
   applyLogLevel(s: ClusterSnapshot = this.cluster.snapshot): void {
     const log = this.parts.log;
-    const severity = this.effectiveConfig(s).logSeverity;
-    const wanted = severity ?? this.parts.config.logLevel;
+    const { level: wanted, source } = this.planFor(s).logLevel;
     if (log.level === wanted) return;
-    const change = { from: log.level, to: wanted, source: severity ? 'BGPConfiguration logSeverity' : '--log-level' };
+    const change = { from: log.level, to: wanted, source };
     // said where it still shows: before the switch when going quieter, after it when going louder
     const louder = log.levels.values[wanted]! < log.levelVal;
     if (!louder) log.info(change, 'log level changed');
@@ -264,62 +278,30 @@ export class Agent {
     try {
       const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName);
       if (self) this.node = self;
+      const plan = this.planFor(s);
       this.applyLogLevel(s);
-      if (this.applyRoutingMode(s) === 'Static') {
-        this.applyNat(s);
+      if (this.applyRoutingMode(s, plan) === 'Static') {
+        this.applyNat(plan);
         this.applyAnnouncements();
         return;
       }
-      this.ensureSpeaker(s);
+      this.ensureSpeaker(s, plan);
       const bgp = this.bgp!;
-      const cfg = this.effectiveConfig(s);
-      bgp.setPools(s.pools.map((p) => ({ name: p.metadata.name, cidr: p.spec.cidr })));
-      bgp.setFilters(new Map(s.filters.map((f) => [f.metadata.name, filterPolicies(f)])));
+      bgp.setPools(plan.importPolicy.pools);
+      bgp.setFilters(plan.importPolicy.filters);
       this.applyAnnouncements();
-      const toPlan = (n: Node) => ({
-        name: n.metadata.name,
-        labels: n.metadata.labels ?? {},
-        ipv4Address: nodeBgpAddress(n, 4),
-        ipv6Address: nodeBgpAddress(n, 6),
-        asNumber: n.metadata.name === this.parts.config.nodeName ? this.asNumber(s) : n.spec.bgp?.asNumber,
-        routeReflectorClusterId: n.spec.bgp?.routeReflectorClusterId,
-      });
-      const selfPlan = toPlan(self ?? this.node!);
-      const plan = planPeers(
-        selfPlan,
-        s.nodes.map(toPlan),
-        s.peers.map((p) => ({
-          name: p.metadata.name,
-          ...p.spec,
-          ...readPeerPassword(p.spec.password),
-        })),
-        {
-          asNumber: cfg.asNumber,
-          nodeToNodeMeshEnabled: cfg.nodeToNodeMeshEnabled,
-          gracefulRestartTime: cfg.gracefulRestartTime,
-          holdTime: cfg.holdTime,
-          keepaliveTime: cfg.keepaliveTime,
-          connectRetryTime: cfg.connectRetryTime,
-          bfd: cfg.bfd,
-        },
-        (sel, labels) => selectorMatches(sel, labels),
-      );
-      bgp.applyPeers(plan);
-      this.applyNat(s);
+      bgp.applyPeers(plan.peers);
+      this.applyNat(plan);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'applying the cluster configuration failed');
       this.parts.metrics.errors.inc({ component: 'cluster' });
     }
   }
 
-  private applyNat(s: ClusterSnapshot): void {
-    // a disabled pool keeps its NAT: its running containers still talk to the outside
-    const nat = s.pools.filter((p) => p.spec.natOutgoing).map((p) => p.spec.cidr);
+  private applyNat(plan: ClusterPlan): void {
+    const { natPools, allPools } = plan.nat;
     void this.parts.dataplane.routes
-      .setNatOutgoing(
-        nat,
-        s.pools.map((p) => p.spec.cidr),
-      )
+      .setNatOutgoing(natPools, allPools)
       .catch((err) => this.log.warn({ err: (err as Error).message }, 'nat-outgoing update failed'));
   }
 
@@ -329,12 +311,10 @@ export class Agent {
    * Back to BGP: the static routes stay as if from a restart (RESTART_GRACE_MS) until BGP has
    * learned them again, so neither switch loses a route.
    */
-  private applyRoutingMode(s: ClusterSnapshot): 'BGP' | 'Static' {
-    const mode = this.effectiveConfig(s).routingMode ?? 'BGP';
+  private applyRoutingMode(_s: ClusterSnapshot, plan: ClusterPlan): 'BGP' | 'Static' {
+    const mode = plan.routingMode;
     if (mode === 'Static') {
-      this.staticRoutes.apply(
-        s.nodes.map((n) => ({ name: n.metadata.name, ipv4: nodeBgpAddress(n, 4), ipv6: nodeBgpAddress(n, 6) })),
-      );
+      this.staticRoutes.apply(plan.nodes);
       const bgp = this.bgp;
       if (bgp) {
         this.log.info({ handoffMs: MODE_HANDOFF_MS }, 'routing mode Static: BGP sessions close after the hand-off');
@@ -374,10 +354,11 @@ export class Agent {
    * Creates the speaker, or re-creates it when the AS, router ID, cluster ID or listen port changed
    * (timers are per session and change through the peer plan without touching the others).
    */
-  private ensureSpeaker(s: ClusterSnapshot): void {
-    const cfg = this.effectiveConfig(s);
-    const clusterId = this.node?.spec.bgp?.routeReflectorClusterId;
-    const identity = JSON.stringify([this.asNumber(s), this.routerId(), clusterId, cfg.listenPort]);
+  private ensureSpeaker(_s: ClusterSnapshot, plan: ClusterPlan): void {
+    const id = plan.speaker;
+    if (!id.routerId)
+      throw new Error('this node has no IPv4 BGP address to use as router ID: start it with --bgp-address');
+    const identity = JSON.stringify([id.asn, id.routerId, id.clusterId, id.listenPort]);
     if (this.bgp && identity === this.speakerIdentity) return;
     const old = this.bgp;
     if (old) {
@@ -385,13 +366,13 @@ export class Agent {
       void old.stop('tsroute: BGP configuration changed');
     }
     const bgp = new BgpController({
-      asn: this.asNumber(s),
-      routerId: this.routerId(),
-      clusterId,
-      listenPort: cfg.listenPort,
-      address4: this.parts.config.bgpAddress4 ?? (this.node ? nodeBgpAddress(this.node, 4) : undefined),
-      address6: this.parts.config.bgpAddress6 ?? (this.node ? nodeBgpAddress(this.node, 6) : undefined),
-      gracefulRestartTime: cfg.gracefulRestartTime,
+      asn: id.asn,
+      routerId: id.routerId,
+      clusterId: id.clusterId,
+      listenPort: id.listenPort,
+      address4: id.address4,
+      address6: id.address6,
+      gracefulRestartTime: id.gracefulRestartTime,
       restarting: this.preserved && !old,
       shutdowns: old?.shutdowns,
       logger: this.log,
@@ -417,7 +398,7 @@ export class Agent {
     this.bgp = bgp;
     this.speakerIdentity = identity;
     bgp.start().catch((err) => {
-      this.log.error({ err: (err as Error).message, port: cfg.listenPort }, 'BGP speaker failed to listen');
+      this.log.error({ err: (err as Error).message, port: id.listenPort }, 'BGP speaker failed to listen');
       this.parts.metrics.errors.inc({ component: 'bgp' });
     });
     bgp.applyAnnouncements(new Map());
@@ -545,25 +526,12 @@ export class Agent {
   }
 
   private applyAnnouncements(): void {
-    const s = this.cluster.snapshot;
-    const cfg = this.effectiveConfig(s);
-    const named = new Map((cfg.communities ?? []).map((c) => [c.name, c.value]));
-    const desired = desiredAnnouncements({
-      pools: s.pools.map((p) => ({
-        name: p.metadata.name,
-        cidr: p.spec.cidr,
-        disabled: p.spec.disabled,
-        disableBGPExport: p.spec.disableBGPExport,
-      })),
-      ownBlocks: [...this.ownBlocks.list],
-      borrowed: this.endpoints.addresses(),
+    const { announcements: desired, blackholes } = addressPlan(this.planFor(this.cluster.snapshot), {
+      ownBlocks: this.ownBlocks.list,
+      endpointAddresses: this.endpoints.addresses(),
       extraPaths: [...this.extraPaths.values()],
-      advertisements: (cfg.prefixAdvertisements ?? []).map((a) => ({
-        cidr: a.cidr,
-        communities: a.communities.map((c) => named.get(c) ?? c),
-      })),
     });
-    this.parts.dataplane.routes.setBlackholes([...this.ownBlocks.list]);
+    this.parts.dataplane.routes.setBlackholes(blackholes);
     this.bgp?.applyAnnouncements(desired);
     const key = [...desired.keys()].sort().join(' ');
     if (key !== this.announcedKey) {
