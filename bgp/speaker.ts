@@ -29,7 +29,7 @@ import {
 } from './session/fsm.js';
 import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
 import { acceptedOptions, listenerKey, sessionOptionsProblem, sessionSocketOptions } from './session/socket-options.js';
-import { attrsView, localAttributes, pathView } from './views.js';
+import { attrsView, forEachForwarding, forwardingNextHops, localAttributes, pathView } from './views.js';
 import { warmUp } from './warm-up.js';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from './wire/constants.js';
 import { encodeRouteRefresh } from './wire/message.js';
@@ -331,6 +331,16 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       }
     }
     return out;
+  }
+
+  /** The forwarding next hops of `prefix`'s best path (ECMP set), from the Loc-RIB; undefined when none or local. */
+  forwardingNextHops(prefix: string): string[] | undefined {
+    return forwardingNextHops(this.engine.rib, prefix);
+  }
+
+  /** Every learned best path with its forwarding next hops, read from the Loc-RIB (no copy kept). */
+  forEachForwarding(fn: (prefix: string, nextHops: string[]) => void): void {
+    forEachForwarding(this.engine.rib, fn);
   }
 
   /** What `address` sent us and import policy accepted. */

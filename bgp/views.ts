@@ -86,3 +86,28 @@ export function bestPathEvent(
   }
   return event;
 }
+
+/**
+ * The next hops a kernel forwards `prefix` to: the best path's, or with ECMP each multipath
+ * member's (best first). Undefined when the prefix has no path or its best is our own (local).
+ * Read from the Loc-RIB itself, so a consumer keeps no copy of the table.
+ */
+export function forwardingNextHops(rib: LocRib, prefix: string): string[] | undefined {
+  const dest = rib.get(prefix);
+  return dest ? nextHopsOf(dest) : undefined;
+}
+
+/** `fn` for every prefix whose best path was learned from a peer, with its forwarding next hops. */
+export function forEachForwarding(rib: LocRib, fn: (prefix: string, nextHops: string[]) => void): void {
+  for (const [prefix, dest] of rib.entries()) {
+    const hops = nextHopsOf(dest);
+    if (hops) fn(prefix, hops);
+  }
+}
+
+function nextHopsOf(dest: { best: Path | undefined; multipath?: Path[] }): string[] | undefined {
+  if (!dest.best || dest.best.source.kind === 'local') return undefined;
+  const hops: string[] = [];
+  for (const p of dest.multipath ?? [dest.best]) if (p.attrs.nextHop !== undefined) hops.push(p.attrs.nextHop);
+  return hops.length ? hops : undefined;
+}

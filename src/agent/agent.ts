@@ -9,7 +9,6 @@ import type { Event } from '../api/types.js';
 import { type Datastore, type EtcdOptions, IPAM_PREFIX } from '../datastore/index.js';
 import { type Node, nodeBgpAddress } from '../model/index.js';
 import type { RejectedResource } from './admission.js';
-import { installableNextHops, type LearnedRoute, routesToInstall } from './announcements.js';
 import { BgpController } from './bgp-controller.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
 import type { AgentConfig } from './config.js';
@@ -23,6 +22,7 @@ import {
   effectiveBgpConfig,
   hostAsNumber,
 } from './host-state.js';
+import { LearnedRoutes } from './learned-routes.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { OwnBlocks } from './own-blocks.js';
@@ -40,13 +40,6 @@ const RESTART_GRACE_MS = 10_000;
  * withdrawals, so no host loses a route when the sessions close.
  */
 const MODE_HANDOFF_MS = 10_000;
-/**
- * How long best-path changes are gathered before the kernel is updated: a few milliseconds for a
- * single change (convergence), longer while a table is streaming in (throughput: fewer, larger batches).
- */
-const LEARNED_BATCH_MS = { quiet: 3, busy: 50 };
-/** Changes in the previous batch above which the stream counts as busy. */
-const BUSY_BATCH = 500;
 
 export interface AgentParts {
   config: AgentConfig;
@@ -78,16 +71,8 @@ export class Agent {
   private handoff?: { bgp: BgpController; identity: string; timer: NodeJS.Timeout };
   node?: Node;
   readonly startedAt = Date.now();
-  private readonly learned = new Map<string, string[]>();
-  private learnedQueued = false;
-  private learnedAuthoritativeAt = 0;
-  /** Prefixes whose best path changed since the last kernel update. */
-  private dirtyLearned = new Set<string>();
-  /** Recompute every learned route (announcements changed, or the restart grace ended). */
-  private allLearnedDirty = true;
-  private authoritativeSent = false;
-  private announcedKey = '';
-  private lastLearnedBatch = 0;
+  /** Best-path changes into the kernel: batching, the restart grace, what is dirty. */
+  readonly learned: LearnedRoutes;
   private readonly ownBlocks = new OwnBlocks();
   /** The last cluster plan, with the inputs it was made from. */
   private plan?: { snapshot: ClusterSnapshot; registered?: Node; logLevel: string; plan: ClusterPlan };
@@ -118,6 +103,11 @@ export class Agent {
       },
       (change) => this.applyIpamChange(change),
     );
+    this.learned = new LearnedRoutes({
+      routes: parts.dataplane.routes,
+      selfAddresses: [config.bgpAddress4, config.bgpAddress6].filter((x): x is string => !!x),
+      onBatch: () => this.parts.metrics.locRibRoutes.set(this.bgp?.speaker.stats().prefixes ?? 0),
+    });
     this.staticRoutes = new StaticRoutes({
       nodeName: config.nodeName,
       log: log.child({ component: 'static-routes' }),
@@ -138,7 +128,7 @@ export class Agent {
     log.info({ etcd: config.etcdEndpoints, bgpAddress: config.bgpAddress4 }, 'starting');
     const { preserved } = await this.parts.dataplane.routes.start();
     this.preserved = preserved;
-    this.learnedAuthoritativeAt = Date.now() + (preserved ? RESTART_GRACE_MS : 0);
+    if (preserved) this.learned.startGrace(RESTART_GRACE_MS);
     if (preserved) log.info('kernel routes from a previous run found: keeping them while BGP re-learns');
 
     await this.cluster.start();
@@ -158,7 +148,6 @@ export class Agent {
       this.parts.metrics.kernelRoutes.set(this.parts.dataplane.routes.ownedRouteCount());
       this.parts.metrics.eventLoopLagMax.set(this.parts.metrics.takeMaxLoopLagMs() / 1000);
     });
-    if (preserved) setTimeout(() => this.queueLearned(), RESTART_GRACE_MS + 100).unref();
     log.info('running'); // the node name is in every line already (logger base)
   }
 
@@ -319,6 +308,7 @@ export class Agent {
       if (bgp) {
         this.log.info({ handoffMs: MODE_HANDOFF_MS }, 'routing mode Static: BGP sessions close after the hand-off');
         this.bgp = undefined;
+        this.learned.attach(undefined);
         this.parts.metrics.peerSource = () => [];
         const timer = setTimeout(() => {
           this.handoff = undefined;
@@ -340,12 +330,10 @@ export class Agent {
         this.speakerIdentity = this.handoff.identity;
         const bgp = this.bgp;
         this.parts.metrics.peerSource = () => peerSamples(bgp);
+        this.learned.attach(bgp.speaker);
         this.handoff = undefined;
       }
-      this.learnedAuthoritativeAt = Date.now() + RESTART_GRACE_MS;
-      this.authoritativeSent = false;
-      this.allLearnedDirty = true;
-      setTimeout(() => this.queueLearned(), RESTART_GRACE_MS + 100).unref();
+      this.learned.startGrace(RESTART_GRACE_MS);
     }
     return mode;
   }
@@ -378,7 +366,7 @@ export class Agent {
       logger: this.log,
     });
     bgp.speaker.on('max-prefix-warning', (e) => this.parts.metrics.maxPrefixWarnings.inc({ peer: e.address }));
-    bgp.onBestPath((e) => this.onBestPath(e));
+    bgp.onBestPath((e) => this.onBestPath(bgp, e));
     bgp.speaker.on('peer-state', (e) => {
       const peer = bgp.peers().find((p) => p.address === e.address);
       // the one line per state change (the speaker only emits the event)
@@ -393,8 +381,7 @@ export class Agent {
       for (const [state, n] of Object.entries(counts)) this.parts.metrics.peers.set({ state }, n);
     });
     this.parts.metrics.peerSource = () => peerSamples(bgp);
-    this.learned.clear();
-    this.allLearnedDirty = true;
+    this.learned.attach(bgp.speaker);
     this.bgp = bgp;
     this.speakerIdentity = identity;
     bgp.start().catch((err) => {
@@ -404,11 +391,9 @@ export class Agent {
     bgp.applyAnnouncements(new Map());
   }
 
-  private onBestPath(e: BestPathEvent): void {
-    if (e.local) return;
-    if (e.withdrawn || e.nextHops.length === 0) this.learned.delete(e.prefix);
-    else this.learned.set(e.prefix, e.nextHops);
-    this.dirtyLearned.add(e.prefix);
+  private onBestPath(bgp: BgpController, e: BestPathEvent): void {
+    // the old speaker of a BGP → Static hand-off still runs: its changes no longer reach the kernel
+    if (bgp === this.bgp) this.learned.bestPathChanged(e.prefix, e.withdrawn || e.local ? undefined : e.nextHops);
     if (this.events.subscriberCount > 0)
       this.events.emit({
         event: 'route',
@@ -432,60 +417,6 @@ export class Agent {
           },
         },
       } satisfies Omit<Event, 'timeUnixMs'>);
-    this.queueLearned();
-  }
-
-  /**
-   * Batches best-path changes into one kernel update every few milliseconds: a full table arrives as
-   * thousands of UPDATEs, and each kernel pass costs time proportional to the table.
-   */
-  private queueLearned(): void {
-    if (this.learnedQueued) return;
-    this.learnedQueued = true;
-    const delay = this.lastLearnedBatch > BUSY_BATCH ? LEARNED_BATCH_MS.busy : LEARNED_BATCH_MS.quiet;
-    setTimeout(() => {
-      this.learnedQueued = false;
-      this.programLearned();
-    }, delay);
-  }
-
-  /**
-   * Hands the kernel side what changed. Only the prefixes whose best path moved are looked at, so a
-   * full table costs time proportional to the table once, not once per batch.
-   */
-  private programLearned(): void {
-    const bgp = this.bgp;
-    if (!bgp) return;
-    const self = new Set(
-      [this.parts.config.bgpAddress4, this.parts.config.bgpAddress6].filter((x): x is string => !!x),
-    );
-    const announced = bgp.announcedPrefixes();
-    const authoritative = Date.now() >= this.learnedAuthoritativeAt;
-    if (authoritative && !this.authoritativeSent) this.allLearnedDirty = true;
-    const routes = this.parts.dataplane.routes;
-    if (this.allLearnedDirty) {
-      this.allLearnedDirty = false;
-      this.lastLearnedBatch = this.learned.size;
-      this.dirtyLearned.clear();
-      this.authoritativeSent = authoritative;
-      const all = routesToInstall(
-        [...this.learned].map(([prefix, nextHops]): LearnedRoute => ({ prefix, nextHops })),
-        announced,
-        self,
-      );
-      routes.setLearned(all, authoritative);
-    } else if (this.dirtyLearned.size) {
-      const changes = new Map<string, readonly string[] | undefined>();
-      const dirty = this.dirtyLearned;
-      this.lastLearnedBatch = dirty.size;
-      this.dirtyLearned = new Set();
-      for (const prefix of dirty) {
-        const nextHops = this.learned.get(prefix);
-        changes.set(prefix, nextHops && installableNextHops(prefix, nextHops, announced, self));
-      }
-      routes.updateLearned(changes);
-    }
-    this.parts.metrics.locRibRoutes.set(this.learned.size);
   }
 
   /**
@@ -533,13 +464,8 @@ export class Agent {
     });
     this.parts.dataplane.routes.setBlackholes(blackholes);
     this.bgp?.applyAnnouncements(desired);
-    const key = [...desired.keys()].sort().join(' ');
-    if (key !== this.announcedKey) {
-      // a learned route may now be hidden by (or freed from) one of our own prefixes
-      this.announcedKey = key;
-      this.allLearnedDirty = true;
-      this.queueLearned();
-    }
+    // a learned route may now be hidden by (or freed from) one of our own prefixes
+    this.learned.setAnnounced(new Set(desired.keys()));
   }
 
   addPath(prefix: string, communities: string[], med?: number): void {
@@ -556,7 +482,7 @@ export class Agent {
   private async resync(): Promise<void> {
     await this.endpoints.retryPending();
     await this.refresh();
-    if (Date.now() >= this.learnedAuthoritativeAt) this.queueLearned();
+    this.learned.poke();
     try {
       const released = await this.parts.ipam.releaseEmptyBlocks(
         this.parts.config.nodeName,

@@ -105,24 +105,9 @@ export interface LearnedRoute {
   nextHops: string[];
 }
 
-/**
- * Best paths to put in the kernel: everything learned except what we announce ourselves (our
- * blocks have a blackhole and our endpoints their /32s; a peer's copy must not replace them) and
- * next hops that are our own addresses.
- */
-export function routesToInstall(
-  best: Iterable<LearnedRoute>,
-  announced: Set<string>,
-  selfAddresses: Set<string>,
-): LearnedRoute[] {
-  const out: LearnedRoute[] = [];
-  for (const r of best) {
-    const nextHops = installableNextHops(r.prefix, r.nextHops, announced, selfAddresses);
-    // a different array is a fresh one (filtered and sorted), ours to hand on
-    if (nextHops) out.push(nextHops === r.nextHops ? r : { prefix: r.prefix, nextHops: nextHops as string[] });
-  }
-  return out;
-}
+// Best paths to put in the kernel: everything learned except what we announce ourselves (our blocks
+// have a blackhole and our endpoints their /32s; a peer's copy must not replace them) and next hops
+// that are our own addresses.
 
 /**
  * The next hops to install for one learned route (sorted), or undefined when it must not be in the

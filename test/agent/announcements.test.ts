@@ -1,5 +1,5 @@
 import test from 'ava';
-import { acceptFromClusterPeer, desiredAnnouncements, routesToInstall } from '../../src/agent/announcements.js';
+import { acceptFromClusterPeer, desiredAnnouncements, installableNextHops } from '../../src/agent/announcements.js';
 import { aggregate, cidrOf } from '../../src/agent/prefixes.js';
 import { formatCidr } from '../../src/model/index.js';
 
@@ -68,14 +68,10 @@ test('cluster peers may only send pool addresses', (t) => {
 });
 
 test('what we announce ourselves and self next hops never reach the kernel', (t) => {
-  const routes = routesToInstall(
-    [
-      { prefix: '10.65.0.0/26', nextHops: ['10.0.0.2'] },
-      { prefix: '10.65.1.0/26', nextHops: ['10.0.0.3', '10.0.0.2'] },
-      { prefix: '10.65.2.0/26', nextHops: ['10.0.0.1'] },
-    ],
-    new Set(['10.65.0.0/26']),
-    new Set(['10.0.0.1']),
-  );
-  t.deepEqual(routes, [{ prefix: '10.65.1.0/26', nextHops: ['10.0.0.2', '10.0.0.3'] }]);
+  const announced = new Set(['10.65.0.0/26']);
+  const self = new Set(['10.0.0.1']);
+  t.is(installableNextHops('10.65.0.0/26', ['10.0.0.2'], announced, self), undefined, 'we announce it');
+  t.deepEqual(installableNextHops('10.65.1.0/26', ['10.0.0.3', '10.0.0.2'], announced, self), ['10.0.0.2', '10.0.0.3']);
+  t.deepEqual(installableNextHops('10.65.1.0/26', ['10.0.0.3', '10.0.0.1'], announced, self), ['10.0.0.3']);
+  t.is(installableNextHops('10.65.2.0/26', ['10.0.0.1'], announced, self), undefined, 'only our own next hop');
 });
