@@ -4,12 +4,11 @@
 //   endpoint add/delete     → IPAM blocks → blackholes + announcements (blocks, borrowed /32s)
 //   best path change (BGP)  → kernel routes (ECMP, RTPROT_BGP)
 // A timer re-does all of it, so a missed event or an etcd outage only delays convergence.
-import type { BestPathEvent } from '../../bgp/index.js';
-import type { Event } from '../api/types.js';
 import { type Datastore, type EtcdOptions, IPAM_PREFIX } from '../datastore/index.js';
 import { type Node, nodeBgpAddress } from '../model/index.js';
 import type { RejectedResource } from './admission.js';
-import { BgpController } from './bgp-controller.js';
+import type { BgpController } from './bgp-controller.js';
+import { BgpReconciler, RESTART_GRACE_MS } from './bgp-reconciler.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
 import type { AgentConfig } from './config.js';
 import { EndpointManager, type IpamChange } from './endpoints.js';
@@ -26,20 +25,10 @@ import { LearnedRoutes } from './learned-routes.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { OwnBlocks } from './own-blocks.js';
-import { peerSamples } from './peer-metrics.js';
 import { readPeerPassword } from './peer-password.js';
 import type { Dataplane, IpamView } from './ports.js';
 import { registerNode } from './register-node.js';
 import { StaticRoutes } from './static-routes.js';
-
-/** How long after start learned routes missing from BGP are kept in the kernel (peers resending). */
-const RESTART_GRACE_MS = 10_000;
-/**
- * How long the speaker keeps running after the cluster switched to Static routing: long enough for
- * every other agent to see the switch (watch, or at worst its 5 s re-read) and stop taking BGP
- * withdrawals, so no host loses a route when the sessions close.
- */
-const MODE_HANDOFF_MS = 10_000;
 
 export interface AgentParts {
   config: AgentConfig;
@@ -66,9 +55,8 @@ export class Agent {
   readonly endpoints: EndpointManager;
   /** Routes to the other hosts while `routingMode: Static` is in force (see static-routes.ts). */
   readonly staticRoutes: StaticRoutes;
-  bgp?: BgpController;
-  /** The speaker of a BGP → Static switch, still running until MODE_HANDOFF_MS has passed. */
-  private handoff?: { bgp: BgpController; identity: string; timer: NodeJS.Timeout };
+  /** The speaker: routing mode, identity, import policy, sessions (bgp-reconciler.ts). */
+  private readonly speakers: BgpReconciler;
   node?: Node;
   readonly startedAt = Date.now();
   /** Best-path changes into the kernel: batching, the restart grace, what is dirty. */
@@ -80,7 +68,6 @@ export class Agent {
   private timers: NodeJS.Timeout[] = [];
   private refreshRunning?: Promise<void>;
   private refreshAgain = false;
-  private speakerIdentity = '';
   private preserved = false;
 
   constructor(readonly parts: AgentParts) {
@@ -117,6 +104,19 @@ export class Agent {
       intervalMs: Math.min(config.resyncIntervalMs, 5000),
       onRefusedChange: () => this.countRejected(),
     });
+    this.speakers = new BgpReconciler({
+      log,
+      metrics: parts.metrics,
+      events: this.events,
+      learned: this.learned,
+      staticRoutes: this.staticRoutes,
+      preserved: () => this.preserved,
+    });
+  }
+
+  /** The running BGP speaker (undefined in Static mode). */
+  get bgp(): BgpController | undefined {
+    return this.speakers.current;
   }
 
   get log(): Logger {
@@ -263,23 +263,19 @@ export class Agent {
     }
   }
 
+  /**
+   * Applies the cluster's plan: routing mode and speaker first, then our announcements (they must be
+   * in the speaker before a session comes up), then the sessions, then NAT.
+   */
   private applyCluster(s: ClusterSnapshot): void {
     try {
       const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName);
       if (self) this.node = self;
       const plan = this.planFor(s);
       this.applyLogLevel(s);
-      if (this.applyRoutingMode(s, plan) === 'Static') {
-        this.applyNat(plan);
-        this.applyAnnouncements();
-        return;
-      }
-      this.ensureSpeaker(s, plan);
-      const bgp = this.bgp!;
-      bgp.setPools(plan.importPolicy.pools);
-      bgp.setFilters(plan.importPolicy.filters);
+      this.speakers.applyPlan(plan);
       this.applyAnnouncements();
-      bgp.applyPeers(plan.peers);
+      this.speakers.applyPeers(plan);
       this.applyNat(plan);
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'applying the cluster configuration failed');
@@ -287,136 +283,12 @@ export class Agent {
     }
   }
 
+  /** The NAT reconciler: masquerade from the natOutgoing pools (re-applied on every cluster change). */
   private applyNat(plan: ClusterPlan): void {
     const { natPools, allPools } = plan.nat;
     void this.parts.dataplane.routes
       .setNatOutgoing(natPools, allPools)
       .catch((err) => this.log.warn({ err: (err as Error).message }, 'nat-outgoing update failed'));
-  }
-
-  /**
-   * Static: the static reconciler owns the kernel's routes to other hosts; a running speaker is
-   * detached (its withdrawals no longer reach the kernel) and stopped after MODE_HANDOFF_MS.
-   * Back to BGP: the static routes stay as if from a restart (RESTART_GRACE_MS) until BGP has
-   * learned them again, so neither switch loses a route.
-   */
-  private applyRoutingMode(_s: ClusterSnapshot, plan: ClusterPlan): 'BGP' | 'Static' {
-    const mode = plan.routingMode;
-    if (mode === 'Static') {
-      this.staticRoutes.apply(plan.nodes);
-      const bgp = this.bgp;
-      if (bgp) {
-        this.log.info({ handoffMs: MODE_HANDOFF_MS }, 'routing mode Static: BGP sessions close after the hand-off');
-        this.bgp = undefined;
-        this.learned.attach(undefined);
-        this.parts.metrics.peerSource = () => [];
-        const timer = setTimeout(() => {
-          this.handoff = undefined;
-          void bgp.stop('tsroute: routing mode changed to Static');
-        }, MODE_HANDOFF_MS);
-        timer.unref();
-        this.handoff = { bgp, identity: this.speakerIdentity, timer };
-        this.speakerIdentity = '';
-      }
-      return mode;
-    }
-    if (this.staticRoutes.active) {
-      this.log.info('routing mode BGP: static routes stay until BGP has learned them again');
-      void this.staticRoutes.stop();
-      if (this.handoff) {
-        // switched back before the old speaker stopped: it carries on
-        clearTimeout(this.handoff.timer);
-        this.bgp = this.handoff.bgp;
-        this.speakerIdentity = this.handoff.identity;
-        const bgp = this.bgp;
-        this.parts.metrics.peerSource = () => peerSamples(bgp);
-        this.learned.attach(bgp.speaker);
-        this.handoff = undefined;
-      }
-      this.learned.startGrace(RESTART_GRACE_MS);
-    }
-    return mode;
-  }
-
-  /**
-   * Creates the speaker, or re-creates it when the AS, router ID, cluster ID or listen port changed
-   * (timers are per session and change through the peer plan without touching the others).
-   */
-  private ensureSpeaker(_s: ClusterSnapshot, plan: ClusterPlan): void {
-    const id = plan.speaker;
-    if (!id.routerId)
-      throw new Error('this node has no IPv4 BGP address to use as router ID: start it with --bgp-address');
-    const identity = JSON.stringify([id.asn, id.routerId, id.clusterId, id.listenPort]);
-    if (this.bgp && identity === this.speakerIdentity) return;
-    const old = this.bgp;
-    if (old) {
-      this.log.info('AS, router ID, cluster ID or listen port changed: restarting the BGP speaker');
-      void old.stop('tsroute: BGP configuration changed');
-    }
-    const bgp = new BgpController({
-      asn: id.asn,
-      routerId: id.routerId,
-      clusterId: id.clusterId,
-      listenPort: id.listenPort,
-      address4: id.address4,
-      address6: id.address6,
-      gracefulRestartTime: id.gracefulRestartTime,
-      restarting: this.preserved && !old,
-      shutdowns: old?.shutdowns,
-      logger: this.log,
-    });
-    bgp.speaker.on('max-prefix-warning', (e) => this.parts.metrics.maxPrefixWarnings.inc({ peer: e.address }));
-    bgp.onBestPath((e) => this.onBestPath(bgp, e));
-    bgp.speaker.on('peer-state', (e) => {
-      const peer = bgp.peers().find((p) => p.address === e.address);
-      // the one line per state change (the speaker only emits the event)
-      this.log.info(
-        { peer: e.address, peerAs: peer?.asNumber, type: peer?.type, from: e.from, to: e.to, reason: e.reason },
-        'BGP session state',
-      );
-      if (peer) this.events.emit({ event: 'peer', peer: { peer, previousState: e.from } });
-      const counts: Record<string, number> = {};
-      for (const p of bgp.peers()) counts[p.state] = (counts[p.state] ?? 0) + 1;
-      this.parts.metrics.peers.reset();
-      for (const [state, n] of Object.entries(counts)) this.parts.metrics.peers.set({ state }, n);
-    });
-    this.parts.metrics.peerSource = () => peerSamples(bgp);
-    this.learned.attach(bgp.speaker);
-    this.bgp = bgp;
-    this.speakerIdentity = identity;
-    bgp.start().catch((err) => {
-      this.log.error({ err: (err as Error).message, port: id.listenPort }, 'BGP speaker failed to listen');
-      this.parts.metrics.errors.inc({ component: 'bgp' });
-    });
-    bgp.applyAnnouncements(new Map());
-  }
-
-  private onBestPath(bgp: BgpController, e: BestPathEvent): void {
-    // the old speaker of a BGP → Static hand-off still runs: its changes no longer reach the kernel
-    if (bgp === this.bgp) this.learned.bestPathChanged(e.prefix, e.withdrawn || e.local ? undefined : e.nextHops);
-    if (this.events.subscriberCount > 0)
-      this.events.emit({
-        event: 'route',
-        route: {
-          kind: e.withdrawn ? 'withdrawn' : 'best',
-          route: {
-            prefix: e.prefix,
-            nextHops: e.nextHops,
-            asPath: e.best?.asPath ?? [],
-            communities: e.best?.communities ?? [],
-            largeCommunities: e.best?.largeCommunities ?? [],
-            localPref: e.best?.localPref ?? 0,
-            med: e.best?.med ?? 0,
-            source: e.best?.from ?? '',
-            best: !e.withdrawn,
-            origin: e.best?.origin ?? '',
-            stale: !!e.best?.stale,
-            protocol: 'bgp',
-            dev: '',
-            type: 'unicast',
-          },
-        },
-      } satisfies Omit<Event, 'timeUnixMs'>);
   }
 
   /**
@@ -463,7 +335,7 @@ export class Agent {
       extraPaths: [...this.extraPaths.values()],
     });
     this.parts.dataplane.routes.setBlackholes(blackholes);
-    this.bgp?.applyAnnouncements(desired);
+    this.speakers.applyAnnouncements(desired);
     // a learned route may now be hidden by (or freed from) one of our own prefixes
     this.learned.setAnnounced(new Set(desired.keys()));
   }
