@@ -1,8 +1,9 @@
 // `tsroute node run`: one process per host that turns etcd state into a routed container network.
-// It wires datastore → IPAM → dataplane → BGP and keeps them in step:
-//   cluster change (watch)  → peer plan → speaker peers;   pool change → import policy, NAT
-//   endpoint add/delete     → IPAM blocks → blackholes + announcements (blocks, borrowed /32s)
-//   best path change (BGP)  → kernel routes (ECMP, RTPROT_BGP)
+// This file is the wiring (docs/DESIGN.md, "The agent's pipeline"); each job is its own part:
+//   cluster change (watch) → clusterPlan (host-state.ts) → BgpReconciler (speaker, sessions), NAT
+//   IPAM change (an add, a delete: the call's own result) → OwnBlocks → addressPlan → blackholes,
+//                             announcements (BgpReconciler), LearnedRoutes.setAnnounced
+//   best path change (BGP) → LearnedRoutes (batching, restart grace) → kernel routes (RTPROT_BGP)
 // A timer re-does all of it, so a missed event or an etcd outage only delays convergence.
 import { type Datastore, type EtcdOptions, IPAM_PREFIX } from '../datastore/index.js';
 import { type Node, nodeBgpAddress } from '../model/index.js';
