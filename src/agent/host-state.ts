@@ -13,7 +13,7 @@ import {
   selectorMatches,
 } from '../model/index.js';
 import { type Announcement, type AnnouncePool, desiredAnnouncements } from './announcements.js';
-import type { ClusterSnapshot } from './cluster-state.js';
+import type { ClusterSnapshot } from './cluster-snapshot.js';
 import { filterPolicies } from './filters.js';
 import type { PeerPassword } from './peer-password.js';
 import { type PlanNode, type PlannedPeer, planPeers } from './peer-plan.js';

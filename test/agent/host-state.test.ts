@@ -1,7 +1,7 @@
 // hostState(): what a host should be, from the cluster snapshot, its own blocks, its endpoints and its
 // settings. Pure, so each case is a row: inputs in, the parts the reconcilers take out.
 import test from 'ava';
-import type { ClusterSnapshot } from '../../src/agent/cluster-state.js';
+import type { ClusterSnapshot } from '../../src/agent/cluster-snapshot.js';
 import { type HostSettings, hostState } from '../../src/agent/host-state.js';
 import { API_VERSION, type BGPConfiguration, type BGPPeer, type IPPool, type Node } from '../../src/model/index.js';
 
