@@ -146,18 +146,14 @@ export class SessionFsm {
           a.push({ type: 'timer', timer: 'idleHold', seconds: null });
           return a;
         }
-        if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established')
-          a.push({
-            type: 'send-notification',
-            code: ERR_CEASE,
-            subcode: event.subcode ?? CEASE_ADMIN_SHUTDOWN,
-            data: event.data,
-          });
-        this.toIdle(
-          a,
-          event.text ? `administratively stopped: ${JSON.stringify(event.text)}` : 'administratively stopped',
-          false,
-        );
+        if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established') {
+          const subcode = event.subcode ?? CEASE_ADMIN_SHUTDOWN;
+          a.push({ type: 'send-notification', code: ERR_CEASE, subcode, data: event.data });
+          // A session we close with a NOTIFICATION is no restart: the peer's paths go at once, not
+          // kept stale for its restart time (RFC 4724 §4.2 covers only a session ended without one).
+          // A BFD Down (RFC 5882) ends the session this way, so its routes are withdrawn at once.
+          this.toIdle(a, stopReason(event.text), false, { code: ERR_CEASE, subcode, sent: true });
+        } else this.toIdle(a, stopReason(event.text), false);
         return a;
       case 'Cease':
         if (s === 'Idle') return a;
@@ -371,6 +367,10 @@ const CEASE_NAMES: Record<number, string> = {
 };
 
 /** `received NOTIFICATION 6/2 (administrative shutdown): "maintenance"`, with the shutdown text as sent. */
+function stopReason(text: string | undefined): string {
+  return text ? `administratively stopped: ${JSON.stringify(text)}` : 'administratively stopped';
+}
+
 export function notificationReason(
   code: number,
   subcode: number,

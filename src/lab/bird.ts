@@ -57,6 +57,11 @@ export function birdConfig(spec: RouterSpec, logFile: string, origins: Originati
     );
     if (spec.listenPort) lines.push(`  source address ${peer.localAddress ?? spec.routerId};`);
     if (peer.passive) lines.push('  passive on;');
+    if (peer.bfd) {
+      // BIRD's BGP asks its `protocol bfd` for the session; without one BFD never comes up.
+      if (!spec.bfd) throw new Error(`BIRD peer ${peer.address}: bfd needs the RouterSpec's bfd (intervals)`);
+      lines.push('  bfd on;');
+    }
     if (peer.multihop) lines.push(`  multihop ${peer.multihop};`);
     if (peer.password) lines.push(`  password "${peer.password}";`);
     if (peer.ttlSecurity)

@@ -72,6 +72,7 @@ const PACKAGE_OF: Record<string, string> = {
   tcpdump: 'tcpdump',
   ping: 'iputils-ping',
   nft: 'nftables',
+  '/usr/sbin/nft': 'nftables',
 };
 
 /** Absolute path of a tool, or an Error that names the Debian package to install. */

@@ -24,9 +24,17 @@ const ZEBRA = '/usr/lib/frr/zebra';
 const BGPD = '/usr/lib/frr/bgpd';
 const BFDD = '/usr/lib/frr/bfdd';
 
-/** bfdd's configuration: one standalone peer per spec entry (FRR's `bfd` node). */
+/** The bfdd profile BGP sessions with `bfd` use: the RouterSpec's bfd intervals. */
+const BFD_PROFILE = 'lab';
+
+/**
+ * bfdd's configuration: one standalone peer per spec entry (FRR's `bfd` node), and a profile with
+ * the same timing for BGP's sessions (`neighbor X bfd profile lab`; bfdd's own default is 300 ms).
+ */
 export function frrBfddConfig(spec: RouterSpec, logFile: string): string {
   const lines = [`hostname frr-${spec.routerId}`, `log file ${logFile}`, '!', 'bfd'];
+  lines.push(` profile ${BFD_PROFILE}`, `  detect-multiplier ${spec.bfd?.multiplier}`);
+  lines.push(`  receive-interval ${spec.bfd?.intervalMs}`, `  transmit-interval ${spec.bfd?.intervalMs}`, ' !');
   for (const peer of spec.bfd?.peers ?? []) {
     lines.push(` peer ${peer.address}${peer.localAddress ? ` local-address ${peer.localAddress}` : ''}`);
     lines.push(`  detect-multiplier ${spec.bfd?.multiplier}`);
@@ -78,6 +86,11 @@ export function frrBgpdConfig(spec: RouterSpec, logFile: string): string {
     if (peer.password) lines.push(` neighbor ${peer.address} password ${peer.password}`);
     if (peer.ttlSecurity) lines.push(` neighbor ${peer.address} ttl-security hops ${peer.ttlSecurity}`);
     if (peer.gracefulRestart) lines.push(` neighbor ${peer.address} graceful-restart`);
+    if (peer.bfd) {
+      // bgpd registers the session with bfdd (started when the spec has bfd) under the lab profile.
+      if (!spec.bfd) throw new Error(`FRR peer ${peer.address}: bfd needs the RouterSpec's bfd (intervals)`);
+      lines.push(` neighbor ${peer.address} bfd`, ` neighbor ${peer.address} bfd profile ${BFD_PROFILE}`);
+    }
   }
   if (spec.peers.some((p) => p.gracefulRestart)) {
     const time = spec.peers.find((p) => p.gracefulRestart)?.gracefulRestart?.restartTime ?? 120;

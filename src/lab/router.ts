@@ -43,6 +43,11 @@ export interface PeerSpec {
   password?: string;
   /** GTSM (RFC 5082): the peer is at most this many hops away (BIRD: on, with multihop as the count). */
   ttlSecurity?: number;
+  /**
+   * BGP as a BFD client (RFC 5882) for this session: BIRD `bfd on`, FRR `neighbor X bfd profile`;
+   * needs the RouterSpec's `bfd` (its intervals are the session's).
+   */
+  bfd?: boolean;
 }
 
 export interface RouterSpec {

@@ -89,6 +89,11 @@ test('manual stop in Established sends Cease/admin shutdown and stays down', (t)
   t.like(a[0], { type: 'send-notification', code: 6, subcode: 2 });
   t.false(types(a).some((x) => x.startsWith('timer:idleHold=') && !x.endsWith('null')));
   t.is(f.state, 'Idle');
+  // The down carries the Cease we sent: no graceful-restart retention of the peer's paths.
+  t.like(
+    a.find((x) => x.type === 'down'),
+    { wasEstablished: true, notification: { code: 6, subcode: 2, sent: true } },
+  );
 });
 
 test('an UPDATE before Established is an FSM error with the state as subcode (RFC 6608)', (t) => {
