@@ -5,12 +5,14 @@
 // node's folder of wrappers comes first on PATH: `tsroute` reaches that node's agent, `vtysh` and
 // `birdc` that node's router.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { AgentClient } from '../../src/api/client.js';
+import { renderSvg } from '../../src/fabric-view/index.js';
 import { readTopology } from '../../src/lab/containerlab.js';
 import { isAlive, stopPid } from '../../src/lab/daemon.js';
 import { reachabilityMatrix } from '../../src/lab/lab-matrix.js';
+import { labFabric } from '../../src/lab/lab-picture.js';
 import { type LabState, labDir, readState, runLab, statePath } from '../../src/lab/lab-runner.js';
 import { routerSessions } from '../../src/lab/router-status.js';
 import { action, CliError } from '../exit.js';
@@ -46,6 +48,7 @@ function lookAround(file: string, state: LabState): string {
   const lines = [
     `\nlab "${state.name}" is up. Look around:`,
     `  tsroute lab status ${file}`,
+    `  tsroute lab status ${file} --svg ${state.name}.svg     (a picture: nodes, sessions, blocks)`,
     `  tsroute lab exec ${file} ${host} -- ip route`,
     `  tsroute lab exec ${file} ${host} -- tsroute node status     (tsroute there reaches ${host}'s agent)`,
     `  tsroute lab exec ${file} ${host} -- curl -s http://127.0.0.1:${metricsPort(state)}/metrics`,
@@ -163,9 +166,16 @@ export function registerLab(program: Command): void {
       "every host's BGP sessions, routes and metrics address, every router's sessions, and the reachability matrix",
     )
     .option('--node <node>', 'only this host or router (the matrix always covers every container)')
-    .addHelpText('after', '\nExample:\n  tsroute lab status topology/quickstart/quickstart.clab.yml')
+    .option(
+      '--svg <out.svg>',
+      'also write a picture of the lab: nodes, routers, sessions coloured by state, blocks (docs/fabric.md#the-picture)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tsroute lab status topology/quickstart/quickstart.clab.yml\n  tsroute lab status topology/quickstart/quickstart.clab.yml --svg quickstart.svg',
+    )
     .action(
-      action(async (file: string, o: { node?: string }) => {
+      action(async (file: string, o: { node?: string; svg?: string }) => {
         requireRoot();
         const { name, state } = running(file);
         const named = [...state.hosts, ...(state.routers ?? [])].map((x) => x.name);
@@ -190,6 +200,13 @@ export function registerLab(program: Command): void {
             );
         }
         await printRouters(state, o.node);
+        if (o.svg) {
+          const picture = await labFabric(state, readTopology(file));
+          writeFileSync(o.svg, renderSvg(picture));
+          console.log(
+            `\npicture: ${o.svg} (${picture.nodes.length} nodes, ${picture.sessions.length} sessions; every agent also serves it at /fabric on its metrics port)`,
+          );
+        }
         if (state.logDir) console.log(`\nlogs: ${state.logDir}`);
         if (!(await printMatrix(state))) process.exitCode = 1;
       }),

@@ -12,7 +12,7 @@ const ROW_GAP = 110;
 const MARGIN = 24;
 const TITLE_HEIGHT = 40;
 export const LEGEND_HEIGHT = 64;
-const LEGEND_MIN_WIDTH = 720;
+const LEGEND_MIN_WIDTH = 760;
 /** Blocks listed in a box; the rest are counted in one "+N more" line. */
 export const MAX_BLOCK_LINES = 6;
 

@@ -74,8 +74,27 @@ test('quickstart and mesh run at once; each passes its reachability matrix; down
     [],
   );
 
-  const status = await tsroute(['lab', 'status', file('quickstart')], { env });
+  const svg = lab.path('quickstart.svg');
+  const status = await tsroute(['lab', 'status', file('quickstart'), '--svg', svg], { env });
   t.is(status.code, 0, status.stderr);
+  // the picture: the FRR ToR by its lab name (its three addresses), three hosts with their blocks,
+  // three Established lines that both ends (agent and FRR) report
+  t.regex(status.stdout, new RegExp(`picture: ${svg} \\(4 nodes, 3 sessions`));
+  const picture = readFileSync(svg, 'utf8');
+  const boxes = [...picture.matchAll(/<g class="fabric-node" data-node="([^"]+)" data-kind="(\w+)"/g)];
+  t.deepEqual(boxes.map((m) => `${m[1]} ${m[2]}`).sort(), ['h1 host', 'h2 host', 'h3 host', 'tor router']);
+  const lines = [
+    ...picture.matchAll(
+      /<path class="fabric-session"[^>]*data-session-a="(\w+)" data-session-b="(\w+)" data-session-state="(\w+)"[^>]*><title>([^<]*)</g,
+    ),
+  ];
+  t.deepEqual(lines.map((m) => `${[m[1], m[2]].sort().join('-')} ${m[3]}`).sort(), [
+    'h1-tor Established',
+    'h2-tor Established',
+    'h3-tor Established',
+  ]);
+  for (const m of lines) t.regex(m[4]!, /tor: Established/, "the router's own view is in the line");
+  t.is(picture.match(/class="fabric-block" data-block="10\.65\./g)?.length, 3, 'each host lists its block');
   t.regex(status.stdout, /10\.0\.1\.1\s+65000\s+node\s+Established/);
   t.regex(status.stdout, /PASS/);
   // the FRR top-of-rack router's own view: three sessions, each with the host's block received
