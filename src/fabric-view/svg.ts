@@ -91,7 +91,8 @@ function legend(y: number): string {
 export function renderSvg(s: FabricSnapshot): string {
   const l = layout(s);
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="fabric" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="sans-serif" data-nodes="${s.nodes.length}" data-sessions="${l.lines.length}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="fabric" width="${l.width}" height="${l.height}" viewBox="0 0 ${l.width} ${l.height}" font-family="sans-serif" data-nodes="${s.nodes.length}" data-sessions="${l.lines.length}" role="img" aria-label="${xml(`${s.title}: ${s.nodes.length} nodes, ${l.lines.length} sessions`)}">`,
+    `<title>${xml(s.title)}</title>`,
     `<rect width="${l.width}" height="${l.height}" fill="#fafafa"/>`,
     `<text x="24" y="26" font-size="16" font-weight="bold">${xml(s.title)}</text>`,
     `<text x="${l.width - 24}" y="26" font-size="11" fill="#757575" text-anchor="end">${xml(new Date(s.takenAtUnixMs).toISOString().replace(/\.\d+Z$/, 'Z'))}</text>`,
