@@ -3,6 +3,7 @@
 import type { Policy } from './policy/policy.js';
 import type { Family } from './prefix.js';
 import type { NextHopMode } from './rib/propagation.js';
+import type { DownReason } from './session/down-reason.js';
 
 /** bgp/prefix.ts's Family under the name the session code knows it by. */
 export type AddressFamily = Family;
@@ -237,5 +238,6 @@ export interface PeerStateEvent {
   address: string;
   from: PeerStateName;
   to: PeerStateName;
-  reason?: string;
+  /** Why the session went down (on a move to Idle); describeDown renders it for people. */
+  reason?: DownReason;
 }

@@ -20,12 +20,6 @@ export type {
 export type { AsPathMatch, Policy, PolicyActions, PolicyMatch, PolicyRule, PrefixMatch } from './policy/policy.js';
 export { canonicalPrefix } from './prefix.js';
 export type { NextHopMode } from './rib/propagation.js';
-export {
-  CEASE_ADMIN_RESET,
-  CEASE_ADMIN_SHUTDOWN,
-  CEASE_COLLISION,
-  CEASE_CONNECTION_REJECTED,
-  CEASE_MAX_PREFIX,
-  CEASE_PEER_DECONFIGURED,
-} from './session/fsm.js';
+export { type DownReason, describeDown } from './session/down-reason.js';
 export { BgpSpeaker, type BgpSpeakerEvents } from './speaker.js';
+export { CEASE_SUB, ERR } from './wire/notification.js';

@@ -20,19 +20,15 @@ import { canonicalPrefix, familyOfPrefix } from './prefix.js';
 import type { PathSource } from './rib/path.js';
 import { RouteEngine, type SessionPort } from './route-engine.js';
 import { encodeUpdates } from './session/codec.js';
-import {
-  CEASE_ADMIN_RESET,
-  CEASE_ADMIN_SHUTDOWN,
-  CEASE_MAX_PREFIX,
-  CEASE_PEER_DECONFIGURED,
-  DEFAULT_FSM_CONFIG,
-} from './session/fsm.js';
+import type { DownReason } from './session/down-reason.js';
+import { DEFAULT_FSM_CONFIG } from './session/fsm.js';
 import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
 import { acceptedOptions, listenerKey, sessionOptionsProblem, sessionSocketOptions } from './session/socket-options.js';
 import { attrsView, forEachForwarding, forwardingNextHops, localAttributes, pathView } from './views.js';
 import { warmUp } from './warm-up.js';
 import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from './wire/constants.js';
 import { encodeRouteRefresh } from './wire/message.js';
+import { CEASE_SUB } from './wire/notification.js';
 import type { UpdateMessage } from './wire/types.js';
 import { endOfRibFamily } from './wire/update-decode.js';
 import { encodeEndOfRib } from './wire/update-encode.js';
@@ -208,7 +204,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     clearTimeout(entry.maxPrefixTimer);
     if (entry.peer.state === 'Idle') {
       if (this.running) entry.peer.start();
-    } else entry.peer.cease(CEASE_ADMIN_RESET, true, message);
+    } else entry.peer.cease(CEASE_SUB.ADMIN_RESET, true, message);
     return true;
   }
 
@@ -216,7 +212,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   shutdownPeer(address: string, message: string): void {
     const entry = this.mustEntry(address);
     entry.adminShutdown = { message };
-    this.shutdownEntry(entry, CEASE_ADMIN_SHUTDOWN, message);
+    this.shutdownEntry(entry, CEASE_SUB.ADMIN_SHUTDOWN, message);
   }
 
   /** Ends an administrative shutdown (or a max-prefix stop): the session starts again. */
@@ -237,7 +233,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   removePeer(address: string): void {
     const entry = this.peersByAddress.get(normalizeAddress(address));
     if (!entry) return;
-    this.shutdownEntry(entry, CEASE_PEER_DECONFIGURED, 'peer de-configured');
+    this.shutdownEntry(entry, CEASE_SUB.PEER_DECONFIGURED, 'peer de-configured');
     this.setListenerKey(entry.options, undefined);
     this.peersByAddress.delete(normalizeAddress(address));
     void this.engine.dropPathsFrom(entry.options.address, 'remove');
@@ -278,7 +274,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       if (entry.peer.negotiated?.routeRefresh) {
         for (const family of port.families) entry.peer.send(routeRefresh(family));
       } else {
-        entry.peer.cease(6 /* other configuration change, RFC 4486 */, true);
+        entry.peer.cease(CEASE_SUB.OTHER_CONFIG_CHANGE, true);
       }
     }
   }
@@ -434,7 +430,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       this.log,
     );
     const entry: PeerEntry = { options, peer, staleHeld: false };
-    peer.on('state', (from: PeerStateName, to: PeerStateName, reason?: string) => {
+    peer.on('state', (from: PeerStateName, to: PeerStateName, reason?: DownReason) => {
       // no log line here: whoever embeds the speaker logs the event once, with what it knows of the peer
       this.emit('peer-state', { address: options.address, from, to, reason });
     });
@@ -611,7 +607,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       'max-prefix exceeded: closing session',
     );
     // RFC 4486 §4: Cease/max-prefix; the session comes back by itself only after restartAfter.
-    entry.peer.cease(CEASE_MAX_PREFIX, false);
+    entry.peer.cease(CEASE_SUB.MAX_PREFIXES, false);
     if (conf.restartAfter !== undefined) {
       clearTimeout(entry.maxPrefixTimer);
       entry.maxPrefixTimer = setTimeout(() => {

@@ -4,8 +4,9 @@
 // capability (plain BGP-4, IPv4 unicast) — what BIRD falls back to as well. The fall-back lasts as
 // long as the peer's configuration does. Capabilities are the wire codec's (bgp/wire/types.ts).
 import type { AddPathMode, AddressFamily, NegotiatedCapabilities } from '../config.js';
-import { AFI_IPV4, AFI_IPV6, CAP, OPEN_SUB, SAFI_UNICAST } from '../wire/constants.js';
+import { AFI_IPV4, AFI_IPV6, CAP, SAFI_UNICAST } from '../wire/constants.js';
 import { familyOf } from '../wire/mp-reach.js';
+import { OPEN_SUB } from '../wire/notification.js';
 import type { Capability } from '../wire/types.js';
 
 export interface OfferSettings {

@@ -2,31 +2,12 @@
 // It owns no socket and no clock: the peer driver turns its actions into TCP and setTimeout calls and
 // feeds back what happened, so every transition is testable without a network.
 
+import { CEASE_SUB, ERR, FSM_SUB, type Notify } from '../wire/notification.js';
+import type { DownReason } from './down-reason.js';
+
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
 export type TimerName = 'connectRetry' | 'hold' | 'keepalive' | 'delayOpen' | 'idleHold';
-
-/** RFC 4271 §4.5 NOTIFICATION error codes. */
-export const ERR_HEADER = 1;
-export const ERR_OPEN = 2;
-export const ERR_UPDATE = 3;
-export const ERR_HOLD_TIMER = 4;
-export const ERR_FSM = 5;
-export const ERR_CEASE = 6;
-
-/** RFC 4486 Cease subcodes. */
-export const CEASE_MAX_PREFIX = 1;
-export const CEASE_ADMIN_SHUTDOWN = 2;
-export const CEASE_PEER_DECONFIGURED = 3;
-export const CEASE_ADMIN_RESET = 4;
-export const CEASE_CONNECTION_REJECTED = 5;
-export const CEASE_OTHER_CONFIG_CHANGE = 6;
-export const CEASE_COLLISION = 7;
-
-/** RFC 6608 FSM error subcodes: which state the unexpected message arrived in. */
-export const FSM_ERR_OPENSENT = 1;
-export const FSM_ERR_OPENCONFIRM = 2;
-export const FSM_ERR_ESTABLISHED = 3;
 
 export type FsmEvent =
   | { type: 'ManualStart' }
@@ -42,7 +23,7 @@ export type FsmEvent =
   /** A valid OPEN (checked by the driver), with the peer's hold time. */
   | { type: 'OpenReceived'; holdTime: number }
   /** A bad header or OPEN, or a fatal UPDATE error: answer with this NOTIFICATION and reset. */
-  | { type: 'MessageError'; code: number; subcode: number; data?: Uint8Array }
+  | { type: 'MessageError'; notification: Notify }
   /** `text`: the peer's RFC 8203/9003 shutdown communication, if it sent one. */
   | { type: 'NotificationReceived'; code: number; subcode: number; text?: string }
   | { type: 'KeepaliveReceived' }
@@ -55,17 +36,12 @@ export type FsmAction =
   | { type: 'disconnect' }
   | { type: 'send-open' }
   | { type: 'send-keepalive' }
-  | { type: 'send-notification'; code: number; subcode: number; data?: Uint8Array }
+  | { type: 'send-notification'; notification: Notify }
   /** Start (seconds) or stop (null) a timer. */
   | { type: 'timer'; timer: TimerName; seconds: number | null }
   | { type: 'established'; holdTime: number; keepalive: number }
-  /** The session left Established (or a setup attempt failed); `reason` is for people. */
-  | {
-      type: 'down';
-      reason: string;
-      wasEstablished: boolean;
-      notification?: { code: number; subcode: number; sent: boolean };
-    };
+  /** The session left Established (or a setup attempt failed), and why. */
+  | { type: 'down'; reason: DownReason; wasEstablished: boolean };
 
 export interface FsmConfig {
   passive: boolean;
@@ -147,24 +123,23 @@ export class SessionFsm {
           return a;
         }
         if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established') {
-          const subcode = event.subcode ?? CEASE_ADMIN_SHUTDOWN;
-          a.push({ type: 'send-notification', code: ERR_CEASE, subcode, data: event.data });
+          const subcode = event.subcode ?? CEASE_SUB.ADMIN_SHUTDOWN;
+          a.push({ type: 'send-notification', notification: { code: ERR.CEASE, subcode, data: event.data } });
           // A session we close with a NOTIFICATION is no restart: the peer's paths go at once, not
           // kept stale for its restart time (RFC 4724 §4.2 covers only a session ended without one).
           // A BFD Down (RFC 5882) ends the session this way, so its routes are withdrawn at once.
-          this.toIdle(a, stopReason(event.text), false, { code: ERR_CEASE, subcode, sent: true });
-        } else this.toIdle(a, stopReason(event.text), false);
+          this.toIdle(a, { kind: 'admin-stop', message: event.text, cease: subcode }, false);
+        } else this.toIdle(a, { kind: 'admin-stop', message: event.text }, false);
         return a;
       case 'Cease':
         if (s === 'Idle') return a;
         if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established')
-          a.push({ type: 'send-notification', code: ERR_CEASE, subcode: event.subcode, data: event.data });
+          a.push({
+            type: 'send-notification',
+            notification: { code: ERR.CEASE, subcode: event.subcode, data: event.data },
+          });
         if (!event.restart) this.isRunning = false;
-        this.toIdle(a, notificationReason(ERR_CEASE, event.subcode, event.text, 'sent'), false, {
-          code: ERR_CEASE,
-          subcode: event.subcode,
-          sent: true,
-        });
+        this.toIdle(a, { kind: 'notification-sent', code: ERR.CEASE, subcode: event.subcode, text: event.text }, false);
         return a;
       case 'ConnectRetryTimerExpires':
         if (s === 'Connect' || s === 'Active') {
@@ -207,7 +182,7 @@ export class SessionFsm {
           );
           this.go('Active');
         } else if (s !== 'Idle') {
-          this.toIdle(a, 'connection closed by peer', false);
+          this.toIdle(a, { kind: 'connection-closed' }, false);
         }
         return a;
       case 'OpenReceived':
@@ -236,32 +211,28 @@ export class SessionFsm {
         return a;
       case 'HoldTimerExpires':
         if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established') {
-          a.push({ type: 'send-notification', code: ERR_HOLD_TIMER, subcode: 0 });
-          this.toIdle(a, 'hold timer expired (sent NOTIFICATION 4/0)', true, {
-            code: ERR_HOLD_TIMER,
-            subcode: 0,
-            sent: true,
-          });
+          a.push({ type: 'send-notification', notification: { code: ERR.HOLD_TIMER, subcode: 0 } });
+          this.toIdle(a, { kind: 'hold-timer-expired' }, true);
         }
         return a;
       case 'MessageError':
         if (s === 'Idle') return a;
-        a.push({ type: 'send-notification', code: event.code, subcode: event.subcode, data: event.data });
-        this.toIdle(a, `sent NOTIFICATION ${event.code}/${event.subcode}`, true, {
-          code: event.code,
-          subcode: event.subcode,
-          sent: true,
-        });
+        a.push({ type: 'send-notification', notification: event.notification });
+        this.toIdle(
+          a,
+          { kind: 'notification-sent', code: event.notification.code, subcode: event.notification.subcode },
+          true,
+        );
         return a;
       case 'NotificationReceived':
         if (s === 'Idle') return a;
         // A Cease is the peer's decision (shutdown, reset, collision), not a failing session: it does
         // not grow the back-off, or a peer back from maintenance would find us waiting (§8.1.1).
-        this.toIdle(a, notificationReason(event.code, event.subcode, event.text), event.code !== ERR_CEASE, {
-          code: event.code,
-          subcode: event.subcode,
-          sent: false,
-        });
+        this.toIdle(
+          a,
+          { kind: 'notification-received', code: event.code, subcode: event.subcode, text: event.text },
+          event.code !== ERR.CEASE,
+        );
         return a;
     }
   }
@@ -301,20 +272,20 @@ export class SessionFsm {
   }
 
   /** An unexpected message: RFC 6608 FSM error with the state as subcode. */
-  private fsmError(a: FsmAction[], what: string): void {
+  private fsmError(a: FsmAction[], message: 'OPEN' | 'KEEPALIVE' | 'UPDATE'): void {
     const s = this.state;
     if (s === 'Idle') return;
     const subcode =
       s === 'OpenSent'
-        ? FSM_ERR_OPENSENT
+        ? FSM_SUB.IN_OPENSENT
         : s === 'OpenConfirm'
-          ? FSM_ERR_OPENCONFIRM
+          ? FSM_SUB.IN_OPENCONFIRM
           : s === 'Established'
-            ? FSM_ERR_ESTABLISHED
-            : 0;
+            ? FSM_SUB.IN_ESTABLISHED
+            : FSM_SUB.UNSPECIFIED;
     if (s === 'OpenSent' || s === 'OpenConfirm' || s === 'Established')
-      a.push({ type: 'send-notification', code: ERR_FSM, subcode });
-    this.toIdle(a, `unexpected ${what} in ${s}`, true, { code: ERR_FSM, subcode, sent: true });
+      a.push({ type: 'send-notification', notification: { code: ERR.FSM, subcode } });
+    this.toIdle(a, { kind: 'unexpected-message', message, state: s, subcode }, true);
   }
 
   private start(a: FsmAction[]): void {
@@ -328,17 +299,12 @@ export class SessionFsm {
   }
 
   /** `error`: a protocol or configuration error, which doubles the next idle hold (damping). */
-  private toIdle(
-    a: FsmAction[],
-    reason: string,
-    error: boolean,
-    notification?: { code: number; subcode: number; sent: boolean },
-  ): void {
+  private toIdle(a: FsmAction[], reason: DownReason, error: boolean): void {
     const wasEstablished = this.state === 'Established';
     for (const timer of ['connectRetry', 'hold', 'keepalive', 'delayOpen'] as const)
       a.push({ type: 'timer', timer, seconds: null });
     a.push({ type: 'disconnect' });
-    a.push({ type: 'down', reason, wasEstablished, notification });
+    a.push({ type: 'down', reason, wasEstablished });
     this.delayOpenRunning = false;
     this.negotiatedHold = 0;
     this.negotiatedKeepalive = 0;
@@ -353,33 +319,4 @@ export class SessionFsm {
   private go(state: SessionState): void {
     this.state = state;
   }
-}
-
-/** RFC 4486 names of the Cease subcodes, for people reading status and logs. */
-const CEASE_NAMES: Record<number, string> = {
-  [CEASE_MAX_PREFIX]: 'maximum number of prefixes reached',
-  [CEASE_ADMIN_SHUTDOWN]: 'administrative shutdown',
-  [CEASE_PEER_DECONFIGURED]: 'peer de-configured',
-  [CEASE_ADMIN_RESET]: 'administrative reset',
-  [CEASE_CONNECTION_REJECTED]: 'connection rejected',
-  [CEASE_OTHER_CONFIG_CHANGE]: 'other configuration change',
-  [CEASE_COLLISION]: 'connection collision resolution',
-};
-
-/** `received NOTIFICATION 6/2 (administrative shutdown): "maintenance"`, with the shutdown text as sent. */
-function stopReason(text: string | undefined): string {
-  return text ? `administratively stopped: ${JSON.stringify(text)}` : 'administratively stopped';
-}
-
-export function notificationReason(
-  code: number,
-  subcode: number,
-  text?: string,
-  direction: 'sent' | 'received' = 'received',
-): string {
-  const name = code === ERR_CEASE ? CEASE_NAMES[subcode] : undefined;
-  let reason = `${direction} NOTIFICATION ${code}/${subcode}`;
-  if (name) reason += ` (${name})`;
-  if (text) reason += `: ${JSON.stringify(text)}`;
-  return reason;
 }

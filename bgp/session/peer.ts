@@ -19,23 +19,13 @@ import { decodeMessage } from '../wire/decode.js';
 import { MessageFramer } from '../wire/framer.js';
 import { encodeKeepalive, encodeNotification } from '../wire/message.js';
 import { familyOf } from '../wire/mp-reach.js';
+import { CEASE_SUB, ERR, type Notify, notificationReason } from '../wire/notification.js';
 import { encodeOpen } from '../wire/open.js';
 import { checkOpen } from '../wire/open-check.js';
 import type { Message, OpenMessage, UpdateMessage, WireContext } from '../wire/types.js';
 import { CapabilityOffer } from './capabilities.js';
-import {
-  CEASE_COLLISION,
-  CEASE_CONNECTION_REJECTED,
-  ERR_CEASE,
-  ERR_OPEN,
-  ERR_UPDATE,
-  type FsmAction,
-  type FsmConfig,
-  type FsmEvent,
-  notificationReason,
-  SessionFsm,
-  type TimerName,
-} from './fsm.js';
+import { type DownReason, describeDown, downNotification } from './down-reason.js';
+import { type FsmAction, type FsmConfig, type FsmEvent, SessionFsm, type TimerName } from './fsm.js';
 
 /**
  * How long a second connection from a peer whose session is Established waits before it is closed
@@ -66,7 +56,7 @@ export interface LocalSettings {
 }
 
 export interface PeerDown {
-  reason: string;
+  reason: DownReason;
   wasEstablished: boolean;
   /** RFC 4724 §4.2: keep the peer's routes as stale (it has GR and the session ended without a NOTIFICATION). */
   keepStale: boolean;
@@ -194,7 +184,7 @@ export class Peer extends EventEmitter {
       return;
     }
     // Stopped by max-prefix (no automatic restart): refuse until someone resets it.
-    refuse(socket, encodeNotification(ERR_CEASE, CEASE_CONNECTION_REJECTED));
+    refuse(socket, encodeNotification(ERR.CEASE, CEASE_SUB.CONNECTION_REJECTED));
   }
 
   /**
@@ -289,8 +279,8 @@ export class Peer extends EventEmitter {
           this.send(encodeKeepalive());
           break;
         case 'send-notification':
-          this.send(encodeNotification(a.code, a.subcode, a.data));
-          this.lastError = `sent NOTIFICATION ${a.code}/${a.subcode}`;
+          this.send(encodeNotification(a.notification.code, a.notification.subcode, a.notification.data));
+          this.lastError = `sent NOTIFICATION ${a.notification.code}/${a.notification.subcode}`;
           break;
         case 'timer':
           this.setTimer(a.timer, a.seconds);
@@ -309,9 +299,9 @@ export class Peer extends EventEmitter {
           downInfo = {
             reason: a.reason,
             wasEstablished: a.wasEstablished,
-            keepStale: a.wasEstablished && gr !== undefined && a.notification === undefined,
+            keepStale: a.wasEstablished && gr !== undefined && downNotification(a.reason) === undefined,
           };
-          if (a.notification) this.lastError = a.reason;
+          if (downNotification(a.reason)) this.lastError = describeDown(a.reason);
           if (a.wasEstablished) this.counters.flaps++;
           break;
         }
@@ -443,11 +433,8 @@ export class Peer extends EventEmitter {
   private onData(conn: Conn, chunk: Buffer): void {
     const frames = conn.framer.push(chunk);
     if (!Array.isArray(frames)) {
-      if (conn === this.conn) {
-        const n = frames.notification;
-        this.feed({ type: 'MessageError', code: n.code, subcode: n.subcode, data: n.data });
-        this.lastError = `${this.lastError}: ${frames.error}`;
-      } else conn.socket.destroy();
+      if (conn === this.conn) this.refuseMessage(frames.notification, frames.error);
+      else conn.socket.destroy();
       return;
     }
     for (const frame of frames) {
@@ -461,9 +448,7 @@ export class Peer extends EventEmitter {
       if (d.action === 'session-reset' || !d.message) {
         const reason = d.errors.join('; ');
         this.log.warn({ peer: this.settings.address, reason }, 'bad message from peer');
-        const n = d.notification ?? { code: ERR_UPDATE, subcode: 0 };
-        this.feed({ type: 'MessageError', code: n.code, subcode: n.subcode, data: n.data });
-        this.lastError = `${this.lastError}: ${reason}`;
+        this.refuseMessage(d.notification ?? { code: ERR.UPDATE, subcode: 0 }, reason);
         return;
       }
       // RFC 7606 §8: errors handled without a reset are logged.
@@ -471,6 +456,12 @@ export class Peer extends EventEmitter {
         this.log.debug({ peer: this.settings.address, action: d.action, errors: d.errors }, 'UPDATE errors handled');
       this.onMessage(d.message, d.action === 'treat-as-withdraw');
     }
+  }
+
+  /** The one way a received message is refused: its NOTIFICATION goes out, the session resets. */
+  private refuseMessage(notification: Notify, error: string): void {
+    this.feed({ type: 'MessageError', notification });
+    this.lastError = `${this.lastError}: ${error}`;
   }
 
   private onMessage(msg: Message, treatAsWithdraw = false): void {
@@ -482,9 +473,7 @@ export class Peer extends EventEmitter {
           ebgp: this.ebgp,
         });
         if (problem) {
-          const n = problem.notification;
-          this.feed({ type: 'MessageError', code: n.code, subcode: n.subcode, data: n.data });
-          this.lastError = `${this.lastError}: ${problem.error}`;
+          this.refuseMessage(problem.notification, problem.error);
           return;
         }
         this.remoteOpen = msg;
@@ -504,14 +493,14 @@ export class Peer extends EventEmitter {
           this.log.warn({ peer: this.settings.address, code, subcode, message: text }, 'peer sent a shutdown message');
         // §6.8 decided by the peer: our connection lost, theirs is waiting here. Go on with it.
         const c = this.candidate;
-        if (code === ERR_CEASE && subcode === CEASE_COLLISION && c && this.fsm.state !== 'Established') {
+        if (code === ERR.CEASE && subcode === CEASE_SUB.COLLISION && c && this.fsm.state !== 'Established') {
           const old = this.conn;
           this.conn = undefined;
           old?.socket.destroy();
           this.adopt(c, c.open);
           return;
         }
-        if (code === ERR_OPEN && this.capabilities.refused(subcode, Buffer.from(msg.data, 'hex')))
+        if (code === ERR.OPEN && this.capabilities.refused(subcode, Buffer.from(msg.data, 'hex')))
           this.log.warn(
             { peer: this.settings.address, offer: this.capabilities.offer() },
             'peer refused our capabilities: the next OPEN leaves them out',
@@ -557,12 +546,12 @@ export class Peer extends EventEmitter {
     }
     const remoteWins = compareAddresses(this.local.routerId, msg.bgpId) < 0;
     if (!remoteWins) {
-      conn.socket.end(encodeNotification(ERR_CEASE, CEASE_COLLISION));
+      conn.socket.end(encodeNotification(ERR.CEASE, CEASE_SUB.COLLISION));
       this.candidate = undefined;
       return;
     }
     // The peer's connection (inbound) wins: close ours with Cease/collision and restart on theirs.
-    this.send(encodeNotification(ERR_CEASE, CEASE_COLLISION));
+    this.send(encodeNotification(ERR.CEASE, CEASE_SUB.COLLISION));
     const old = this.conn;
     this.conn = undefined;
     old?.socket.end();
@@ -590,7 +579,7 @@ export class Peer extends EventEmitter {
       if (this.candidate !== conn || this.fsm.state !== 'Established') return;
       this.log.debug({ peer: this.settings.address }, 'second connection closed: the Established session wins');
       this.candidate = undefined;
-      conn.socket.end(encodeNotification(ERR_CEASE, CEASE_COLLISION));
+      conn.socket.end(encodeNotification(ERR.CEASE, CEASE_SUB.COLLISION));
     }, COLLISION_PROBE_MS).unref();
   }
 

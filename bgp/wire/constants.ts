@@ -1,4 +1,5 @@
-// Protocol numbers of the BGP wire format, each with the RFC that defines it.
+// Protocol numbers of the BGP wire format, each with the RFC that defines it. NOTIFICATION codes
+// and subcodes are in notification.ts.
 
 /** RFC 4271 §4.1: 16-byte marker, 2-byte length, 1-byte type. */
 export const HEADER_LENGTH = 19;
@@ -45,54 +46,6 @@ export const CAP = {
   ADD_PATH: 69, // RFC 7911
   ENHANCED_ROUTE_REFRESH: 70, // RFC 7313
   FQDN: 73, // draft-walton-bgp-hostname-capability
-} as const;
-
-/** RFC 4271 §4.5 error codes; RFC 7313 §5 for ROUTE-REFRESH. */
-export const ERR = {
-  HEADER: 1,
-  OPEN: 2,
-  UPDATE: 3,
-  HOLD_TIMER: 4,
-  FSM: 5,
-  CEASE: 6,
-  ROUTE_REFRESH: 7,
-} as const;
-
-/** RFC 4271 §6.1 header error subcodes. */
-export const HEADER_SUB = { NOT_SYNCHRONIZED: 1, BAD_LENGTH: 2, BAD_TYPE: 3 } as const;
-/** RFC 4271 §6.2, RFC 5492 §5 OPEN error subcodes. */
-export const OPEN_SUB = {
-  UNSUPPORTED_VERSION: 1,
-  BAD_PEER_AS: 2,
-  BAD_BGP_ID: 3,
-  UNSUPPORTED_PARAMETER: 4,
-  UNACCEPTABLE_HOLD_TIME: 6,
-  UNSUPPORTED_CAPABILITY: 7,
-} as const;
-/** RFC 4271 §6.3 UPDATE error subcodes. */
-export const UPDATE_SUB = {
-  MALFORMED_ATTRIBUTE_LIST: 1,
-  UNRECOGNIZED_WELL_KNOWN: 2,
-  MISSING_WELL_KNOWN: 3,
-  ATTRIBUTE_FLAGS: 4,
-  ATTRIBUTE_LENGTH: 5,
-  INVALID_ORIGIN: 6,
-  INVALID_NEXT_HOP: 8,
-  OPTIONAL_ATTRIBUTE: 9,
-  INVALID_NETWORK_FIELD: 10,
-  MALFORMED_AS_PATH: 11,
-} as const;
-/** RFC 4486 Cease subcodes; 2 and 4 may carry a shutdown communication (RFC 8203, RFC 9003). */
-export const CEASE_SUB = {
-  MAX_PREFIXES: 1,
-  ADMIN_SHUTDOWN: 2,
-  PEER_DECONFIGURED: 3,
-  ADMIN_RESET: 4,
-  CONNECTION_REJECTED: 5,
-  OTHER_CONFIG_CHANGE: 6,
-  COLLISION: 7,
-  OUT_OF_RESOURCES: 8,
-  HARD_RESET: 9, // RFC 8538
 } as const;
 
 /** RFC 4760 AFI/SAFI. */

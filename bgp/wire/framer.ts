@@ -1,7 +1,8 @@
 // Splits a TCP byte stream into whole BGP messages, checking each header as RFC 4271 §6.1 asks:
 // many messages per chunk and messages split across chunks are both normal.
-import { ERR, HEADER_LENGTH, HEADER_SUB, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, MSG } from './constants.js';
-import type { Notify } from './types.js';
+import { HEADER_LENGTH, MAX_EXTENDED_MESSAGE, MAX_MESSAGE, MSG } from './constants.js';
+import type { Refusal } from './notification.js';
+import { ERR, HEADER_SUB } from './notification.js';
 
 /** Smallest legal length per type (RFC 4271 §4.2–4.4, RFC 2918 §3). */
 const MIN_LENGTH: Record<number, number> = {
@@ -12,10 +13,8 @@ const MIN_LENGTH: Record<number, number> = {
   [MSG.ROUTE_REFRESH]: 23,
 };
 
-export interface FrameError {
-  error: string;
-  notification: Notify;
-}
+/** A header the framer refuses (RFC 4271 §6.1). */
+export type FrameError = Refusal;
 
 /** Checks one header at b[off]; undefined when it is good. */
 export function checkHeader(b: Uint8Array, off: number, maxLength: number): FrameError | undefined {

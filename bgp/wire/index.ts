@@ -16,6 +16,7 @@ export {
 } from './message.js';
 export { familyOf } from './mp-reach.js';
 export { nlriSize, readNlri, writePrefix, writePrefix4 } from './nlri.js';
+export * from './notification.js';
 export { decodeOpen, encodeOpen } from './open.js';
 export { capabilityCode, checkOpen, peerAsOf } from './open-check.js';
 export type * from './types.js';

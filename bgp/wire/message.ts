@@ -1,7 +1,8 @@
 // The common header (RFC 4271 §4.1), KEEPALIVE (§4.4), NOTIFICATION (§4.5, RFC 8203/9003) and
 // ROUTE-REFRESH (RFC 2918, RFC 7313).
 import { Parser } from 'binary-parser';
-import { CEASE_SUB, ERR, HEADER_LENGTH, HEADER_SUB, MSG } from './constants.js';
+import { HEADER_LENGTH, MSG } from './constants.js';
+import { CEASE_SUB, ERR, HEADER_SUB, ROUTE_REFRESH_SUB } from './notification.js';
 import type { Decoded, NotificationMessage, RouteRefreshMessage } from './types.js';
 
 /** Header + body in one buffer. */
@@ -71,7 +72,7 @@ export function decodeRouteRefresh(body: Buffer): Decoded {
   if (body.length !== 4)
     return {
       action: 'session-reset',
-      notification: { code: ERR.ROUTE_REFRESH, subcode: 1, data: body },
+      notification: { code: ERR.ROUTE_REFRESH, subcode: ROUTE_REFRESH_SUB.INVALID_LENGTH, data: body },
       errors: ['bad ROUTE-REFRESH length'],
     };
   const m = routeRefreshParser.parse(body) as Omit<RouteRefreshMessage, 'type'>;

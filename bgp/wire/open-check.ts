@@ -1,8 +1,10 @@
 // The OPEN checks that need the session's configuration (RFC 4271 §6.2, RFC 5492 §5, RFC 6793 §4.1,
 // RFC 6286 §2.2): the peer's AS, its BGP Identifier against ours, and capabilities we require. The
 // checks that need no configuration (version, hold time, identifier 0) are made when decoding.
-import { AS_TRANS, ERR, OPEN_SUB } from './constants.js';
-import type { Capability, Notify, OpenMessage } from './types.js';
+import { AS_TRANS } from './constants.js';
+import type { Refusal } from './notification.js';
+import { ERR, OPEN_SUB } from './notification.js';
+import type { Capability, OpenMessage } from './types.js';
 
 /** The AS the peer speaks for: its 4-octet AS capability if present, else the 2-octet field. */
 export function peerAsOf(open: OpenMessage): number {
@@ -28,10 +30,7 @@ export interface OpenExpectation {
  * Identifier) or a missing required capability (Unsupported Capability, data = the capability code
  * and zero length, as RFC 5492 §5 lists it).
  */
-export function checkOpen(
-  open: OpenMessage,
-  expect: OpenExpectation = {},
-): { notification: Notify; error: string } | undefined {
+export function checkOpen(open: OpenMessage, expect: OpenExpectation = {}): Refusal | undefined {
   const asn = peerAsOf(open);
   if (expect.peerAs !== undefined && asn !== expect.peerAs)
     return {

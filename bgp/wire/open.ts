@@ -1,8 +1,9 @@
 // OPEN (RFC 4271 §4.2) with capabilities (RFC 5492) and the RFC 9072 extended parameters length.
 import { Parser } from 'binary-parser';
 import { bytesToIpv4, ipv4ToBytes } from '../prefix.js';
-import { CAP, ERR, EXTENDED_OPT_PARAMS, MSG, OPEN_SUB } from './constants.js';
+import { CAP, EXTENDED_OPT_PARAMS, MSG } from './constants.js';
 import { frame } from './message.js';
+import { ERR, OPEN_SUB } from './notification.js';
 import type { Capability, Decoded, OpenMessage } from './types.js';
 
 /** The fixed part of the OPEN body, parsed once per message by a parser built once. */

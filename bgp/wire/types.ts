@@ -146,12 +146,9 @@ export interface RouteRefreshMessage {
 
 export type Message = OpenMessage | UpdateMessage | NotificationMessage | KeepaliveMessage | RouteRefreshMessage;
 
-/** The NOTIFICATION a receiver sends when it resets the session. */
-export interface Notify {
-  code: number;
-  subcode: number;
-  data?: Uint8Array;
-}
+export type { Notify, Refusal } from './notification.js';
+
+import type { Notify } from './notification.js';
 
 /** RFC 7606 §2 actions, weakest first. */
 export type ErrorAction = 'none' | 'attribute-discard' | 'treat-as-withdraw' | 'session-reset';

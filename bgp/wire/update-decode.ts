@@ -4,18 +4,10 @@
 // and what its errors call for, is in the attribute table (attributes.ts); this file walks the fields.
 import { mergeAs4Path } from './as-path.js';
 import { ATTRIBUTE_SPECS, type AttrDecoding } from './attributes.js';
-import {
-  AS_TRANS,
-  ATTR,
-  ERR,
-  FLAG_EXTENDED,
-  FLAG_OPTIONAL,
-  FLAG_PARTIAL,
-  FLAG_TRANSITIVE,
-  UPDATE_SUB,
-} from './constants.js';
+import { AS_TRANS, ATTR, FLAG_EXTENDED, FLAG_OPTIONAL, FLAG_PARTIAL, FLAG_TRANSITIVE } from './constants.js';
 import { familyOf } from './mp-reach.js';
 import { readNlri } from './nlri.js';
+import { ERR, UPDATE_SUB } from './notification.js';
 import type {
   Attributes,
   Decoded,

@@ -7,7 +7,7 @@
 // routes to other hosts, the speaker is detached from LearnedRoutes (its withdrawals no longer reach
 // the kernel) and stopped after MODE_HANDOFF_MS. Back to BGP: the static routes stay, as after a
 // restart, for RESTART_GRACE_MS until BGP has learned them again.
-import type { BestPathEvent } from '../../bgp/index.js';
+import { type BestPathEvent, describeDown } from '../../bgp/index.js';
 import type { Event } from '../api/types.js';
 import type { Announcement } from './announcements.js';
 import { BgpController } from './bgp-controller.js';
@@ -141,7 +141,14 @@ export class BgpReconciler {
       const peer = bgp.peers().find((p) => p.address === e.address);
       // the one line per state change (the speaker only emits the event)
       log.info(
-        { peer: e.address, peerAs: peer?.asNumber, type: peer?.type, from: e.from, to: e.to, reason: e.reason },
+        {
+          peer: e.address,
+          peerAs: peer?.asNumber,
+          type: peer?.type,
+          from: e.from,
+          to: e.to,
+          reason: e.reason && describeDown(e.reason),
+        },
         'BGP session state',
       );
       if (peer) this.deps.events.emit({ event: 'peer', peer: { peer, previousState: e.from } });

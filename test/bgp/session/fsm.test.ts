@@ -1,6 +1,7 @@
 // The RFC 4271 §8 state machine, driven event by event: the actions it asks for are the contract.
 import test from 'ava';
-import { DEFAULT_FSM_CONFIG, type FsmAction, SessionFsm } from '../../../bgp/session/fsm.js';
+import { describeDown, downNotification } from '../../../bgp/session/down-reason.js';
+import { DEFAULT_FSM_CONFIG, type FsmAction, type FsmEvent, SessionFsm } from '../../../bgp/session/fsm.js';
 
 const fsm = (over: Partial<typeof DEFAULT_FSM_CONFIG> = {}) =>
   new SessionFsm({ ...DEFAULT_FSM_CONFIG, connectRetry: 1, holdTime: 9, ...over });
@@ -43,7 +44,7 @@ test('hold timer expiry sends NOTIFICATION 4/0, drops the session and schedules 
   f.handle({ type: 'OpenReceived', holdTime: 9 });
   f.handle({ type: 'KeepaliveReceived' });
   const a = f.handle({ type: 'HoldTimerExpires' });
-  t.deepEqual(a[0], { type: 'send-notification', code: 4, subcode: 0 });
+  t.deepEqual(a[0], { type: 'send-notification', notification: { code: 4, subcode: 0 } });
   t.true(a.some((x) => x.type === 'down' && x.wasEstablished));
   t.true(a.some((x) => x.type === 'timer' && x.timer === 'idleHold' && x.seconds === 1));
   t.is(f.state, 'Idle');
@@ -86,14 +87,13 @@ test('manual stop in Established sends Cease/admin shutdown and stays down', (t)
   f.handle({ type: 'OpenReceived', holdTime: 9 });
   f.handle({ type: 'KeepaliveReceived' });
   const a = f.handle({ type: 'ManualStop' });
-  t.like(a[0], { type: 'send-notification', code: 6, subcode: 2 });
+  t.like(a[0], { type: 'send-notification', notification: { code: 6, subcode: 2 } });
   t.false(types(a).some((x) => x.startsWith('timer:idleHold=') && !x.endsWith('null')));
   t.is(f.state, 'Idle');
   // The down carries the Cease we sent: no graceful-restart retention of the peer's paths.
-  t.like(
-    a.find((x) => x.type === 'down'),
-    { wasEstablished: true, notification: { code: 6, subcode: 2, sent: true } },
-  );
+  const down = a.find((x) => x.type === 'down');
+  t.like(down, { wasEstablished: true, reason: { kind: 'admin-stop', cease: 2 } });
+  t.deepEqual(down?.type === 'down' && downNotification(down.reason), { code: 6, subcode: 2, sent: true });
 });
 
 test('an UPDATE before Established is an FSM error with the state as subcode (RFC 6608)', (t) => {
@@ -101,7 +101,7 @@ test('an UPDATE before Established is an FSM error with the state as subcode (RF
   f.handle({ type: 'ManualStart' });
   f.handle({ type: 'TcpConnected' });
   const a = f.handle({ type: 'UpdateReceived' });
-  t.like(a[0], { type: 'send-notification', code: 5, subcode: 1 });
+  t.like(a[0], { type: 'send-notification', notification: { code: 5, subcode: 1 } });
   t.is(f.state, 'Idle');
 });
 
@@ -140,4 +140,32 @@ test('a Cease from the peer does not grow the idle hold; the peer reaching out s
   // … until the peer connects to us: then the next wait is the initial one again.
   f.resetBackoff();
   t.is(f.currentIdleHold, 1);
+});
+
+test('why a session went down is data (DownReason); describeDown gives status and logs their text', (t) => {
+  /** Brings a session to `state`, feeds `event`, and returns the reason of the 'down' action. */
+  const downBy = (event: FsmEvent, state: 'OpenSent' | 'Established' = 'Established') => {
+    const f = fsm();
+    f.handle({ type: 'ManualStart' });
+    f.handle({ type: 'TcpConnected' });
+    if (state === 'Established') {
+      f.handle({ type: 'OpenReceived', holdTime: 9 });
+      f.handle({ type: 'KeepaliveReceived' });
+    }
+    const down = f.handle(event).find((a) => a.type === 'down');
+    return down?.type === 'down' ? down.reason : undefined;
+  };
+  const received = downBy({ type: 'NotificationReceived', code: 6, subcode: 2, text: 'maintenance' })!;
+  t.deepEqual(received, { kind: 'notification-received', code: 6, subcode: 2, text: 'maintenance' });
+  t.is(describeDown(received), 'received NOTIFICATION 6/2 (administrative shutdown): "maintenance"');
+  t.is(describeDown(downBy({ type: 'HoldTimerExpires' })!), 'hold timer expired (sent NOTIFICATION 4/0)');
+  t.is(describeDown(downBy({ type: 'ManualStop' })!), 'administratively stopped');
+  t.is(describeDown(downBy({ type: 'ManualStop', text: 'bye' })!), 'administratively stopped: "bye"');
+  t.is(
+    describeDown(downBy({ type: 'Cease', subcode: 1, restart: false })!),
+    'sent NOTIFICATION 6/1 (maximum number of prefixes reached)',
+  );
+  t.is(describeDown(downBy({ type: 'MessageError', notification: { code: 3, subcode: 1 } })!), 'sent NOTIFICATION 3/1');
+  t.is(describeDown(downBy({ type: 'UpdateReceived' }, 'OpenSent')!), 'unexpected UPDATE in OpenSent');
+  t.is(describeDown(downBy({ type: 'TcpFails' })!), 'connection closed by peer');
 });
