@@ -1,5 +1,6 @@
 // What this node tells its peers, and which learned routes it takes: pure functions over the
 // cluster's pools and this node's blocks, re-run whenever either changes.
+import type { LearnedRoute } from '../dataplane/index.js';
 import { type Cidr, formatCidr } from '../model/index.js';
 import { aggregate, cidrContains, cidrOf, hostPrefix } from './prefixes.js';
 
@@ -100,10 +101,8 @@ export function acceptFromClusterPeer(prefix: string, pools: AnnouncePool[]): bo
   });
 }
 
-export interface LearnedRoute {
-  prefix: string;
-  nextHops: string[];
-}
+/** The dataplane's own shape: what is installed is what the dataplane is told. */
+export type { LearnedRoute };
 
 // Best paths to put in the kernel: everything learned except what we announce ourselves (our blocks
 // have a blackhole and our endpoints their /32s; a peer's copy must not replace them) and next hops

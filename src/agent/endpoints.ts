@@ -4,11 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AgentError, type Endpoint } from '../api/types.js';
 import { AlreadyExistsError, type Datastore, NotFoundError } from '../datastore/index.js';
-import { API_VERSION, type WorkloadEndpoint } from '../model/index.js';
+import { API_VERSION, GATEWAY_IPV4, GATEWAY_IPV6, type WorkloadEndpoint } from '../model/index.js';
 import type { Logger } from './logger.js';
-
-export const GATEWAY_IPV4 = '169.254.1.1';
-export const GATEWAY_IPV6 = 'fe80::ecee:eeff:feee:eeee';
 
 /**
  * What one IPAM call changed for this node: the addresses it handed out or freed, and the blocks

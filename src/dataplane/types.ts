@@ -1,6 +1,6 @@
 // The dataplane's own vocabulary: what it is told (desired routes, veth specs) and what it reports
 // (kernel routes). Ownership is by protocol number; nothing with another number is ever changed.
-import type { Family } from '../model/index.js';
+import { type Family, GATEWAY_IPV4, GATEWAY_IPV6 } from '../model/index.js';
 
 /** proto 80: /32 and /128 routes to this host's endpoints (and 169.254.1.1 on lo). */
 export const RTPROT_TSROUTE_LOCAL = 80;
@@ -15,10 +15,8 @@ export const RTPROT_BGP = 186;
 export const LINK_PREFIX = 'tsr';
 /** The MAC of every host-side veth; containers have a permanent neighbour entry for it. */
 export const HOST_MAC = 'ee:ee:ee:ee:ee:ee';
-/** The containers' gateways: link-local, answered by the host side (proxy ARP, the permanent entry). */
-export const GATEWAY_IPV4 = '169.254.1.1';
-/** The link-local address the kernel derives from HOST_MAC (EUI-64). */
-export const GATEWAY_IPV6 = 'fe80::ecee:eeff:feee:eeee';
+/** The containers' gateways (src/model/workload-endpoint.ts). */
+export { GATEWAY_IPV4, GATEWAY_IPV6 };
 
 /** A route the reconciler owns: a blackhole for one of our blocks, or a route learned by BGP. */
 export type OwnedKind = 'blackhole' | 'learned';

@@ -1,6 +1,7 @@
 // Docker's IpamDriver (libnetwork remote IPAM) onto the agent: pools map onto tsroute pools,
 // addresses come from the agent's IPAM under a handle per address, and are released by that handle.
 import { randomBytes } from 'node:crypto';
+import { GATEWAY_IPV4, GATEWAY_IPV6 } from '../model/index.js';
 import type { DockerBackend } from './backend.js';
 import {
   GATEWAY_REQUEST,
@@ -18,13 +19,6 @@ export const GLOBAL_ADDRESS_SPACE = 'tsroute-global';
 
 /** `docker network create --ipam-opt tsroute.pool=NAME` restricts the network to one tsroute pool. */
 export const POOL_OPTION = 'tsroute.pool';
-
-/**
- * The gateway Docker asks for once per network. Every tsroute container routes through the same
- * link-local next hop (answered by proxy ARP on the host end of its veth), so it is never allocated.
- */
-export const GATEWAY_V4 = '169.254.1.1';
-export const GATEWAY_V6 = 'fe80::1';
 
 interface PoolRef {
   family: 4 | 6;
@@ -78,8 +72,10 @@ export class IpamDriver {
 
   async requestAddress(req: RequestAddressRequest): Promise<RequestAddressResponse> {
     const pool = decodePoolId(req.PoolID);
+    // The gateway Docker asks for once per network: every tsroute container routes through the same
+    // link-local next hop (the model's GATEWAY_IPV4/IPV6), so it is never allocated.
     if (req.Options?.RequestAddressType === GATEWAY_REQUEST) {
-      return { Address: pool.family === 4 ? `${GATEWAY_V4}/32` : `${GATEWAY_V6}/128`, Data: {} };
+      return { Address: pool.family === 4 ? `${GATEWAY_IPV4}/32` : `${GATEWAY_IPV6}/128`, Data: {} };
     }
     const handleId = `docker.${randomBytes(8).toString('hex')}`;
     const address = await this.backend.allocate({
@@ -95,7 +91,7 @@ export class IpamDriver {
 
   async releaseAddress(req: ReleaseAddressRequest): Promise<Record<string, never>> {
     const address = bareAddress(req.Address);
-    if (address === GATEWAY_V4 || address === GATEWAY_V6) return {};
+    if (address === GATEWAY_IPV4 || address === GATEWAY_IPV6) return {};
     const handleId = this.state.handleOf(address);
     // By handle, so a release can never free the address after someone else got it; by address only
     // when this plugin lost its state (and then the agent checks the address is still allocated).

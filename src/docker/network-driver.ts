@@ -3,8 +3,10 @@
 // Docker's namespace that Docker itself moves into the sandbox, addresses and routes. So Join asks
 // the agent for a veth pair whose container end stays put, and answers with its name, the
 // link-local gateway and the connected route to it, the same shape a CNI ADD gives a container.
+
+import { GATEWAY_IPV4, GATEWAY_IPV6 } from '../model/index.js';
 import type { DockerBackend } from './backend.js';
-import { GATEWAY_V4, GATEWAY_V6, GLOBAL_ADDRESS_SPACE, LOCAL_ADDRESS_SPACE } from './ipam-driver.js';
+import { GLOBAL_ADDRESS_SPACE, LOCAL_ADDRESS_SPACE } from './ipam-driver.js';
 import {
   type CreateEndpointRequest,
   type CreateEndpointResponse,
@@ -84,8 +86,8 @@ export class NetworkDriver {
     this.state.setEndpoint(req.EndpointID, { ...ep, hostInterface: attachment.hostInterface });
     const v4 = ep.addresses.some((a) => !a.includes(':'));
     const v6 = ep.addresses.some((a) => a.includes(':'));
-    const gw4 = attachment.gatewayIpv4 || GATEWAY_V4;
-    const gw6 = attachment.gatewayIpv6 || GATEWAY_V6;
+    const gw4 = attachment.gatewayIpv4 || GATEWAY_IPV4;
+    const gw6 = attachment.gatewayIpv6 || GATEWAY_IPV6;
     return {
       InterfaceName: { SrcName: peerName, DstPrefix: 'eth' },
       // The gateway is not on the container's /32 subnet: the connected route makes it reachable.

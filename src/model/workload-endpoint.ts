@@ -4,6 +4,15 @@ import { canonicalAddress } from './cidr.js';
 import type { Schema } from './fields.js';
 import type { Resource } from './resource.js';
 
+/**
+ * Every endpoint's gateways: link-local, answered by the host end of its veth (proxy ARP for IPv4, a
+ * permanent neighbour entry for IPv6), so no address of a pool is spent on them. The dataplane wires
+ * them, the agent reports them, the Docker driver hands them to Docker.
+ */
+export const GATEWAY_IPV4 = '169.254.1.1';
+/** The link-local address the kernel derives (EUI-64) from the host side's MAC, ee:ee:ee:ee:ee:ee. */
+export const GATEWAY_IPV6 = 'fe80::ecee:eeff:feee:eeee';
+
 export interface WorkloadEndpointSpec {
   node: string;
   containerId: string;
