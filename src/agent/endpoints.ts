@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AgentError, type Endpoint } from '../api/types.js';
 import { AlreadyExistsError, type Datastore, NotFoundError } from '../datastore/index.js';
-import { API_VERSION, GATEWAY_IPV4, GATEWAY_IPV6, type WorkloadEndpoint } from '../model/index.js';
+import { API_VERSION, bareAddress, GATEWAY_IPV4, GATEWAY_IPV6, type WorkloadEndpoint } from '../model/index.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -139,7 +139,7 @@ export class EndpointManager {
 
   /** Every address our endpoints hold, for the announcement of borrowed ones. */
   addresses(): string[] {
-    return this.list().flatMap((e) => e.addresses.map((a) => a.split('/')[0]!));
+    return this.list().flatMap((e) => e.addresses.map(bareAddress));
   }
 
   private serial<T>(k: string, fn: () => Promise<T>): Promise<T> {
@@ -187,7 +187,7 @@ export class EndpointManager {
     if (preAllocated) {
       // Docker's flow: IPAM gave the addresses earlier under this handle; check they are really its.
       const held = new Set(await this.ipam.addressesOf(handle));
-      const bare = req.addresses.map((a) => a.split('/')[0]!);
+      const bare = req.addresses.map(bareAddress);
       const missing = bare.filter((a) => !held.has(a));
       if (missing.length)
         throw new AgentError('FAILED_PRECONDITION', `${missing.join(', ')} not allocated to handle "${handle}"`);
@@ -197,7 +197,7 @@ export class EndpointManager {
         handle,
         ipv4Count: req.ipv4Count,
         ipv6Count: req.ipv6Count,
-        addresses: req.addresses.map((a) => a.split('/')[0]!),
+        addresses: req.addresses.map(bareAddress),
         pools: req.pools,
         attrs: { node: this.node, container: req.containerId, interface: req.ifName },
       });
@@ -295,7 +295,7 @@ export class EndpointManager {
     return this.serial(key(containerId, ifName), async () => {
       const e = this.endpoints.get(key(containerId, ifName));
       if (!e) return { existed: false, released: [] };
-      const bare = e.addresses.map((a) => a.split('/')[0]!);
+      const bare = e.addresses.map(bareAddress);
       await this.wiring.remove({ hostIfName: e.hostInterface, addresses: bare });
       this.endpoints.delete(key(containerId, ifName));
       let released = NO_IPAM_CHANGE;
@@ -324,7 +324,7 @@ export class EndpointManager {
     const problems = await this.wiring.check(this.spec(e));
     const held = new Set(await this.ipam.addressesOf(e.handleId).catch(() => [] as string[]));
     for (const a of e.addresses) {
-      const bare = a.split('/')[0]!;
+      const bare = bareAddress(a);
       if (!held.has(bare)) problems.push(`${bare} is not allocated to handle "${e.handleId}" in IPAM`);
     }
     return { ok: problems.length === 0, problems, endpoint: e };
@@ -375,7 +375,7 @@ export class EndpointManager {
       ifName: e.interface,
       netnsPath: e.netns,
       hostIfName: e.hostInterface,
-      addresses: e.addresses.map((a) => a.split('/')[0]!),
+      addresses: e.addresses.map(bareAddress),
     };
   }
 }
@@ -393,7 +393,7 @@ function toRecord(e: Endpoint): WorkloadEndpoint {
       containerId: e.containerId,
       interface: e.interface,
       hostInterface: e.hostInterface,
-      addresses: e.addresses.map((a) => a.split('/')[0]!),
+      addresses: e.addresses.map(bareAddress),
       ipamHandle: e.handleId,
       mac: e.mac,
       netns: e.netns,

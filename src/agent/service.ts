@@ -1,5 +1,6 @@
 // The agent's gRPC API, implemented on the running Agent: thin, so that the CLI, the CNI plugin and
 // the Docker driver see exactly what the agent itself knows.
+
 import { isIPv4, isIPv6 } from 'node:net';
 import {
   type AddEndpointRequest,
@@ -19,6 +20,7 @@ import {
   type Status,
   type WatchEventsRequest,
 } from '../api/types.js';
+import { bareAddress } from '../model/index.js';
 import type { Agent } from './agent.js';
 import type { BgpController } from './bgp-controller.js';
 import { cidrOf } from './prefixes.js';
@@ -82,13 +84,13 @@ export function agentService(agent: Agent): AgentService {
     async allocateAddresses(req: AllocateAddressesRequest) {
       if (!req.handleId) throw new AgentError('INVALID_ARGUMENT', 'handle_id is required');
       for (const a of req.addresses ?? [])
-        if (!isIPv4(a.split('/')[0]!) && !isIPv6(a.split('/')[0]!))
+        if (!isIPv4(bareAddress(a)) && !isIPv6(bareAddress(a)))
           throw new AgentError('INVALID_ARGUMENT', `"${a}" is not an IP address`);
       const change = await ipam.allocate({
         handle: req.handleId,
         ipv4Count: req.ipv4Count ?? 0,
         ipv6Count: req.ipv6Count ?? 0,
-        addresses: (req.addresses ?? []).map((a) => a.split('/')[0]!),
+        addresses: (req.addresses ?? []).map(bareAddress),
         pools: req.pools ?? [],
         attrs: { node: config.nodeName, ...(req.attributes ?? {}) },
       });
@@ -98,7 +100,7 @@ export function agentService(agent: Agent): AgentService {
     async releaseAddresses(req: ReleaseAddressesRequest) {
       const change = req.handleId
         ? await ipam.releaseHandle(req.handleId)
-        : await ipam.releaseAddresses((req.addresses ?? []).map((a) => a.split('/')[0]!));
+        : await ipam.releaseAddresses((req.addresses ?? []).map(bareAddress));
       agent.applyIpamChange(change);
       return { released: change.addresses };
     },

@@ -1,7 +1,7 @@
 // Docker's IpamDriver (libnetwork remote IPAM) onto the agent: pools map onto tsroute pools,
 // addresses come from the agent's IPAM under a handle per address, and are released by that handle.
 import { randomBytes } from 'node:crypto';
-import { GATEWAY_IPV4, GATEWAY_IPV6 } from '../model/index.js';
+import { bareAddress, GATEWAY_IPV4, GATEWAY_IPV6 } from '../model/index.js';
 import type { DockerBackend } from './backend.js';
 import {
   GATEWAY_REQUEST,
@@ -11,7 +11,7 @@ import {
   type RequestPoolRequest,
   type RequestPoolResponse,
 } from './protocol.js';
-import { bareAddress, type DriverState } from './state.js';
+import type { DriverState } from './state.js';
 
 /** Our address spaces: Docker only needs them to be names no other IPAM driver uses. */
 export const LOCAL_ADDRESS_SPACE = 'tsroute-local';

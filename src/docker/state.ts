@@ -2,8 +2,10 @@
 // (Docker's ReleaseAddress names only the address, and release goes by handle) and each endpoint's
 // addresses (Join names only the endpoint). Kept in a JSON file when given one, so a restarted
 // plugin still releases by handle.
+
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { bareAddress } from '../model/index.js';
 
 export interface EndpointState {
   networkId: string;
@@ -18,8 +20,6 @@ interface StateData {
   handles: Record<string, string>;
   endpoints: Record<string, EndpointState>;
 }
-
-export const bareAddress = (address: string) => address.split('/')[0]!;
 
 export class DriverState {
   private data: StateData = { handles: {}, endpoints: {} };

@@ -5,7 +5,9 @@
 // its sessions is added to the same lines. Far ends that are no node and no known router become a
 // router box, one per BGP identifier (a ToR seen at three interface addresses is one box).
 // Pure: the caller does the reading (read-etcd.ts, the lab command).
+
 import type { NodeStatusRecord } from '../datastore/node-status.js';
+import { bareAddress } from '../model/index.js';
 import type { FabricBlock, FabricNode, FabricSession, FabricSnapshot, SessionView } from './snapshot.js';
 
 /** A heartbeat older than this many of the agent's own intervals is stale (as `tsroute status` says). */
@@ -44,8 +46,6 @@ export interface ClusterFacts {
   routers?: RouterFact[];
 }
 
-const bare = (address: string) => address.split('/')[0]!;
-
 function health(s: NodeStatusRecord | undefined, now: number): { health: FabricNode['health']; note?: string } {
   if (!s) return { health: 'no-status', note: 'no agent status' };
   const age = now - s.heartbeatUnixMs;
@@ -67,12 +67,12 @@ export function fabricSnapshot(f: ClusterFacts): FabricSnapshot {
       kind: 'router',
       label: r.name,
       asNumber: r.asNumber,
-      addresses: r.addresses.map(bare),
+      addresses: r.addresses.map(bareAddress),
       blocks: [],
       health: 'ok',
       note: r.error ? `sessions unknown: ${r.error}` : r.software,
     });
-    for (const a of r.addresses) owner.set(bare(a), r.name);
+    for (const a of r.addresses) owner.set(bareAddress(a), r.name);
   }
   for (const name of names) {
     const fact = factOf.get(name);
@@ -80,7 +80,7 @@ export function fabricSnapshot(f: ClusterFacts): FabricSnapshot {
     const blocks: FabricBlock[] = status
       ? status.blocks.map((b) => ({ cidr: b.cidr, inUse: b.inUse, size: b.size, borrowed: b.borrowed }))
       : f.affinities.filter((a) => a.node === name).map((a) => ({ cidr: a.cidr }));
-    const addresses = (fact?.addresses ?? []).map(bare);
+    const addresses = (fact?.addresses ?? []).map(bareAddress);
     nodes.set(name, {
       id: name,
       kind: fact?.reflector ? 'reflector' : 'host',

@@ -14,10 +14,12 @@ import {
 } from '../datastore/keys.js';
 import {
   type BlockAffinity,
+  cidrSize,
   type IPPool,
   type IpamBlock,
   type IpamHandle,
   type LeakObservation,
+  mustParseCidr,
   nodeOfAffinity,
 } from '../model/index.js';
 import { allocationsOf, inUse } from './block.js';
@@ -69,14 +71,12 @@ export interface IpamReport {
 function poolUsage(pools: IPPool[], blocks: IpamBlock[]): PoolUsage[] {
   return pools.map((p) => {
     const mine = blocks.filter((b) => poolOfBlock([p], b.cidr));
-    const prefix = Number(p.spec.cidr.split('/')[1]);
-    const bits = p.spec.cidr.includes(':') ? 128 : 32;
     return {
       name: p.metadata.name,
       cidr: p.spec.cidr,
       disabled: !!p.spec.disabled,
       blocks: mine.length,
-      total: String(1n << BigInt(bits - prefix)),
+      total: String(cidrSize(mustParseCidr(p.spec.cidr))),
       inUse: mine.reduce((n, b) => n + inUse(b), 0),
     };
   });

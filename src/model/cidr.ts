@@ -34,6 +34,12 @@ export function formatAddress(family: Family, value: bigint): string {
 
 const bytesToBigint = (bytes: Uint8Array): bigint => bytes.reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 
+/** The address of "10.65.0.7/32" or of a bare "10.65.0.7": endpoints and the API carry both forms. */
+export function bareAddress(addressOrPrefix: string): string {
+  const slash = addressOrPrefix.indexOf('/');
+  return slash < 0 ? addressOrPrefix : addressOrPrefix.slice(0, slash);
+}
+
 /** The canonical text of an address, or undefined when it is not one. */
 export function canonicalAddress(text: string): string | undefined {
   const a = parseAddress(text);

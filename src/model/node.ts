@@ -1,7 +1,7 @@
 // Node: a host running the agent. The agent registers and updates its own; labels live in
 // metadata.labels (pool nodeSelectors and peer selectors match them).
 import { asNumberField } from './bgp-values.js';
-import { canonicalAddress, type Family, familyBits, familyName, parseAddress, parseCidr } from './cidr.js';
+import { bareAddress, canonicalAddress, type Family, familyBits, familyName, parseAddress, parseCidr } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
 
@@ -50,12 +50,12 @@ export const nodeSchema: Schema = {
 export function nodeBgpAddress(node: Node, family: 4 | 6): string | undefined {
   const v = family === 4 ? node.spec.bgp?.ipv4Address : node.spec.bgp?.ipv6Address;
   if (!v) return undefined;
-  return canonicalAddress(v.split('/')[0]!);
+  return canonicalAddress(bareAddress(v));
 }
 
 export function validateNode(n: Node): void {
   const v4 = n.spec.bgp?.ipv4Address;
-  if (v4?.includes('/') && !parseCidr(v4).ok && !parseAddress(v4.split('/')[0]!)) {
+  if (v4?.includes('/') && !parseCidr(v4).ok && !parseAddress(bareAddress(v4))) {
     throw new ValidationError(`node "${n.metadata.name}": spec.bgp.ipv4Address "${v4}" is not valid`);
   }
 }
