@@ -103,6 +103,12 @@ export interface PeerOptions {
    */
   extendedMessages?: boolean;
   /**
+   * RFC 8950 extended next hop: offer IPv4 unicast routes with IPv6 next hops. When the peer offers it
+   * too, the IPv4 routes we send it carry our IPv6 session address as next hop (what an unnumbered,
+   * link-local session needs: it has no IPv4 address). Default off.
+   */
+  extendedNextHop?: boolean;
+  /**
    * RFC 7911 ADD-PATH for every negotiated family: 'receive' keeps each path the peer sends (per
    * path identifier) as its own path; 'send' advertises every path that passes export, not only the
    * best, each with its own path identifier. Takes effect where the peer offers the other half.
@@ -151,6 +157,8 @@ export interface NegotiatedCapabilities {
   gracefulRestart?: { restartTime: number; restarting: boolean; forwarding: AddressFamily[] };
   /** RFC 8654: both sides offered extended messages (UPDATEs up to 65535 bytes). */
   extendedMessage: boolean;
+  /** RFC 8950: both sides offered IPv4 unicast with IPv6 next hops. */
+  extendedNextHop: boolean;
   /** RFC 7911: families whose NLRI from the peer carry path identifiers. */
   addPathReceive: AddressFamily[];
   /** RFC 7911: families whose NLRI to the peer carry path identifiers (we send every path). */

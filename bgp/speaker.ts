@@ -418,6 +418,7 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
         families: options.families ?? ['ipv4', 'ipv6'],
         gracefulRestart: gr,
         extendedMessages: options.extendedMessages,
+        extendedNextHop: options.extendedNextHop,
         addPaths: options.addPaths,
         fsm: {
           ...DEFAULT_FSM_CONFIG,

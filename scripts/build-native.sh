@@ -2,6 +2,7 @@
 # Builds the native addons against the installed Node's headers, with the C compiler directly: no
 # node-gyp, no download. src/dataplane/native/netns.c: setns for network namespaces;
 # src/dataplane/native/tcp-socket.c: TCP-MD5 / TTL / min-TTL socket options for BGP sessions;
+# src/dataplane/native/router-advert.c: an ICMPv6 router advertisement (unnumbered BGP peers find us);
 # src/bfd/native/udp-ttl.c: a UDP listener that reports received TTLs (BFD's RFC 5881 §5 check).
 # Idempotent and silent when each addon is newer than its source; one clear line if not.
 set -euo pipefail
@@ -36,4 +37,5 @@ build() {
 
 build netns
 build tcp-socket
+build router-advert
 build udp-ttl src/bfd/native

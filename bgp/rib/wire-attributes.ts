@@ -10,7 +10,9 @@ export function pathAttributesOf(a: Attributes): PathAttributes {
   const mp = a.mpReach;
   const mpNh = mp && (mp.nlri.wire ? mp.nlri.wire.count : mp.nlri.prefixes.length) > 0 ? mp : undefined;
   if (mpNh) {
-    out.nextHop = mpNh.nextHop;
+    // A speaker with only a link-local address on the link (BIRD on an unnumbered session) sends ::
+    // as the global next hop (RFC 2545 §3, RFC 8950 §3): the link-local one is then the next hop.
+    out.nextHop = mpNh.nextHop === '::' && mpNh.linkLocal ? mpNh.linkLocal : mpNh.nextHop;
     if (mpNh.linkLocal) out.nextHopLinkLocal = mpNh.linkLocal;
   } else if (a.nextHop) out.nextHop = a.nextHop;
   if (a.med !== undefined) out.med = a.med;

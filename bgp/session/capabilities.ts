@@ -16,6 +16,8 @@ export interface OfferSettings {
   gracefulRestart?: { restartTime: number; restarting: boolean };
   /** RFC 8654: offer extended messages. */
   extendedMessages?: boolean;
+  /** RFC 8950: offer IPv4 unicast with IPv6 next hops. */
+  extendedNextHop?: boolean;
   /** RFC 7911: offer ADD-PATH in this direction for every family. */
   addPaths?: AddPathMode;
 }
@@ -35,6 +37,8 @@ interface Said {
   enhancedRouteRefresh: boolean;
   fourOctetAs: boolean;
   extendedMessage: boolean;
+  /** RFC 8950: takes IPv4 unicast routes with IPv6 next hops. */
+  extendedNextHop: boolean;
   gracefulRestart?: { restarting: boolean; restartTime: number; forwarding: AddressFamily[] };
   addPath: Map<AddressFamily, AddPathMode>;
 }
@@ -46,6 +50,7 @@ function read(caps: readonly Capability[]): Said {
     enhancedRouteRefresh: false,
     fourOctetAs: false,
     extendedMessage: false,
+    extendedNextHop: false,
     addPath: new Map(),
   };
   let sawMp = false;
@@ -58,6 +63,10 @@ function read(caps: readonly Capability[]): Said {
     else if (c.kind === 'enhanced-route-refresh') said.enhancedRouteRefresh = true;
     else if (c.kind === 'four-octet-as') said.fourOctetAs = true;
     else if (c.kind === 'extended-message') said.extendedMessage = true;
+    else if (c.kind === 'extended-next-hop')
+      said.extendedNextHop ||= c.entries.some(
+        (e) => e.afi === AFI_IPV4 && e.safi === SAFI_UNICAST && e.nextHopAfi === AFI_IPV6,
+      );
     else if (c.kind === 'add-path') {
       for (const f of c.families) {
         const family = familyOf(f.afi, f.safi);
@@ -102,6 +111,8 @@ export class CapabilityOffer {
     if (!refused(CAP.ENHANCED_ROUTE_REFRESH)) caps.push({ kind: 'enhanced-route-refresh' });
     if (this.settings.extendedMessages === true && !refused(CAP.EXTENDED_MESSAGE))
       caps.push({ kind: 'extended-message' });
+    if (this.settings.extendedNextHop === true && families.includes('ipv4') && !refused(CAP.EXTENDED_NEXT_HOP))
+      caps.push({ kind: 'extended-next-hop', entries: [{ afi: AFI_IPV4, safi: SAFI_UNICAST, nextHopAfi: AFI_IPV6 }] });
     if (!refused(CAP.FOUR_OCTET_AS)) caps.push({ kind: 'four-octet-as', asn: this.settings.asn });
     const addPaths = this.settings.addPaths;
     if (addPaths && !refused(CAP.ADD_PATH) && !refused(CAP.MULTIPROTOCOL))
@@ -169,6 +180,8 @@ export class CapabilityOffer {
       gracefulRestart: gr,
       // RFC 8654 §3: extended messages only when both sides advertised the capability.
       extendedMessage: mine.extendedMessage && theirs.extendedMessage,
+      // RFC 8950 §4: IPv6 next hops for IPv4 routes only toward a peer that announced it takes them.
+      extendedNextHop: mine.extendedNextHop && theirs.extendedNextHop,
       addPathReceive: families.filter((f) => canReceive(mine.addPath.get(f)) && canSend(theirs.addPath.get(f))),
       addPathSend: families.filter((f) => canSend(mine.addPath.get(f)) && canReceive(theirs.addPath.get(f))),
       holdTime: 0,

@@ -45,6 +45,8 @@ export interface PeerSettings {
   gracefulRestart?: { restartTime: number; restarting: boolean };
   /** RFC 8654 / RFC 7911 capabilities to offer (see PeerOptions). */
   extendedMessages?: boolean;
+  /** RFC 8950: offer IPv4 routes with IPv6 next hops. */
+  extendedNextHop?: boolean;
   addPaths?: AddPathMode;
   /** Present when the embedding program supplied a socket-options hook: what our sockets carry. */
   sockets?: { hook: SocketOptionsHook; options: SessionSocketOptions };
@@ -105,6 +107,7 @@ export class Peer extends EventEmitter {
       families: settings.families,
       gracefulRestart: settings.gracefulRestart,
       extendedMessages: settings.extendedMessages,
+      extendedNextHop: settings.extendedNextHop,
       addPaths: settings.addPaths,
     });
   }
@@ -614,9 +617,11 @@ export class Peer extends EventEmitter {
 
   /** Our address on the session for next hop self (IPv4 and IPv6). */
   selfAddresses(localAddress6?: string): { ipv4?: string; ipv6?: string } {
-    const local = this.localAddressInUse ?? this.settings.localAddress;
+    // A link-local session address comes with its interface ("fe80::1%eth1"): the next hop is the address.
+    const local = (this.localAddressInUse ?? this.settings.localAddress)?.replace(/%.*$/, '');
     if (!local) return {};
-    if (isIPv6(local)) return { ipv6: local, ipv4: undefined };
+    // RFC 8950: with the capability on both sides, IPv4 routes take our IPv6 address as next hop too.
+    if (isIPv6(local)) return { ipv6: local, ipv4: this.negotiated?.extendedNextHop ? local : undefined };
     return { ipv4: local, ipv6: localAddress6 ?? `::ffff:${local}` };
   }
 }

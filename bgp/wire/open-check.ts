@@ -69,6 +69,7 @@ export function checkOpen(open: OpenMessage, expect: OpenExpectation = {}): Refu
 const CODES: Record<string, number> = {
   multiprotocol: 1,
   'route-refresh': 2,
+  'extended-next-hop': 5,
   'extended-message': 6,
   'graceful-restart': 64,
   'four-octet-as': 65,

@@ -30,6 +30,14 @@ function decodeCapability(code: number, v: Buffer): Capability | undefined {
       return v.length === 0 ? { kind: 'enhanced-route-refresh' } : undefined;
     case CAP.EXTENDED_MESSAGE:
       return v.length === 0 ? { kind: 'extended-message' } : undefined;
+    case CAP.EXTENDED_NEXT_HOP: {
+      // RFC 8950 §3: triples of NLRI AFI (2 bytes), NLRI SAFI (2), Nexthop AFI (2).
+      if (v.length === 0 || v.length % 6 !== 0) return undefined;
+      const entries = [];
+      for (let i = 0; i < v.length; i += 6)
+        entries.push({ afi: v.readUInt16BE(i), safi: v.readUInt16BE(i + 2), nextHopAfi: v.readUInt16BE(i + 4) });
+      return { kind: 'extended-next-hop', entries };
+    }
     case CAP.FOUR_OCTET_AS:
       return v.length === 4 ? { kind: 'four-octet-as', asn: v.readUInt32BE(0) } : undefined;
     case CAP.GRACEFUL_RESTART: {
@@ -158,6 +166,11 @@ function capabilityValue(c: Capability): [number, Buffer] {
       return [CAP.ENHANCED_ROUTE_REFRESH, Buffer.alloc(0)];
     case 'extended-message':
       return [CAP.EXTENDED_MESSAGE, Buffer.alloc(0)];
+    case 'extended-next-hop':
+      return [
+        CAP.EXTENDED_NEXT_HOP,
+        Buffer.from(c.entries.flatMap((e) => [...u16(e.afi), ...u16(e.safi), ...u16(e.nextHopAfi)])),
+      ];
     case 'four-octet-as': {
       const b = Buffer.alloc(4);
       b.writeUInt32BE(c.asn >>> 0);

@@ -15,6 +15,8 @@ export type Capability =
   | { kind: 'route-refresh' }
   | { kind: 'enhanced-route-refresh' }
   | { kind: 'extended-message' }
+  /** RFC 8950 §3: NLRI of (afi, safi) may carry a next hop of nextHopAfi. */
+  | { kind: 'extended-next-hop'; entries: { afi: number; safi: number; nextHopAfi: number }[] }
   | { kind: 'four-octet-as'; asn: number }
   | {
       kind: 'graceful-restart';

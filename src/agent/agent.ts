@@ -23,6 +23,7 @@ import {
   hostAsNumber,
 } from './host-state.js';
 import { LearnedRoutes } from './learned-routes.js';
+import { LinkPeers } from './link-peers.js';
 import type { Logger } from './logger.js';
 import type { AgentMetrics } from './metrics.js';
 import { OwnBlocks } from './own-blocks.js';
@@ -64,7 +65,9 @@ export class Agent {
   readonly learned: LearnedRoutes;
   private readonly ownBlocks = new OwnBlocks();
   /** The last cluster plan, with the inputs it was made from. */
-  private plan?: { snapshot: ClusterSnapshot; registered?: Node; logLevel: string; plan: ClusterPlan };
+  private plan?: { snapshot: ClusterSnapshot; registered?: Node; logLevel: string; links: number; plan: ClusterPlan };
+  /** Unnumbered peers: their link-local addresses, our RAs, link-local next hops' interfaces. */
+  private readonly linkPeers: LinkPeers;
   private extraPaths = new Map<string, { prefix: string; communities?: string[]; med?: number }>();
   private timers: NodeJS.Timeout[] = [];
   private refreshRunning?: Promise<void>;
@@ -91,8 +94,26 @@ export class Agent {
       },
       (change) => this.applyIpamChange(change),
     );
+    this.linkPeers = new LinkPeers(log.child({ component: 'link-peers' }), () =>
+      this.onClusterChange(this.cluster.snapshot),
+    );
+    const routes = parts.dataplane.routes;
+    const links = this.linkPeers;
     this.learned = new LearnedRoutes({
-      routes: parts.dataplane.routes,
+      // a link-local next hop goes to the kernel with its link ("fe80::1%3": via inet6 fe80::1 dev X)
+      routes: {
+        setLearned: (all, authoritative) =>
+          routes.setLearned(
+            links.active ? all.map((r) => ({ prefix: r.prefix, nextHops: links.scope(r.nextHops) })) : all,
+            authoritative,
+          ),
+        updateLearned: (changes) =>
+          routes.updateLearned(
+            links.active
+              ? new Map([...changes].map(([prefix, hops]) => [prefix, hops && links.scope([...hops])]))
+              : changes,
+          ),
+      },
       selfAddresses: [config.bgpAddress4, config.bgpAddress6].filter((x): x is string => !!x),
       onBatch: () => this.parts.metrics.locRibRoutes.set(this.bgp?.speaker.stats().prefixes ?? 0),
     });
@@ -155,6 +176,7 @@ export class Agent {
   /** Stops timers and the cluster watch. The kernel keeps its routes; peers keep ours (graceful restart). */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.linkPeers.close();
     await this.cluster.stop();
     await this.staticRoutes.stop();
   }
@@ -197,15 +219,23 @@ export class Agent {
   private planFor(s: ClusterSnapshot): ClusterPlan {
     const cached = this.plan;
     const { logLevel } = this.parts.config; // a SIGHUP may have changed it
-    if (cached && cached.snapshot === s && cached.registered === this.node && cached.logLevel === logLevel)
+    const links = this.linkPeers.version;
+    if (
+      cached &&
+      cached.snapshot === s &&
+      cached.registered === this.node &&
+      cached.logLevel === logLevel &&
+      cached.links === links
+    )
       return cached.plan;
     const plan = clusterPlan({
       cluster: s,
       settings: this.parts.config,
       registered: this.node,
       readPassword: (ref) => readPeerPassword(ref),
+      linkPeer: (ifname) => this.linkPeers.peerOn(ifname),
     });
-    this.plan = { snapshot: s, registered: this.node, logLevel, plan };
+    this.plan = { snapshot: s, registered: this.node, logLevel, links, plan };
     return plan;
   }
 
@@ -273,6 +303,8 @@ export class Agent {
       const self = s.nodes.find((n) => n.metadata.name === this.parts.config.nodeName);
       if (self) this.node = self;
       const plan = this.planFor(s);
+      this.linkPeers.setScopedPeers(plan.links.scoped);
+      this.linkPeers.watch(plan.links.discover, plan.links.known);
       this.applyLogLevel(s);
       this.speakers.applyPlan(plan);
       this.applyAnnouncements();

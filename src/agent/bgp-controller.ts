@@ -128,6 +128,9 @@ export class BgpController {
   private peerOptions(p: PlannedPeer, v6SessionToo: boolean): PeerOptions {
     const fromNodes = p.source === 'node-mesh' || p.source === 'route-reflection';
     const family6 = p.address.includes(':');
+    // A link-local session (unnumbered, fe80::…%eth1) is the link's only session: it carries IPv4
+    // routes too, with our IPv6 link-local address as their next hop (RFC 8950).
+    const linkLocal = p.address.includes('%');
     const imports: Policy[] = [];
     const exports: Policy[] = [];
     for (const name of p.filters) {
@@ -152,7 +155,8 @@ export class BgpController {
       keepalive: p.keepaliveTime,
       connectRetry: p.connectRetryTime,
       // IPv6 routes ride on the IPv6 session when there is one, else on the IPv4 session (MP-BGP)
-      families: family6 ? ['ipv6'] : v6SessionToo ? ['ipv4'] : ['ipv4', 'ipv6'],
+      families: linkLocal ? ['ipv4', 'ipv6'] : family6 ? ['ipv6'] : v6SessionToo ? ['ipv4'] : ['ipv4', 'ipv6'],
+      extendedNextHop: linkLocal || undefined,
       gracefulRestart: p.gracefulRestartTime ? { restartTime: p.gracefulRestartTime } : undefined,
       importPolicy: mergePolicies(imports),
       exportPolicy: mergePolicies(exports),

@@ -15,6 +15,7 @@ import {
 import { type Announcement, type AnnouncePool, desiredAnnouncements } from './announcements.js';
 import type { ClusterSnapshot } from './cluster-snapshot.js';
 import { filterPolicies } from './filters.js';
+import { linksOf } from './link-peers.js';
 import type { PeerPassword } from './peer-password.js';
 import { type PlanNode, type PlannedPeer, planPeers } from './peer-plan.js';
 
@@ -38,6 +39,8 @@ export interface ClusterPlanInput {
   registered?: Node;
   /** Reads a BGPPeer's password reference (a file or a variable); injected so tests need neither. */
   readPassword: (ref: { fromFile?: string; fromEnv?: string } | undefined) => PeerPassword;
+  /** Unnumbered peers found so far: interface → the router's link-local address (link-peers.ts). */
+  linkPeer?: (ifname: string) => string | undefined;
 }
 
 /** What the speaker is: a change of any of these restarts it (timers change per session). */
@@ -64,6 +67,8 @@ export interface ClusterPlan {
   importPolicy: { pools: AnnouncePool[]; filters: Map<string, ReturnType<typeof filterPolicies>> };
   /** Masquerade from `natPools` to destinations outside `allPools`. */
   nat: { natPools: string[]; allPools: string[] };
+  /** The links of this node's unnumbered and link-local peers, for LinkPeers to watch. */
+  links: ReturnType<typeof linksOf>;
   /** Every node with its addresses, for static routing. */
   nodes: { name: string; ipv4?: string; ipv6?: string }[];
   /** Inputs of the announcement half that come from the cluster. */
@@ -130,6 +135,17 @@ export function clusterPlan(input: ClusterPlanInput): ClusterPlan {
       : { level: settings.logLevel, source: '--log-level' },
     speaker,
     peers: routingMode === 'Static' || !self ? [] : peersOf(input, self, asn, cfg),
+    links: linksOf(
+      routingMode === 'Static' || !self
+        ? []
+        : s.peers
+            .filter(
+              (p) =>
+                (p.spec.node === undefined || p.spec.node === self.metadata.name) &&
+                (p.spec.nodeSelector === undefined || selectorMatches(p.spec.nodeSelector, self.metadata.labels ?? {})),
+            )
+            .map((p) => p.spec),
+    ),
     importPolicy: {
       pools: pools.map(({ name, cidr }) => ({ name, cidr })),
       filters: new Map(s.filters.map((f) => [f.metadata.name, filterPolicies(f)])),
@@ -174,6 +190,7 @@ function peersOf(input: ClusterPlanInput, self: Node, asn: number, cfg: Effectiv
       bfd: cfg.bfd,
     },
     (sel, labels) => selectorMatches(sel, labels),
+    input.linkPeer,
   );
 }
 

@@ -19,6 +19,8 @@ export interface PlanNode {
 export interface PlanPeerResource {
   name: string;
   peerIP?: string;
+  /** Unnumbered: the router on this interface, at its link-local address (see link-peers.ts). */
+  interface?: string;
   asNumber?: number;
   /** Only this node has the session. */
   node?: string;
@@ -127,6 +129,8 @@ function nodeAddress(node: PlanNode, family: 4 | 6): string | undefined {
  */
 export function sourceAddressFor(sourceAddress: string | undefined, self: PlanNode, peer: string): string | undefined {
   if (sourceAddress === 'None') return undefined;
+  // a link-local session runs from our link-local address on that link, whichever the kernel has
+  if (peer.includes('%') && (sourceAddress === undefined || sourceAddress === 'UseNodeIP')) return undefined;
   if (sourceAddress === undefined || sourceAddress === 'UseNodeIP')
     return nodeAddress(self, peer.includes(':') ? 6 : 4);
   return sourceAddress;
@@ -143,6 +147,8 @@ export function planPeers(
   peers: PlanPeerResource[],
   config: PlanConfig,
   matches: SelectorMatcher,
+  /** Unnumbered peers found so far: interface → the router's link-local address there. */
+  linkPeer: (ifname: string) => string | undefined = () => undefined,
 ): PlannedPeer[] {
   const selfAs = self.asNumber ?? config.asNumber;
   const byAddress = new Map<string, PlannedPeer>();
@@ -213,10 +219,13 @@ export function planPeers(
       }
       continue;
     }
-    if (!r.peerIP) continue;
+    // An unnumbered peer has a session once its router was seen on the link: fe80::…%eth1.
+    const found = r.interface === undefined ? undefined : linkPeer(r.interface);
+    const peerIP = r.peerIP ?? (found && `${found}%${r.interface}`);
+    if (!peerIP) continue;
     // A BGPPeer that names one of our own addresses would be a session with ourselves.
-    if (r.peerIP === self.ipv4Address || r.peerIP === self.ipv6Address) continue;
-    const other = others.find((n) => n.ipv4Address === r.peerIP || n.ipv6Address === r.peerIP);
+    if (peerIP === self.ipv4Address || peerIP === self.ipv6Address) continue;
+    const other = others.find((n) => n.ipv4Address === peerIP || n.ipv6Address === peerIP);
     const asNumber = r.asNumber ?? config.asNumber;
     // A reflector serves an iBGP router named by BGPPeer (a BIRD, a ToR in our AS) as a client
     // (RFC 4456 §6), so it learns the cluster's routes through it. Another node is a client only when
@@ -227,8 +236,8 @@ export function planPeers(
       (other ? !other.routeReflectorClusterId && !config.nodeToNodeMeshEnabled : true);
     add({
       ...base,
-      localAddress: sourceAddressFor(r.sourceAddress, self, r.peerIP),
-      address: r.peerIP,
+      localAddress: sourceAddressFor(r.sourceAddress, self, peerIP),
+      address: peerIP,
       asNumber,
       type: client ? 'client' : scope,
       routeReflectorClient: client,

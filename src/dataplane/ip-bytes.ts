@@ -88,8 +88,36 @@ export function canonicalPrefix(text: string): string {
 
 /** The canonical text of an address (IPv6 compressed per RFC 5952; IPv4 as given). */
 export function canonicalAddress(text: string): string {
+  const zone = text.indexOf('%');
+  if (zone >= 0) return `${canonicalAddress(text.slice(0, zone))}${text.slice(zone)}`;
   return text.includes(':') ? addressText(addressBytes(text)) : text;
 }
+
+/**
+ * A next hop as text: the address, and for an IPv6 link-local gateway (fe80::/10, which only means
+ * something on one link) its output interface's index after "%" ("fe80::1%3").
+ */
+export interface Gateway {
+  bytes: Uint8Array;
+  /** Interface index, 0 when the text names none. */
+  ifindex: number;
+}
+
+export function gatewayOf(text: string): Gateway {
+  const zone = text.indexOf('%');
+  if (zone < 0) return { bytes: addressBytes(text), ifindex: 0 };
+  const ifindex = Number(text.slice(zone + 1));
+  if (!Number.isInteger(ifindex) || ifindex <= 0)
+    throw new Error(`"${text}": the interface after "%" must be an index`);
+  return { bytes: addressBytes(text.slice(0, zone)), ifindex };
+}
+
+/** RFC 4291 §2.5.6: fe80::/10. */
+export const isLinkLocalBytes = (b: Uint8Array) => b.length === 16 && b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
+
+/** The text of a gateway the kernel reports: a link-local one with its interface index. */
+export const gatewayText = (bytes: Uint8Array, ifindex: number): string =>
+  isLinkLocalBytes(bytes) && ifindex > 0 ? `${addressText(bytes)}%${ifindex}` : addressText(bytes);
 
 /** A MAC address "ee:ee:ee:ee:ee:ee" as 6 bytes. */
 export function macBytes(text: string): Uint8Array {

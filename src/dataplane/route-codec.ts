@@ -2,7 +2,7 @@
 // a KernelRoute. Layout: nlmsghdr, struct rtmsg (linux/rtnetlink.h), then RTA_* attributes; ECMP
 // next hops are an RTA_MULTIPATH list of struct rtnexthop, each followed by its RTA_GATEWAY.
 import type { Family } from '../model/index.js';
-import { addressBytes, addressText, type Prefix } from './ip-bytes.js';
+import { addressBytes, addressText, type Gateway, gatewayText, type Prefix } from './ip-bytes.js';
 import { forEachAttr, type NetlinkMessage } from './message-reader.js';
 import type { MessageWriter } from './message-writer.js';
 import {
@@ -42,8 +42,11 @@ export interface RouteSpec {
   dst: Prefix;
   protocol: number;
   type: 'unicast' | 'blackhole';
-  /** Gateway addresses (4 or 16 bytes): one is RTA_GATEWAY (RTA_VIA across families), several RTA_MULTIPATH. */
-  gateways?: readonly Uint8Array[];
+  /**
+   * Gateway addresses (4 or 16 bytes): one is RTA_GATEWAY (RTA_VIA across families), several
+   * RTA_MULTIPATH; a link-local one goes out of its own interface (`ifindex`).
+   */
+  gateways?: readonly (Uint8Array | Gateway)[];
   /** Output interface: a device route ("dev X scope link") when there is no gateway. */
   oif?: number;
   priority?: number;
@@ -75,22 +78,23 @@ function writeRtmsg(w: MessageWriter, family: Family, dstLen: number, protocol: 
  */
 export function writeNewRoute(w: MessageWriter, seq: number, mode: WriteMode, r: RouteSpec): void {
   const flags = NLM_F_REQUEST | NLM_F_CREATE | (mode === 'create' ? NLM_F_EXCL : NLM_F_REPLACE);
-  const gateways = r.gateways ?? [];
+  const gateways = (r.gateways ?? []).map((g) => (g instanceof Uint8Array ? { bytes: g, ifindex: 0 } : g));
   const scope = r.type === 'unicast' && gateways.length === 0 && r.oif ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
   w.begin(RTM_NEWROUTE, flags, seq);
   writeRtmsg(w, r.dst.family, r.dst.length, r.protocol, scope, r.type === 'blackhole' ? RTN_BLACKHOLE : RTN_UNICAST);
   if (r.dst.length > 0) w.attr(RTA_DST, r.dst.bytes);
   if (r.priority !== undefined) w.attrU32(RTA_PRIORITY, r.priority);
-  if (r.oif) w.attrU32(RTA_OIF, r.oif);
-  if (gateways.length === 1) writeGateway(w, r.dst.family, gateways[0]!);
+  const oif = gateways.length === 1 && gateways[0]!.ifindex ? gateways[0]!.ifindex : r.oif;
+  if (oif) w.attrU32(RTA_OIF, oif);
+  if (gateways.length === 1) writeGateway(w, r.dst.family, gateways[0]!.bytes);
   else if (gateways.length > 1) {
     const mp = w.openNest(RTA_MULTIPATH);
     for (const gw of gateways) {
       const nh = w.openLength(); // struct rtnexthop: len, flags, hops (weight - 1), ifindex
       w.u8(0)
         .u8(0)
-        .i32(r.oif ?? 0);
-      writeGateway(w, r.dst.family, gw);
+        .i32(gw.ifindex || (r.oif ?? 0));
+      writeGateway(w, r.dst.family, gw.bytes);
       w.closeNest(nh);
     }
     w.closeNest(mp);
@@ -144,8 +148,8 @@ const TYPES: Record<number, KernelRoute['type']> = {
 export const routeFamily = (m: NetlinkMessage) => m.payload[0]!;
 export const routeProtocol = (m: NetlinkMessage) => m.payload[5]!;
 
-function gatewayOf(value: Buffer, via: boolean): string {
-  return addressText(via ? value.subarray(2) : value);
+function gatewayOf(value: Buffer, via: boolean, ifindex: number): string {
+  return gatewayText(via ? value.subarray(2) : value, ifindex);
 }
 
 /**
@@ -163,23 +167,27 @@ export function decodeRoute(m: NetlinkMessage): KernelRoute | undefined {
   let dst: string | undefined;
   let oif = 0;
   const nextHops: string[] = [];
+  let single: { value: Buffer; via: boolean } | undefined;
   forEachAttr(p, RTMSG_LEN, (type, value) => {
     if (type === RTA_DST) dst = addressText(value);
     else if (type === RTA_TABLE) table = value.readUInt32LE(0);
     else if (type === RTA_OIF) oif = value.readInt32LE(0);
-    else if (type === RTA_GATEWAY || type === RTA_VIA) nextHops.push(gatewayOf(value, type === RTA_VIA));
+    else if (type === RTA_GATEWAY || type === RTA_VIA) single = { value, via: type === RTA_VIA };
     else if (type === RTA_MULTIPATH) {
       let off = 0;
       while (off + RTNH_LEN <= value.length) {
         const len = value.readUInt16LE(off);
         if (len < RTNH_LEN || off + len > value.length) break;
+        const ifindex = value.readInt32LE(off + 4);
         forEachAttr(value.subarray(0, off + len), off + RTNH_LEN, (t, v) => {
-          if (t === RTA_GATEWAY || t === RTA_VIA) nextHops.push(gatewayOf(v, t === RTA_VIA));
+          if (t === RTA_GATEWAY || t === RTA_VIA) nextHops.push(gatewayOf(v, t === RTA_VIA, ifindex));
         });
         off += (len + 3) & ~3;
       }
     }
   });
+  // the output interface may follow the gateway: the gateway's text (a link-local one's "%index") needs both
+  if (single) nextHops.push(gatewayOf(single.value, single.via, oif));
   if (table !== RT_TABLE_MAIN) return undefined;
   dst ??= family === 'ipv4' ? '0.0.0.0' : '::';
   return {

@@ -3,7 +3,7 @@
 // waiting for its barrier costs one event-loop turn, lets BGP sessions run between datagrams, and
 // bounds the answers waiting in our receive buffer to one datagram's worth of errors.
 import { constants } from 'node:os';
-import { addressBytes, parsePrefix } from './ip-bytes.js';
+import { type Gateway, gatewayOf, parsePrefix } from './ip-bytes.js';
 import { MessageWriter } from './message-writer.js';
 import type { NetlinkChannel } from './netlink-channel.js';
 import { writeDelRoute, writeNewRoute } from './route-codec.js';
@@ -37,12 +37,12 @@ export function limitsFor(channel: NetlinkChannel): WriteLimits {
 
 /** Gateway bytes per RouteValue: a table has many routes but few distinct next-hop sets. */
 class GatewayBytes {
-  private readonly cache = new Map<RouteValue, Uint8Array[]>();
+  private readonly cache = new Map<RouteValue, Gateway[]>();
 
-  of(value: RouteValue): Uint8Array[] {
+  of(value: RouteValue): Gateway[] {
     let bytes = this.cache.get(value);
     if (!bytes) {
-      bytes = value.split(',').map(addressBytes);
+      bytes = value.split(',').map(gatewayOf);
       if (this.cache.size >= 4096) this.cache.clear();
       this.cache.set(value, bytes);
     }

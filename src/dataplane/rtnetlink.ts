@@ -25,6 +25,7 @@ export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
 export const RTM_NEWNEIGH = 28;
+export const RTM_GETNEIGH = 30;
 
 /** linux/rtnetlink.h: struct rtmsg is 12 bytes; route attributes */
 export const RTMSG_LEN = 12;

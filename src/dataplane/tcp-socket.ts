@@ -47,8 +47,14 @@ export function prepareTcpSockets(): void {
   load();
 }
 
+/**
+ * The address without a link-local peer's interface ("fe80::1%eth1" → "fe80::1"): the addon reads it
+ * for the socket family (and a TCP-MD5 key's address), the interface comes with the connect.
+ */
+const bare = (peer: string) => peer.replace(/%.*$/, '');
+
 function setHops(a: TcpSocketAddon, fd: number, peer: string, o: TcpSocketOptions): void {
-  if (o.ttl !== undefined || o.minTtl !== undefined) a.setHops(fd, peer, o.ttl ?? -1, o.minTtl ?? 0);
+  if (o.ttl !== undefined || o.minTtl !== undefined) a.setHops(fd, bare(peer), o.ttl ?? -1, o.minTtl ?? 0);
 }
 
 /** A new unconnected TCP socket toward `peer` carrying `options`: its file descriptor. */
@@ -56,7 +62,7 @@ export function openTcpSocket(peer: string, options: TcpSocketOptions): number {
   const a = load();
   const fd = a.socket(isIPv6(peer) ? 6 : 4);
   try {
-    if (options.md5Password !== undefined) a.setMd5(fd, peer, Buffer.from(options.md5Password, 'utf8'));
+    if (options.md5Password !== undefined) a.setMd5(fd, bare(peer), Buffer.from(options.md5Password, 'utf8'));
     setHops(a, fd, peer, options);
     return fd;
   } catch (err) {
@@ -67,7 +73,7 @@ export function openTcpSocket(peer: string, options: TcpSocketOptions): number {
 
 /** Sets (or with undefined removes) `peer`'s TCP-MD5 key on a listening socket. */
 export function setListenerMd5(fd: number, peer: string, password: string | undefined): void {
-  load().setMd5(fd, peer, password === undefined ? null : Buffer.from(password, 'utf8'));
+  load().setMd5(fd, bare(peer), password === undefined ? null : Buffer.from(password, 'utf8'));
 }
 
 /** TTL and minimum TTL on a socket accepted from `peer`. */
@@ -77,5 +83,5 @@ export function setAcceptedOptions(fd: number, peer: string, options: TcpSocketO
 
 /** [TTL, minimum TTL] of a socket toward `peer`, as the kernel holds them. */
 export function socketHops(fd: number, peer: string): [number, number] {
-  return load().getHops(fd, peer);
+  return load().getHops(fd, bare(peer));
 }

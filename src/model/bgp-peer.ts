@@ -1,14 +1,21 @@
 // BGPPeer: a session to a router outside the mesh (ToR, route reflector) or to tsroute nodes chosen
 // by label. Scope: every node (no node / nodeSelector), one node, or the nodes a selector picks.
 import { type BfdSettings, bfdSchema, timerProblem } from './bgp-configuration.js';
-import { asNumberField, peerAddressProblem } from './bgp-values.js';
+import { asNumberField, interfaceNameProblem, peerAddressProblem } from './bgp-values.js';
 import { canonicalAddress } from './cidr.js';
 import type { Schema } from './fields.js';
 import { type Resource, ValidationError } from './resource.js';
 import { selectorProblem } from './selector.js';
 
 export interface BGPPeerSpec {
+  /** The router's address; an IPv6 link-local one with its interface (`fe80::1%eth1`). */
   peerIP?: string;
+  /**
+   * Unnumbered peering (instead of peerIP): the session runs between the IPv6 link-local addresses of
+   * this interface, the peer's found in the kernel's neighbour table (its router advertisements or
+   * any packet put it there); IPv4 routes travel with IPv6 next hops (RFC 8950).
+   */
+  interface?: string;
   asNumber?: number;
   port?: number;
   node?: string;
@@ -57,6 +64,7 @@ export type BGPPeer = Resource<'BGPPeer', BGPPeerSpec>;
 
 export const bgpPeerSchema: Schema = {
   peerIP: { type: 'string', check: peerAddressProblem },
+  interface: { type: 'string', check: interfaceNameProblem },
   asNumber: asNumberField,
   port: { type: 'int', min: 1, max: 65535 },
   node: { type: 'string' },
@@ -89,7 +97,14 @@ export const bgpPeerSchema: Schema = {
 
 export function bgpPeerDefaults(p: BGPPeer): void {
   p.spec.nextHopMode ??= 'auto';
-  if (p.spec.peerIP) p.spec.peerIP = canonicalAddress(p.spec.peerIP) ?? p.spec.peerIP;
+  if (p.spec.peerIP) p.spec.peerIP = canonicalPeerAddress(p.spec.peerIP);
+}
+
+/** The address in its canonical text, a link-local one's interface kept after "%". */
+export function canonicalPeerAddress(peerIP: string): string {
+  const zone = peerIP.indexOf('%');
+  if (zone < 0) return canonicalAddress(peerIP) ?? peerIP;
+  return `${canonicalAddress(peerIP.slice(0, zone)) ?? peerIP.slice(0, zone)}${peerIP.slice(zone)}`;
 }
 
 /** The next-hop mode in force: keepOriginalNextHop: true turns "auto" into "keep". */
@@ -103,10 +118,18 @@ export function effectiveNextHopMode(
 export function validateBGPPeer(p: BGPPeer): void {
   const who = `bgppeer "${p.metadata.name}"`;
   const s = p.spec;
-  if (!s.peerIP === !s.peerSelector)
-    throw new ValidationError(`${who}: set exactly one of spec.peerIP and spec.peerSelector`);
+  const targets = [s.peerIP && 'spec.peerIP', s.peerSelector && 'spec.peerSelector', s.interface && 'spec.interface'];
+  const given = targets.filter(Boolean);
+  if (given.length !== 1)
+    throw new ValidationError(
+      given.length === 0
+        ? `${who}: set one of spec.peerIP, spec.peerSelector and spec.interface (unnumbered peering)`
+        : `${who}: ${given.join(' and ')} exclude each other; set only one (a link-local peer with its interface is spec.peerIP: fe80::1%eth1)`,
+    );
   if (s.peerIP && s.asNumber === undefined)
     throw new ValidationError(`${who}: spec.asNumber is required with spec.peerIP`);
+  if (s.interface && s.asNumber === undefined)
+    throw new ValidationError(`${who}: spec.asNumber is required with spec.interface`);
   if (s.node && s.nodeSelector) throw new ValidationError(`${who}: set at most one of spec.node and spec.nodeSelector`);
   if (s.keepOriginalNextHop && s.nextHopMode === 'self')
     throw new ValidationError(

@@ -38,11 +38,33 @@ export function communityProblem(v: string): string | undefined {
   return undefined;
 }
 
+/** A Linux interface name (IFNAMSIZ 16 with its NUL; no '/', no blank; not "." or ".."). */
+export function interfaceNameProblem(v: string): string | undefined {
+  if (v.length === 0 || v.length > 15 || /[/\s%:]/.test(v) || v === '.' || v === '..')
+    return `"${v}" is not an interface name (1-15 characters, no "/", ":", "%" or blanks)`;
+  return undefined;
+}
+
+/** An IPv6 link-local address (fe80::/10), which only means something together with its interface. */
+export const isLinkLocal6 = (v: string): boolean => {
+  const a = parseAddress(v);
+  return a?.family === 'ipv6' && a.value >> 118n === 0x3fan;
+};
+
 /**
  * Why `v` cannot be a BGP neighbour's address, or undefined: the kernel refuses a TCP connection to
- * the unspecified address, to multicast (224.0.0.0/4, ff00::/8) and to the IPv4 broadcast address.
+ * the unspecified address, to multicast (224.0.0.0/4, ff00::/8) and to the IPv4 broadcast address;
+ * a link-local IPv6 address comes with its interface (`fe80::1%eth1`, RFC 4007 §11) or names no link.
  */
 export function peerAddressProblem(v: string): string | undefined {
+  const zone = v.indexOf('%');
+  if (zone >= 0) {
+    const address = v.slice(0, zone);
+    if (!isLinkLocal6(address))
+      return `"${v}": only an IPv6 link-local address (fe80::/10) takes an interface after "%"`;
+    return interfaceNameProblem(v.slice(zone + 1));
+  }
+  if (isLinkLocal6(v)) return `"${v}" is link-local: name its interface too, as in "${v}%eth1"`;
   const a = parseAddress(v);
   if (!a) return `"${v}" is not an IP address`;
   const bits = BigInt(familyBits(a.family));

@@ -37,13 +37,16 @@ function overlap(a: Scope, b: Scope, nodes: Node[]): boolean {
 
 /** The one-line refusal when `peer` duplicates another peer's address and scope, or undefined. */
 export function peerConflict(peer: BGPPeer, others: BGPPeer[], nodes: Node[]): string | undefined {
-  if (!peer.spec.peerIP) return undefined;
+  // An unnumbered peer is named by its interface: two on one interface of one node are one session.
+  const target = (p: BGPPeer) => p.spec.peerIP ?? (p.spec.interface && `the router on ${p.spec.interface}`);
   const mine = scopeOf(peer);
+  const what = target(peer);
+  if (!what) return undefined;
   for (const other of others) {
-    if (other.metadata.name === peer.metadata.name || other.spec.peerIP !== peer.spec.peerIP) continue;
+    if (other.metadata.name === peer.metadata.name || target(other) !== what) continue;
     const theirs = scopeOf(other);
     if (!overlap(mine, theirs, nodes)) continue;
-    return `bgppeer "${peer.metadata.name}": bgppeer "${other.metadata.name}" already peers with ${peer.spec.peerIP} for ${describe(theirs)} (this one: ${describe(mine)}); change that peer, or scope this one to other nodes`;
+    return `bgppeer "${peer.metadata.name}": bgppeer "${other.metadata.name}" already peers with ${what} for ${describe(theirs)} (this one: ${describe(mine)}); change that peer, or scope this one to other nodes`;
   }
   return undefined;
 }

@@ -146,3 +146,17 @@ test('IPv6 sessions only when both ends have an IPv6 address', (t) => {
     ['10.0.0.2', '10.0.0.3', 'fd00::2'],
   );
 });
+
+test('unnumbered: an interface peer has a session at fe80::…%IF once its router is found there, bound to no address', (t) => {
+  const self = node('a', '10.0.0.1', { ipv6Address: 'fd00::1' });
+  const peers = [{ name: 'up', interface: 'eth1', asNumber: 65000 }];
+  t.deepEqual(planPeers(self, [self], peers, noMesh, matches), []);
+  const plan = planPeers(self, [self], peers, noMesh, matches, (ifname) => (ifname === 'eth1' ? 'fe80::1' : undefined));
+  t.deepEqual(
+    plan.map((p) => [p.address, p.asNumber, p.type, p.localAddress, p.clusterPeer]),
+    [['fe80::1%eth1', 65000, 'global', undefined, false]],
+  );
+  // a link-local peer given by address is bound to no node address either
+  const given = planPeers(self, [self], [{ name: 'b', peerIP: 'fe80::2%eth2', asNumber: 65000 }], noMesh, matches);
+  t.is(given[0]?.localAddress, undefined);
+});

@@ -2,7 +2,14 @@
 // linux/rtnetlink.h, and the decoder on what the encoder writes. That the kernel reads these bytes
 // as meant is proven in kernel-accepts.test.ts.
 import test from 'ava';
-import { addressBytes, addressText, canonicalPrefix, parsePrefix } from '../../src/dataplane/ip-bytes.js';
+import {
+  addressBytes,
+  addressText,
+  canonicalAddress,
+  canonicalPrefix,
+  gatewayOf,
+  parsePrefix,
+} from '../../src/dataplane/ip-bytes.js';
 import { messages } from '../../src/dataplane/message-reader.js';
 import { MessageWriter } from '../../src/dataplane/message-writer.js';
 import { decodeRoute, writeDelRoute, writeNewRoute } from '../../src/dataplane/route-codec.js';
@@ -171,4 +178,27 @@ test('addresses and prefixes: text to bytes and back, canonical IPv6, bad input 
   t.is(canonicalPrefix('10.1.2.3'), '10.1.2.3/32');
   for (const bad of ['10.1.2', '10.1.2.256', '10..1.2', '1.2.3.4.5', 'x', '10.0.0.0/33', '10.0.0.0/', 'fd00::/129'])
     t.throws(() => parsePrefix(bad), undefined, bad);
+});
+
+test('a link-local gateway goes out of its interface: RTA_OIF (one hop) or rtnexthop ifindex (ECMP), read back as "fe80::…%index"', (t) => {
+  const w = new MessageWriter(256);
+  writeNewRoute(w, 1, 'create', {
+    dst: parsePrefix('10.9.0.0/16'),
+    protocol: 186,
+    type: 'unicast',
+    gateways: [gatewayOf('fe80::1%3')],
+  });
+  writeNewRoute(w, 2, 'create', {
+    dst: parsePrefix('10.8.0.0/16'),
+    protocol: 186,
+    type: 'unicast',
+    gateways: ['fe80::1%3', 'fe80::2%4'].map(gatewayOf),
+  });
+  const [one, two] = [...messages(w.take())];
+  // RTA_OIF (4) = 3 before the RTA_VIA
+  t.true(hex(one!.payload.subarray(20)).startsWith('0800040003000000'));
+  t.deepEqual(decodeRoute(one!)?.nextHops, ['fe80::1%3']);
+  t.deepEqual(decodeRoute(two!)?.nextHops, ['fe80::1%3', 'fe80::2%4']);
+  t.throws(() => gatewayOf('fe80::1%eth1'), { message: /must be an index/ });
+  t.is(canonicalAddress('FE80::0001%3'), 'fe80::1%3');
 });

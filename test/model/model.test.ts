@@ -94,8 +94,21 @@ test('envelope: apiVersion, kind, name and unknown top-level fields', (t) => {
 test('bgp resources: peers, configuration, filters, nodes', (t) => {
   t.is(
     problem(r('BGPPeer', 'p', { asNumber: 65000 })),
-    'bgppeer "p": set exactly one of spec.peerIP and spec.peerSelector',
+    'bgppeer "p": set one of spec.peerIP, spec.peerSelector and spec.interface (unnumbered peering)',
   );
+  t.is(
+    problem(r('BGPPeer', 'p', { peerIP: '10.0.0.1', interface: 'eth1', asNumber: 1 })),
+    'bgppeer "p": spec.peerIP and spec.interface exclude each other; set only one (a link-local peer with its interface is spec.peerIP: fe80::1%eth1)',
+  );
+  t.is(problem(r('BGPPeer', 'p', { interface: 'eth1' })), 'bgppeer "p": spec.asNumber is required with spec.interface');
+  t.regex(problem(r('BGPPeer', 'p', { interface: 'eth/1', asNumber: 1 }))!, /"eth\/1" is not an interface name/);
+  t.regex(
+    problem(r('BGPPeer', 'p', { peerIP: 'fe80::1', asNumber: 1 }))!,
+    /"fe80::1" is link-local: name its interface too, as in "fe80::1%eth1"/,
+  );
+  t.regex(problem(r('BGPPeer', 'p', { peerIP: '10.0.0.1%eth1', asNumber: 1 }))!, /only an IPv6 link-local address/);
+  t.like(parseResource(r('BGPPeer', 'p', { peerIP: 'FE80::A%eth1', asNumber: 1 })).spec, { peerIP: 'fe80::a%eth1' });
+  t.like(parseResource(r('BGPPeer', 'p', { interface: 'eth1', asNumber: 1 })).spec, { interface: 'eth1' });
   t.is(problem(r('BGPPeer', 'p', { peerIP: '10.0.0.1' })), 'bgppeer "p": spec.asNumber is required with spec.peerIP');
   t.is(
     problem(r('BGPPeer', 'p', { peerIP: '10.0.0.1', asNumber: 1, node: 'a', nodeSelector: 'all()' })),

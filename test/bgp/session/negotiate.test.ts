@@ -2,7 +2,9 @@
 // a real router is proven in test/bgp/interop/extended-messages.test.ts and add-path.test.ts.)
 import test from 'ava';
 import { CapabilityOffer } from '../../../bgp/session/capabilities.js';
+import { decodeMessage } from '../../../bgp/wire/decode.js';
 import { checkHeader } from '../../../bgp/wire/framer.js';
+import { encodeOpen } from '../../../bgp/wire/open.js';
 import type { Capability } from '../../../bgp/wire/types.js';
 
 /** The peer's OPEN capabilities: IPv4 and IPv6 unicast, route refresh, 4-octet AS, and `extra`. */
@@ -70,4 +72,21 @@ test('framer: 65535-byte UPDATEs only once extended, an OPEN never above 4096 (R
   t.is(checkHeader(header(2, 6000), 0, 65535), undefined, 'accepted with them');
   t.is(checkHeader(header(5, 6000), 0, 65535), undefined, 'ROUTE-REFRESH too');
   t.truthy(checkHeader(header(1, 5000), 0, 65535), 'an OPEN above 4096 is a Bad Message Length all the same');
+});
+
+test('RFC 8950 extended next hop: offered for IPv4 only when asked, holds only when both sides offer it; OPEN bytes', (t) => {
+  const enhe: Capability = { kind: 'extended-next-hop', entries: [{ afi: 1, safi: 1, nextHopAfi: 2 }] };
+  const on = new CapabilityOffer({ asn: 65001, families: ['ipv4', 'ipv6'], extendedNextHop: true });
+  t.deepEqual(offered(on.offer(), 'extended-next-hop'), enhe);
+  t.is(offered(new CapabilityOffer({ asn: 65001, families: ['ipv4'] }).offer(), 'extended-next-hop'), undefined);
+  // nothing to offer on a session without IPv4
+  const v6 = new CapabilityOffer({ asn: 65001, families: ['ipv6'], extendedNextHop: true });
+  t.is(offered(v6.offer(), 'extended-next-hop'), undefined);
+  t.true(on.negotiate(theirs(enhe)).extendedNextHop);
+  t.false(on.negotiate(theirs()).extendedNextHop);
+  // §3: capability code 5, one triple NLRI AFI 1 / SAFI 1 / next hop AFI 2, and back
+  const open = encodeOpen({ myAs: 65001, holdTime: 90, bgpId: '10.0.0.1', capabilities: [enhe] });
+  t.true(open.toString('hex').includes('0506000100010002'));
+  const back = decodeMessage(open, { fourOctetAs: false, ebgp: true });
+  t.deepEqual(back.message?.type === 'open' ? back.message.capabilities : undefined, [enhe]);
 });
