@@ -36,6 +36,8 @@ export interface DualTorOptions {
   keepaliveTime?: number;
   /** The routers of tor1 and tor2 (default FRR and BIRD: both kinds on every run). */
   tors?: ['frr' | 'bird', 'frr' | 'bird'];
+  /** Extra `tsroute node run` arguments for the host's agent (e.g. a metrics port). */
+  agentArgs?: string[];
 }
 
 export interface DualTorRouter {
@@ -56,7 +58,7 @@ export interface DualTor {
 
 /** Builds the lab and waits until traffic flows: both sessions (and BFD) up, ECMP in the host. */
 export async function dualTor(lab: Lab, opts: DualTorOptions = {}): Promise<DualTor> {
-  const { bfd, holdTime = 90, keepaliveTime = 30, tors: kinds = ['frr', 'bird'] } = opts;
+  const { bfd, holdTime = 90, keepaliveTime = 30, tors: kinds = ['frr', 'bird'], agentArgs = [] } = opts;
   const etcd = await startEtcd(lab);
   const hostNs = await lab.namespace('h1', { forwarding: true });
   const spineNs = await lab.namespace('spine', { forwarding: true });
@@ -113,7 +115,13 @@ export async function dualTor(lab: Lab, opts: DualTorOptions = {}): Promise<Dual
     },
   )}\n---\n`;
   await apply(lab, etcd, poolYaml('pool4', '10.65.0.0/16', 26) + config + peer(1) + peer(2));
-  const agent = await startAgent(lab, hostNs, { name: 'h1', etcd, bgpAddress: '10.0.1.2', as: 65001 });
+  const agent = await startAgent(lab, hostNs, {
+    name: 'h1',
+    etcd,
+    bgpAddress: '10.0.1.2',
+    as: 65001,
+    extraArgs: agentArgs,
+  });
   const host: Host = { name: 'h1', ns: hostNs, address: '10.0.1.2', as: 65001, agent };
   const container = await addContainer(lab, host, 'c1');
   for (const t of tors) await nft(t.ns, ['-f', '-'], countScript(container.address));

@@ -5,7 +5,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import test from 'ava';
 import { dumpDom, screenshot } from '../../src/lab/chromium.js';
+import { dualTor, TOR_HOST_IF } from '../../src/lab/dual-tor.js';
 import { requireBinary, waitFor } from '../../src/lab/index.js';
+import { cutLink } from '../../src/lab/link-cut.js';
 import { RUN_PREFIX } from '../../src/lab/run-prefix.js';
 import { addContainer, allSessionsUp, apply, peerYaml, torCluster } from '../helpers/cluster.js';
 import { labFor } from '../helpers/lab.js';
@@ -24,8 +26,28 @@ function read(dom: string) {
       (p) =>
         `${[attr(p, 'data-session-a'), attr(p, 'data-session-b')].sort().join(' - ')}: ${attr(p, 'data-session-state')} ${attr(p, 'data-session-class')}`,
     ),
+    classes: tags(/<path class="fabric-session"[^>]*>/g).map((p) => ({
+      class: attr(p, 'data-session-class'),
+      bfd: attr(p, 'data-session-bfd'),
+    })),
     bodyCount: Number(/<body data-node-count="(\d+)"/.exec(dom)?.[1]),
   };
+}
+
+/** Keeps a screenshot of the page under test-artifacts/ and checks it is a real PNG. */
+async function keepScreenshot(
+  t: import('ava').ExecutionContext,
+  lab: Parameters<typeof screenshot>[0],
+  ns: Parameters<typeof screenshot>[1],
+  name: string,
+) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const png = join(ARTIFACTS, `${name}-${RUN_PREFIX}.png`);
+  await screenshot(lab, ns, URL, png);
+  const bytes = readFileSync(png);
+  t.is(bytes.subarray(1, 4).toString(), 'PNG', 'a PNG was written');
+  t.true(bytes.length > 5000, `the screenshot has content (${bytes.length} bytes)`);
+  t.log(`screenshot of the /fabric page: ${png}`);
 }
 
 test('the /fabric page in headless Chromium: a box per node, a line per session coloured by its state', async (t) => {
@@ -89,11 +111,45 @@ test('the /fabric page in headless Chromium: a box per node, a line per session 
   const agentState = (await h2.agent.status()).peers.find((p) => p.address === '10.0.2.9')?.state;
   t.not(agentState, 'Established');
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const png = join(ARTIFACTS, `fabric-page-${RUN_PREFIX}.png`);
-  await screenshot(lab, h1.ns, URL, png);
-  const bytes = readFileSync(png);
-  t.is(bytes.subarray(1, 4).toString(), 'PNG', 'a PNG was written');
-  t.true(bytes.length > 5000, `the screenshot has content (${bytes.length} bytes)`);
-  t.log(`screenshot of the /fabric page: ${png}`);
+  await keepScreenshot(t, lab, h1.ns, 'fabric-page');
+});
+
+test('the /fabric page in headless Chromium: a session BFD took down is drawn as BFD down, its twin as Established', async (t) => {
+  t.timeout(300_000, 'the dual-ToR lab (three routers, BFD) and Chromium on a loaded machine');
+  requireBinary('chromium');
+  const lab = await labFor(t);
+  // h1 dual-homed to tor1 (FRR) and tor2 (BIRD), BFD 100 ms x 3 on both sessions, hold time 90 s
+  const f = await dualTor(lab, {
+    bfd: { transmitInterval: 100, receiveInterval: 100, detectMultiplier: 3 },
+    agentArgs: ['--metrics-port', String(PORT), '--status-interval', '2s'],
+  });
+  const page = () => f.host.ns.exec(['curl', '-sf', URL]).then((r) => r.stdout);
+  await waitFor(
+    'both sessions Established with BFD Up on the page',
+    async () => (await page()).split('data-session-bfd="Up"').length === 3,
+    {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    },
+  );
+  // every packet on tor1's host link dropped (the link stays up): only BFD sees it in time
+  await cutLink(f.tors[0].ns, TOR_HOST_IF, 'drop');
+  await waitFor(
+    'the cut session as BFD down on the page',
+    async () => (await page()).includes('data-session-class="bfd-down"'),
+    {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    },
+  );
+  const seen = read(await dumpDom(lab, f.host.ns, URL));
+  t.is(seen.nodes.length, 3, seen.nodes.join(', '));
+  t.deepEqual(seen.classes.map((c) => c.class).sort(), ['bfd-down', 'established']);
+  t.regex(seen.classes.find((c) => c.class === 'bfd-down')?.bfd ?? '', /^Down/);
+  t.is(seen.classes.find((c) => c.class === 'established')?.bfd, 'Up');
+  // the agent itself says the same of the cut session
+  const cut = (await f.host.agent.status()).peers.find((p) => p.address === f.tors[0].address);
+  t.regex(cut?.bfd ?? '', /^Down/);
+  t.not(cut?.state, 'Established');
+  await keepScreenshot(t, lab, f.host.ns, 'fabric-page-bfd');
 });
