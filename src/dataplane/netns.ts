@@ -2,35 +2,16 @@
 // namespace (setns through the addon in native/netns.c), runs a synchronous function — typically
 // creating a netlink socket, which then stays bound to that namespace for its whole life — and
 // returns to its own namespace before anything else can run on the thread.
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync } from 'node:fs';
+import { nativeAddon } from './native-addon.js';
 
 interface NetnsAddon {
   setns(fd: number): void;
 }
 
-// From src/dataplane/ (tsx) or dist/src/dataplane/ (compiled); scripts/build-native.sh builds it.
-const ADDON_CANDIDATES = ['./native/build/netns.node', '../../../src/dataplane/native/build/netns.node'];
-
-let addon: NetnsAddon | undefined;
+const loadAddon = nativeAddon<NetnsAddon>('netns');
 let ownNetnsFd: number | undefined;
 let inside = false;
-
-function loadAddon(): NetnsAddon {
-  if (addon) return addon;
-  const require = createRequire(import.meta.url);
-  for (const rel of ADDON_CANDIDATES) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) {
-      addon = require(path) as NetnsAddon;
-      return addon;
-    }
-  }
-  throw new Error(
-    'the netns addon (src/dataplane/native/build/netns.node) is not built: run `bash scripts/build-native.sh` (or scripts/setup.sh)',
-  );
-}
 
 /**
  * Opens, once, the namespace the main thread starts in: the way back. Called before the first
@@ -49,7 +30,7 @@ export function prepareNetns(): void {
 export function inNetns<T>(path: string, fn: () => T): T {
   if (inside) throw new Error('inNetns does not nest');
   prepareNetns();
-  const setns = addon!.setns;
+  const setns = loadAddon().setns;
   const target = openSync(path, 'r');
   try {
     setns(target);

@@ -2,10 +2,8 @@
 // native/tcp-socket.c): a TCP-MD5 key (RFC 2385), the TTL / hop limit we send, and the lowest one
 // we accept (RFC 5082 GTSM). A connecting socket is made here, unconnected, so its options are in
 // place before the SYN; Node then connects it (net.Socket({ fd })).
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { nativeAddon } from './native-addon.js';
 
 interface TcpSocketAddon {
   socket(family: 4 | 6): number;
@@ -22,25 +20,7 @@ export interface TcpSocketOptions {
   minTtl?: number;
 }
 
-// From src/dataplane/ (tsx) or dist/src/dataplane/ (compiled); scripts/build-native.sh builds it.
-const ADDON_CANDIDATES = ['./native/build/tcp-socket.node', '../../../src/dataplane/native/build/tcp-socket.node'];
-
-let addon: TcpSocketAddon | undefined;
-
-function load(): TcpSocketAddon {
-  if (addon) return addon;
-  const require = createRequire(import.meta.url);
-  for (const rel of ADDON_CANDIDATES) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(path)) {
-      addon = require(path) as TcpSocketAddon;
-      return addon;
-    }
-  }
-  throw new Error(
-    'the tcp-socket addon (src/dataplane/native/build/tcp-socket.node) is not built: run `bash scripts/build-native.sh` (or scripts/setup.sh)',
-  );
-}
+const load = nativeAddon<TcpSocketAddon>('tcp-socket');
 
 /** Loads the addon now, so a missing build is a start-up error rather than a failing session. */
 export function prepareTcpSockets(): void {
