@@ -9,6 +9,7 @@ const benches: { name: string; module: string; fn: string }[] = [
   { name: 'node agent (endpoints, convergence, kernel routes)', module: './agent.js', fn: 'runAgentBench' },
   { name: 'container runtimes (podman, docker)', module: './runtimes.js', fn: 'runRuntimesBench' },
   { name: 'etcd member failure (AddEndpoint stall)', module: './etcd-failover.js', fn: 'runEtcdFailoverBench' },
+  { name: 'BFD failover (dual-ToR host, with and without BFD)', module: './bfd.js', fn: 'runBfdBench' },
 ];
 
 const only = process.argv.slice(2);
