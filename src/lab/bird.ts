@@ -166,12 +166,21 @@ export class Bird implements Router {
     return Bird.launch(lab, ns, spec);
   }
 
-  /** BIRD with a configuration written by someone else (a topology file's bound bird.conf). */
-  static startWithConfig(lab: Lab, ns: Netns, spec: RouterSpec, conf: string): Promise<Bird> {
-    return Bird.launch(lab, ns, spec, conf);
+  /**
+   * BIRD with a configuration written by someone else (a topology file's bound bird.conf).
+   * `startTimeoutMs`: how long BIRD may take to parse it (a million static routes take a minute).
+   */
+  static startWithConfig(
+    lab: Lab,
+    ns: Netns,
+    spec: RouterSpec,
+    conf: string,
+    { startTimeoutMs = 15_000 }: { startTimeoutMs?: number } = {},
+  ): Promise<Bird> {
+    return Bird.launch(lab, ns, spec, conf, startTimeoutMs);
   }
 
-  private static async launch(lab: Lab, ns: Netns, spec: RouterSpec, conf?: string): Promise<Bird> {
+  private static async launch(lab: Lab, ns: Netns, spec: RouterSpec, conf?: string, timeoutMs = 15_000): Promise<Bird> {
     const binary = requireBinary('bird');
     requireBinary('birdc');
     const confFile = lab.path(`bird-${ns.label}.conf`);
@@ -189,11 +198,15 @@ export class Bird implements Router {
       lab.path(`bird-${ns.label}.pid`),
     ]);
     const bird = new Bird(ns, spec, lab, confFile, socket, daemon);
-    await waitFor(`BIRD in ${ns.label} to answer birdc`, async () => {
-      daemon.assertRunning();
-      await bird.birdc('show status');
-      return true;
-    });
+    await waitFor(
+      `BIRD in ${ns.label} to answer birdc`,
+      async () => {
+        daemon.assertRunning();
+        await bird.birdc('show status');
+        return true;
+      },
+      { timeoutMs, intervalMs: timeoutMs > 15_000 ? 250 : 25 },
+    );
     return bird;
   }
 
