@@ -2,24 +2,16 @@
 // client, peer and unix-socket ports and data dir; members can be SIGKILLed and started again; the
 // leader is asked of the members themselves. With `tls`, clients must present a certificate signed by
 // the CA (etcd's --client-cert-auth) and the client URLs are https.
-import { existsSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createEtcdClient } from '../datastore/connect.js';
 import { Daemon } from './daemon.js';
-import { type Etcd, etcdHealthy } from './etcd.js';
+import { type Etcd, type EtcdTls, etcdArgv, etcdHealthy } from './etcd.js';
 import { requireBinary } from './exec.js';
 import { freePort } from './free-port.js';
 import type { Lab } from './lab.js';
 import { waitFor } from './wait.js';
 
-export interface EtcdTls {
-  /** PEM files: the CA that signs both sides, the server's certificate and key, a client's. */
-  ca: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-}
+export type { EtcdTls };
 
 export interface EtcdMember {
   name: string;
@@ -46,35 +38,6 @@ export interface EtcdCluster {
   asEtcd(): Etcd;
 }
 
-function httpsHealthy(port: number, tls: EtcdTls): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/health',
-        timeout: 500,
-        ca: readFileSync(tls.ca),
-        cert: readFileSync(tls.clientCert),
-        key: readFileSync(tls.clientKey),
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
-      },
-    );
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
-}
-
 /** Starts `size` members under `lab` (stopped with it); resolves once every member answers /health. */
 export async function startEtcdCluster(
   lab: Lab,
@@ -97,33 +60,21 @@ export async function startEtcdCluster(
     const client = `${scheme}://127.0.0.1:${p.client}`;
     const socketFile = `${dir}/localhost:${p.socket}`;
     const argv = [
-      binary,
-      '--name',
-      name,
-      '--data-dir',
-      `${dir}/data`,
-      '--listen-client-urls',
-      `${client},${opts.tls ? 'unixs' : 'unix'}://localhost:${p.socket}`,
-      '--advertise-client-urls',
-      client,
-      '--listen-peer-urls',
-      `http://127.0.0.1:${p.peer}`,
-      '--initial-advertise-peer-urls',
-      `http://127.0.0.1:${p.peer}`,
-      '--initial-cluster',
-      initialCluster,
+      ...etcdArgv({
+        binary,
+        name,
+        dir,
+        client,
+        socket: `${opts.tls ? 'unixs' : 'unix'}://localhost:${p.socket}`,
+        peer: `http://127.0.0.1:${p.peer}`,
+        initialCluster,
+        // etcd's defaults are 100 and 1000 ms; shorter here, but not so short that a loaded test
+        // machine holds elections all the time
+        heartbeatMs: 50,
+        electionMs: 500,
+      }),
       '--initial-cluster-state',
       'new',
-      // etcd's defaults are 100 and 1000 ms; shorter here, but not so short that a loaded test
-      // machine holds elections all the time
-      '--heartbeat-interval',
-      '50',
-      '--election-timeout',
-      '500',
-      '--logger',
-      'zap',
-      '--log-outputs',
-      'stderr',
       ...(opts.tls
         ? [
             '--cert-file',
@@ -136,7 +87,6 @@ export async function startEtcdCluster(
           ]
         : []),
     ];
-    const healthy = () => (opts.tls ? httpsHealthy(p.client, opts.tls) : etcdHealthy(p.client));
     const member: EtcdMember = {
       name,
       endpoint: client,
@@ -157,7 +107,7 @@ export async function startEtcdCluster(
           `${name} /health on ${client}`,
           async () => {
             member.daemon.assertRunning();
-            return healthy();
+            return etcdHealthy(p.client, opts.tls);
           },
           { timeoutMs: 60_000 },
         );

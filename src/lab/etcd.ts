@@ -4,8 +4,9 @@
 // It also listens on a unix socket. Sockets live in the file system, not in a network namespace, so
 // agents running inside lab namespaces reach etcd through it with no route to the host at all —
 // which keeps every lab packet inside namespaces the lab made.
-import { mkdirSync } from 'node:fs';
-import { request } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { type IncomingMessage, request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Daemon } from './daemon.js';
 import { requireBinary } from './exec.js';
 import { freePort } from './free-port.js';
@@ -23,16 +24,37 @@ export interface Etcd {
   restart(): Promise<void>;
 }
 
-/** GET /health on a plain-HTTP client port: true once the member has a leader. */
-export function etcdHealthy(port: number): Promise<boolean> {
+/** PEM files: the CA that signs both sides, the server's certificate and key, a client's. */
+export interface EtcdTls {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** GET /health on a client port (https with a client certificate when `tls`): true once the member has a leader. */
+export function etcdHealthy(port: number, tls?: EtcdTls): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/health', timeout: 500 }, (res) => {
+    const options = { host: '127.0.0.1', port, path: '/health', timeout: 500 };
+    const onResponse = (res: IncomingMessage) => {
       let body = '';
       res.on('data', (c) => {
         body += c;
       });
       res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
-    });
+    };
+    const req = tls
+      ? httpsRequest(
+          {
+            ...options,
+            ca: readFileSync(tls.ca),
+            cert: readFileSync(tls.clientCert),
+            key: readFileSync(tls.clientKey),
+          },
+          onResponse,
+        )
+      : request(options, onResponse);
     req.on('error', () => resolve(false));
     req.on('timeout', () => {
       req.destroy();
@@ -40,6 +62,48 @@ export function etcdHealthy(port: number): Promise<boolean> {
     });
     req.end();
   });
+}
+
+/** One member's command line: loopback client, unix-socket and peer URLs, short Raft timers, zap logs on stderr. */
+export function etcdArgv(o: {
+  binary: string;
+  name: string;
+  dir: string;
+  /** http(s)://127.0.0.1:PORT */
+  client: string;
+  /** unix(s)://localhost:PORT: etcd makes the socket file "localhost:PORT" in its working directory. */
+  socket: string;
+  /** http://127.0.0.1:PORT */
+  peer: string;
+  initialCluster: string;
+  heartbeatMs: number;
+  electionMs: number;
+}): string[] {
+  return [
+    o.binary,
+    '--name',
+    o.name,
+    '--data-dir',
+    `${o.dir}/data`,
+    '--listen-client-urls',
+    `${o.client},${o.socket}`,
+    '--advertise-client-urls',
+    o.client,
+    '--listen-peer-urls',
+    o.peer,
+    '--initial-advertise-peer-urls',
+    o.peer,
+    '--initial-cluster',
+    o.initialCluster,
+    '--heartbeat-interval',
+    String(o.heartbeatMs),
+    '--election-timeout',
+    String(o.electionMs),
+    '--logger',
+    'zap',
+    '--log-outputs',
+    'stderr',
+  ];
 }
 
 /** Starts etcd under `lab` (stopped when the lab is destroyed); resolves once it answers /health. */
@@ -50,32 +114,17 @@ export async function startEtcd(lab: Lab, name = 'etcd'): Promise<Etcd> {
   mkdirSync(dir, { recursive: true });
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  // etcd names a unix listener's socket file "HOST:PORT" in its working directory.
-  const argv = [
+  const argv = etcdArgv({
     binary,
-    '--name',
     name,
-    '--data-dir',
-    `${dir}/data`,
-    '--listen-client-urls',
-    `${client},unix://localhost:${socketPort}`,
-    '--advertise-client-urls',
+    dir,
     client,
-    '--listen-peer-urls',
+    socket: `unix://localhost:${socketPort}`,
     peer,
-    '--initial-advertise-peer-urls',
-    peer,
-    '--initial-cluster',
-    `${name}=${peer}`,
-    '--heartbeat-interval',
-    '20',
-    '--election-timeout',
-    '200',
-    '--logger',
-    'zap',
-    '--log-outputs',
-    'stderr',
-  ];
+    initialCluster: `${name}=${peer}`,
+    heartbeatMs: 20,
+    electionMs: 200,
+  });
   let daemon!: Daemon;
   // cwd=dir: etcd creates the unix socket in its working directory.
   const start = async () => {
