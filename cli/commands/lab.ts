@@ -168,7 +168,7 @@ export function registerLab(program: Command): void {
     .option('--node <node>', 'only this host or router (the matrix always covers every container)')
     .option(
       '--svg <out.svg>',
-      'also write a picture of the lab: nodes, routers, sessions coloured by state, blocks (docs/fabric.md#the-picture)',
+      'also write a picture of the whole lab (whatever --node): nodes, routers, sessions coloured by state, blocks (docs/fabric.md#the-picture)',
     )
     .addHelpText(
       'after',

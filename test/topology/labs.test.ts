@@ -154,8 +154,25 @@ test('leaf-spine: BIRD and FRR leaves, ECMP over both spines, every pair reaches
     t.true((routes.stdout.match(/nexthop via 10\.[12]\.1[12]\.1/g) ?? []).length >= 4, `${leaf}:\n${routes.stdout}`);
   }
   // the BIRD leaf's sessions through birdc (in `lab status` and with `birdc` on PATH inside leaf1)
-  const status = await tsroute(['lab', 'status', file('leaf-spine'), '--node', 'leaf1'], { env });
+  // (--svg draws the whole lab whatever --node narrows the text to)
+  const svg = lab.path('leaf-spine.svg');
+  const status = await tsroute(['lab', 'status', file('leaf-spine'), '--node', 'leaf1', '--svg', svg], { env });
   const leaf1 = status.stdout.split('== ').find((s) => s.startsWith('leaf1 (BIRD router)'));
+  // the picture: spines above the leaves (their sessions all end at routers), hosts below, all up
+  const picture = readFileSync(svg, 'utf8');
+  const boxes = [...picture.matchAll(/<g class="fabric-node" data-node="([^"]+)" data-kind="(\w+)"/g)];
+  t.deepEqual(boxes.map((m) => `${m[1]} ${m[2]}`).sort(), [
+    'h1 host',
+    'h2 host',
+    'h3 host',
+    'h4 host',
+    'leaf1 router',
+    'leaf2 router',
+    'spine1 spine',
+    'spine2 spine',
+  ]);
+  const states = [...picture.matchAll(/<path class="fabric-session"[^>]*data-session-state="(\w+)"/g)].map((m) => m[1]);
+  t.deepEqual(states, Array(8).fill('Established'), 'four host-leaf and four leaf-spine sessions, all Established');
   t.truthy(leaf1, status.stdout);
   t.true((leaf1!.match(/\bEstablished\s+[1-9]\d*$/gm) ?? []).length >= 4, leaf1);
   const birdc = await tsroute(['lab', 'exec', file('leaf-spine'), 'leaf1', '--', 'birdc', 'show', 'protocols'], {
