@@ -14,54 +14,21 @@ import type {
   RouteView,
   SpeakerOptions,
 } from './config.js';
-import { belowWarning, maxPrefixConfig, maxPrefixVerdict } from './max-prefix.js';
+import { DEFAULTS, fsmTimers, newPeer, type PeerEntry, peerStatus } from './peer-entry.js';
 import { compilePolicy } from './policy/evaluate.js';
 import { canonicalPrefix, familyOfPrefix } from './prefix.js';
 import type { PathSource } from './rib/path.js';
-import { RouteEngine, type SessionPort } from './route-engine.js';
-import { encodeUpdates } from './session/codec.js';
+import { RouteEngine } from './route-engine.js';
 import type { DownReason } from './session/down-reason.js';
-import { DEFAULT_FSM_CONFIG } from './session/fsm.js';
-import { normalizeAddress, Peer, type PeerDown } from './session/peer.js';
+import { normalizeAddress, type PeerDown } from './session/peer.js';
 import { acceptedOptions, listenerKey, sessionOptionsProblem, sessionSocketOptions } from './session/socket-options.js';
+import { routeRefresh, SessionRoutes } from './session-routes.js';
 import { attrsView, forEachForwarding, forwardingNextHops, localAttributes, pathView } from './views.js';
 import { warmUp } from './warm-up.js';
-import { AFI_IPV4, AFI_IPV6, SAFI_UNICAST } from './wire/constants.js';
-import { encodeRouteRefresh } from './wire/message.js';
 import { CEASE_SUB } from './wire/notification.js';
 import type { UpdateMessage } from './wire/types.js';
-import { endOfRibFamily } from './wire/update-decode.js';
-import { encodeEndOfRib } from './wire/update-encode.js';
-
-/** RFC 7313 §3 ROUTE-REFRESH subtypes. */
-const REFRESH_REQUEST = 0;
-const REFRESH_BEGIN = 1;
-const REFRESH_END = 2;
-/** How long stale paths wait for the EoRR of a refresh the peer began (RFC 7313 §4 leaves it to us). */
-const REFRESH_STALE_MS = 300_000;
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** RFC 4271 §10 suggested defaults, except connect retry (5 s rather than 120 s, as BIRD does). */
-const DEFAULTS = { holdTime: 90, connectRetry: 5, port: 179 };
-
-interface PeerEntry {
-  options: PeerOptions;
-  peer: Peer;
-  port?: SessionPort;
-  /** RFC 4724 helper: timer that purges stale paths if the peer does not come back. */
-  restartTimer?: NodeJS.Timeout;
-  /** Families whose End-of-RIB we still wait for before purging stale paths. */
-  awaitingEor?: Set<AddressFamily>;
-  staleHeld: boolean;
-  maxPrefixTimer?: NodeJS.Timeout;
-  /** The max-prefix warning was given for the current climb. */
-  maxPrefixWarned?: boolean;
-  /** Administratively shut down (shutdownPeer) until enablePeer: stays down across changes. */
-  adminShutdown?: { message: string };
-  /** RFC 7313: purges what the peer did not re-send if its EoRR never comes. */
-  refreshTimer?: NodeJS.Timeout;
-}
 
 export interface BgpSpeakerEvents {
   'peer-state': [PeerStateEvent];
@@ -83,12 +50,13 @@ const SOFT_OPTIONS = new Set([
 
 export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   private readonly engine: RouteEngine;
+  /** What sessions coming and going do to routes. */
+  private readonly routes: SessionRoutes;
   private readonly peersByAddress = new Map<string, PeerEntry>();
   private readonly servers: Server[] = [];
   private readonly log: Logger;
   private readonly localSource: PathSource;
   private readonly localRoutes = new Map<string, LocalRouteAttributes>();
-  private nextSourceId = 1;
   private running = false;
 
   constructor(readonly options: SpeakerOptions) {
@@ -103,6 +71,14 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       maxPaths,
       this.log,
     );
+    const speaker = this;
+    this.routes = new SessionRoutes(this.engine, this.log, {
+      get running() {
+        return speaker.running;
+      },
+      isCurrent: (entry) => this.peersByAddress.get(entry.options.address) === entry,
+      maxPrefixWarning: (e) => this.emit('max-prefix-warning', e),
+    });
     // Best-path events cost something per prefix: the engine makes them only while someone listens.
     const forward = (e: BestPathEvent) => this.emit('best-path-changed', e);
     const track = () => {
@@ -306,12 +282,12 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
   }
 
   peers(): PeerStatus[] {
-    return [...this.peersByAddress.values()].map((e) => this.status(e));
+    return [...this.peersByAddress.values()].map((e) => peerStatus(e, this.engine));
   }
 
   peer(address: string): PeerStatus | undefined {
     const e = this.peersByAddress.get(normalizeAddress(address));
-    return e ? this.status(e) : undefined;
+    return e ? peerStatus(e, this.engine) : undefined;
   }
 
   /** Every path in the Loc-RIB (best and others), optionally only for prefixes inside/equal to `prefix`. */
@@ -370,75 +346,18 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     };
   }
 
-  private status(e: PeerEntry): PeerStatus {
-    const p = e.peer;
-    return {
-      address: e.options.address,
-      asn: e.options.asn,
-      type: p.ebgp ? 'ebgp' : 'ibgp',
-      state: p.state,
-      uptime: p.establishedAt ? Math.floor((Date.now() - p.establishedAt.getTime()) / 1000) : 0,
-      establishedAt: p.establishedAt,
-      routerId: p.remoteOpen?.bgpId,
-      localAddress: p.localAddressInUse,
-      capabilities: p.negotiated ? { ...p.negotiated } : undefined,
-      counters: {
-        ...p.counters,
-        prefixesReceived: e.port?.received ?? 0,
-        prefixesAccepted: this.engine.rib.countFrom(e.options.address),
-        prefixesAdvertised: e.port ? this.engine.advertisedCount(e.port) : 0,
-      },
-      lastError: p.lastError,
-      lastNotificationReceived: p.lastReceived,
-      adminShutdown: e.adminShutdown,
-      routeReflectorClient: e.options.routeReflectorClient ?? false,
-      description: e.options.description,
-    };
-  }
-
   private makeEntry(options: PeerOptions): PeerEntry {
-    const grSpeaker = this.options.gracefulRestart;
-    const grPeer = options.gracefulRestart;
-    const gr =
-      grPeer === false
-        ? undefined
-        : typeof grPeer === 'object'
-          ? { restartTime: grPeer.restartTime, restarting: grSpeaker?.restarting ?? false }
-          : grSpeaker || grPeer === true
-            ? { restartTime: grSpeaker?.restartTime ?? 120, restarting: grSpeaker?.restarting ?? false }
-            : undefined;
-    const hook = this.options.socketOptions;
-    const peer = new Peer(
-      {
-        address: options.address,
-        port: options.port ?? DEFAULTS.port,
-        asn: options.asn,
-        localAddress: options.localAddress,
-        sockets: hook && { hook, options: sessionSocketOptions(options, options.asn !== this.options.asn) },
-        families: options.families ?? ['ipv4', 'ipv6'],
-        gracefulRestart: gr,
-        extendedMessages: options.extendedMessages,
-        extendedNextHop: options.extendedNextHop,
-        addPaths: options.addPaths,
-        fsm: {
-          ...DEFAULT_FSM_CONFIG,
-          passive: options.passive ?? false,
-          ...fsmTimers(options),
-          delayOpen: options.delayOpen ?? 0,
-        },
-      },
-      { asn: this.options.asn, routerId: this.options.routerId },
-      this.log,
-    );
+    const peer = newPeer(options, this.options, this.log);
     const entry: PeerEntry = { options, peer, staleHeld: false };
     peer.on('state', (from: PeerStateName, to: PeerStateName, reason?: DownReason) => {
       // no log line here: whoever embeds the speaker logs the event once, with what it knows of the peer
       this.emit('peer-state', { address: options.address, from, to, reason });
     });
-    peer.on('established', () => this.onEstablished(entry));
-    peer.on('down', (down: PeerDown) => this.onDown(entry, down));
-    peer.on('update', (u: UpdateMessage, treatAsWithdraw: boolean) => this.onUpdate(entry, u, treatAsWithdraw));
-    peer.on('refresh', (family: AddressFamily | undefined, subtype: number) => this.onRefresh(entry, family, subtype));
+    const routes = this.routes;
+    peer.on('established', () => routes.established(entry));
+    peer.on('down', (down: PeerDown) => routes.down(entry, down));
+    peer.on('update', (u: UpdateMessage, treatAsWithdraw: boolean) => routes.update(entry, u, treatAsWithdraw));
+    peer.on('refresh', (family: AddressFamily | undefined, subtype: number) => routes.refresh(entry, family, subtype));
     return entry;
   }
 
@@ -464,177 +383,10 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
     entry.peer.acceptIncoming(socket);
   }
 
-  private onEstablished(entry: PeerEntry): void {
-    const { peer, options } = entry;
-    const neg = peer.negotiated!;
-    const self = peer.selfAddresses(options.localAddress6);
-    const rrClient = options.routeReflectorClient ?? false;
-    const source: PathSource = {
-      id: this.nextSourceId++,
-      kind: peer.ebgp ? 'ebgp' : 'ibgp',
-      address: options.address,
-      routerId: peer.remoteOpen!.bgpId,
-      asn: options.asn,
-      rrClient,
-    };
-    const families = new Set(neg.families);
-    const port: SessionPort = {
-      source,
-      target: {
-        kind: peer.ebgp ? 'ebgp' : 'ibgp',
-        address: options.address,
-        routerId: source.routerId,
-        rrClient,
-        nextHop: options.nextHop,
-        selfIpv4: self.ipv4,
-        selfIpv6: self.ipv6,
-      },
-      families,
-      addPathSend: new Set(neg.addPathSend),
-      importPolicy: compilePolicy(options.importPolicy),
-      exportPolicy: compilePolicy(options.exportPolicy),
-      sendBatch: (batch) => peer.sendUpdates(encodeUpdates(batch, peer.codecCtx)),
-      sendEndOfRib: (family) => peer.send(encodeEndOfRib(afiOf(family), SAFI_UNICAST)),
-      drained: () => peer.drained(),
-      pauseInput: (paused) => peer.pauseInput(paused),
-      received: 0,
-      closed: false,
-    };
-    entry.port = port;
-    if (entry.staleHeld) {
-      clearTimeout(entry.restartTimer);
-      entry.restartTimer = undefined;
-      const gr = neg.gracefulRestart;
-      // RFC 4724 §4.2: keep stale paths of families the peer kept forwarding for, until its End-of-RIB;
-      // for the others (or if it no longer does GR) they go now.
-      entry.awaitingEor = new Set(gr ? [...families].filter((f) => gr.forwarding.includes(f)) : []);
-      if (entry.awaitingEor.size === 0) this.purgeStale(entry);
-      else entry.restartTimer = setTimeout(() => this.purgeStale(entry), (gr?.restartTime ?? 120) * 1000).unref();
-    }
-    this.engine.addSession(port);
-  }
-
-  private onDown(entry: PeerEntry, down: PeerDown): void {
-    const port = entry.port;
-    entry.port = undefined;
-    if (port) this.engine.removeSession(port);
-    const gr = entry.peer.negotiated?.gracefulRestart;
-    if (down.keepStale && gr && this.running) {
-      entry.staleHeld = true;
-      void this.engine.dropPathsFrom(entry.options.address, 'stale', port?.source);
-      clearTimeout(entry.restartTimer);
-      // RFC 4724 §4.2: the peer has its restart time to come back; then its paths go.
-      entry.restartTimer = setTimeout(() => this.purgeStale(entry), gr.restartTime * 1000).unref();
-      this.log.info({ peer: entry.options.address, restartTime: gr.restartTime }, 'peer restarting: paths kept stale');
-    } else {
-      entry.staleHeld = false;
-      void this.engine.dropPathsFrom(entry.options.address, 'remove', port?.source);
-    }
-  }
-
-  private purgeStale(entry: PeerEntry): void {
-    clearTimeout(entry.restartTimer);
-    entry.restartTimer = undefined;
-    entry.awaitingEor = undefined;
-    if (!entry.staleHeld) return;
-    entry.staleHeld = false;
-    void this.engine.dropPathsFrom(entry.options.address, 'purge-stale');
-  }
-
-  private onUpdate(entry: PeerEntry, update: UpdateMessage, treatAsWithdraw: boolean): void {
-    const port = entry.port;
-    if (!port) return;
-    const endOfRib = endOfRibFamily(update);
-    if (endOfRib) {
-      entry.awaitingEor?.delete(endOfRib);
-      if (entry.staleHeld && entry.awaitingEor?.size === 0) this.purgeStale(entry);
-      return;
-    }
-    this.engine.importUpdate(port, update, treatAsWithdraw);
-    this.checkMaxPrefix(entry);
-  }
-
-  /**
-   * ROUTE-REFRESH from the peer (RFC 2918), and RFC 7313's demarcation of a refreshed table: BoRR
-   * marks the peer's paths of the family stale, EoRR drops the stale ones it did not send again.
-   */
-  private onRefresh(entry: PeerEntry, family: AddressFamily | undefined, subtype: number): void {
-    const port = entry.port;
-    if (!port || !family || !port.families.has(family)) return;
-    const enhanced = entry.peer.negotiated?.enhancedRouteRefresh ?? false;
-    const address = entry.options.address;
-    if (subtype === REFRESH_REQUEST) {
-      if (enhanced) entry.peer.send(routeRefresh(family, REFRESH_BEGIN));
-      void this.engine.sendTable(port, { resend: true, families: [family] }).then(() => {
-        if (enhanced && entry.port === port) entry.peer.send(routeRefresh(family, REFRESH_END));
-      });
-      return;
-    }
-    // RFC 7313 §5: demarcations from a peer that did not negotiate the capability are ignored.
-    if (!enhanced) return;
-    if (subtype === REFRESH_BEGIN) {
-      clearTimeout(entry.refreshTimer);
-      void this.engine.dropPathsFrom(address, 'stale', port.source, family);
-      // §4: a peer that never sends EoRR does not keep its stale paths for ever.
-      entry.refreshTimer = setTimeout(
-        () => void this.engine.dropPathsFrom(address, 'purge-stale', port.source, family),
-        REFRESH_STALE_MS,
-      ).unref();
-    } else if (subtype === REFRESH_END) {
-      clearTimeout(entry.refreshTimer);
-      void this.engine.dropPathsFrom(address, 'purge-stale', port.source, family);
-    }
-  }
-
-  private checkMaxPrefix(entry: PeerEntry): void {
-    const conf = maxPrefixConfig(entry.options.maxPrefix);
-    if (!conf) return;
-    const address = entry.options.address;
-    const count = this.engine.rib.countFrom(address);
-    const verdict = maxPrefixVerdict(conf, count, entry.maxPrefixWarned ?? false);
-    if (verdict === 'ok') {
-      if (entry.maxPrefixWarned && belowWarning(conf, count)) entry.maxPrefixWarned = false;
-      return;
-    }
-    if (verdict === 'warn') {
-      entry.maxPrefixWarned = true;
-      this.log.warn({ peer: address, count, limit: conf.limit }, 'max-prefix warning threshold reached');
-      this.emit('max-prefix-warning', { address, count, limit: conf.limit });
-      return;
-    }
-    entry.maxPrefixWarned = false;
-    this.log.warn(
-      { peer: address, count, limit: conf.limit, restartAfter: conf.restartAfter },
-      'max-prefix exceeded: closing session',
-    );
-    // RFC 4486 §4: Cease/max-prefix; the session comes back by itself only after restartAfter.
-    entry.peer.cease(CEASE_SUB.MAX_PREFIXES, false);
-    if (conf.restartAfter !== undefined) {
-      clearTimeout(entry.maxPrefixTimer);
-      entry.maxPrefixTimer = setTimeout(() => {
-        if (this.peersByAddress.get(address) === entry && this.running && !entry.adminShutdown) entry.peer.start();
-      }, conf.restartAfter * 1000).unref();
-    }
-  }
-
   private shutdownEntry(entry: PeerEntry, subcode: number | undefined, message: string): void {
     clearTimeout(entry.restartTimer);
     clearTimeout(entry.maxPrefixTimer);
     clearTimeout(entry.refreshTimer);
     entry.peer.stop(subcode, message);
   }
-}
-
-const afiOf = (f: AddressFamily) => (f === 'ipv4' ? AFI_IPV4 : AFI_IPV6);
-/** RFC 2918 ROUTE-REFRESH (RFC 7313 subtype) for a unicast family. */
-const routeRefresh = (f: AddressFamily, subtype = REFRESH_REQUEST) =>
-  encodeRouteRefresh(afiOf(f), SAFI_UNICAST, subtype);
-
-/** The FSM timers of a peer's options, with the speaker's defaults. */
-function fsmTimers(o: PeerOptions): { holdTime: number; keepalive?: number; connectRetry: number } {
-  return {
-    holdTime: o.holdTime ?? DEFAULTS.holdTime,
-    keepalive: o.keepalive,
-    connectRetry: o.connectRetry ?? DEFAULTS.connectRetry,
-  };
 }
