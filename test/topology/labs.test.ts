@@ -183,6 +183,31 @@ test('leaf-spine: BIRD and FRR leaves, ECMP over both spines, every pair reaches
   await down(t, 'leaf-spine', env, state);
 });
 
+test('leaf-spine-unnumbered: no IPv4 on any fabric link; link-local sessions, IPv4 via inet6 fe80::, every pair reaches each other', async (t) => {
+  t.timeout(600_000, 'a lab up on a loaded machine, then exec and down');
+  const lab = await labFor(t);
+  const env = { TSROUTE_LAB_STATE_DIR: lab.path('state') };
+  const name = 'leaf-spine-unnumbered';
+  const { res, state } = await up(t, name, env);
+  t.is(res.code, 0, `${res.stderr}${res.stdout}`);
+  t.regex(res.stdout, /PASS: all 12 container pairs reach each other/);
+  const exec = async (node: string, ...cmd: string[]) =>
+    (await tsroute(['lab', 'exec', file(name), node, '--', ...cmd], { env })).stdout;
+  // no router has an IPv4 address at all; a host only its /32 on lo
+  for (const node of ['spine1', 'spine2', 'leaf1', 'leaf2'])
+    t.is((await exec(node, 'ip', '-4', '-o', 'addr', 'show', 'scope', 'global')).trim(), '', node);
+  t.regex(await exec('h1', 'ip', '-4', '-o', 'addr', 'show', 'scope', 'global'), /^\d+: lo\s+inet 10\.255\.0\.1\/32/);
+  // the host reaches the other host's block through its leaf's link-local address (our RFC 8950 route)
+  t.regex(await exec('h1', 'ip', 'route', 'show', 'proto', 'bgp'), /via inet6 fe80::[0-9a-f:]+ dev eth1/);
+  // each leaf reaches the other leaf's host blocks over both spines: two link-local next hops
+  for (const leaf of ['leaf1', 'leaf2']) {
+    const routes = await exec(leaf, 'ip', 'route');
+    t.true((routes.match(/nexthop via inet6 fe80::[0-9a-f:]+ dev eth[12] /g) ?? []).length >= 2, `${leaf}:\n${routes}`);
+  }
+  t.regex(await exec('h1', 'tsroute', 'node', 'status'), /fe80::[0-9a-f:]+%eth1\s+65201\s+node\s+Established/);
+  await down(t, name, env, state);
+});
+
 test('static: three hosts, no BGP (routingMode Static); every pair reaches each other over static routes', async (t) => {
   const lab = await labFor(t);
   const env = { TSROUTE_LAB_STATE_DIR: lab.path('state') };
