@@ -88,19 +88,6 @@ export function desiredAnnouncements(input: AnnouncementInput): Map<string, Anno
   return result;
 }
 
-/**
- * Import rule for sessions with other nodes of this cluster: they may only send addresses of our
- * pools (their blocks and borrowed /32s). Anything else from a node is a misconfiguration or a leak.
- */
-export function acceptFromClusterPeer(prefix: string, pools: AnnouncePool[]): boolean {
-  const c = cidrOf(prefix);
-  if (!c) return false;
-  return pools.some((p) => {
-    const pc = cidrOf(p.cidr);
-    return pc !== undefined && cidrContains(pc, c);
-  });
-}
-
 /** The dataplane's own shape: what is installed is what the dataplane is told. */
 export type { LearnedRoute };
 

@@ -47,7 +47,10 @@ interface ActivePeer {
 /** Linux's net.ipv4.ip_default_ttl / hop limit default. */
 const KERNEL_DEFAULT_TTL = 64;
 
-/** Cluster peers may only send addresses of our pools (see announcements.acceptFromClusterPeer). */
+/**
+ * Import rule for sessions with other nodes of this cluster: they may only send addresses of our
+ * pools (their blocks and borrowed /32s). Anything else from a node is a misconfiguration or a leak.
+ */
 export function poolImportPolicy(pools: AnnouncePool[]): Policy {
   return {
     rules: pools.map((p) => ({

@@ -1,5 +1,7 @@
 import test from 'ava';
-import { acceptFromClusterPeer, desiredAnnouncements, installableNextHops } from '../../src/agent/announcements.js';
+import { compilePolicy } from '../../bgp/policy/evaluate.js';
+import { desiredAnnouncements, installableNextHops } from '../../src/agent/announcements.js';
+import { poolImportPolicy } from '../../src/agent/bgp-controller.js';
 import { aggregate, cidrOf } from '../../src/agent/prefixes.js';
 import { formatCidr } from '../../src/model/index.js';
 
@@ -59,12 +61,17 @@ test('borrowed addresses become host routes, with prefix-advertisement communiti
   );
 });
 
-test('cluster peers may only send pool addresses', (t) => {
-  t.true(acceptFromClusterPeer('10.65.3.0/26', pools));
-  t.true(acceptFromClusterPeer('10.65.3.7/32', pools));
-  t.false(acceptFromClusterPeer('0.0.0.0/0', pools));
-  t.false(acceptFromClusterPeer('10.0.0.0/8', pools));
-  t.false(acceptFromClusterPeer('not a prefix', pools));
+test('cluster peers may only send pool addresses (poolImportPolicy, the import policy of cluster sessions)', (t) => {
+  const policy = compilePolicy(poolImportPolicy(pools));
+  const accepts = (prefix: string) =>
+    policy.run({ origin: 0, asPath: [] }, { prefix, peerType: 'ibgp', rrClient: false, localAs: 64512 }).accept;
+  t.true(accepts('10.65.3.0/26'));
+  t.true(accepts('10.65.3.7/32'));
+  t.true(accepts('fd00:65::99/128'));
+  t.false(accepts('0.0.0.0/0'));
+  t.false(accepts('10.0.0.0/8'));
+  t.false(accepts('192.168.1.0/24'));
+  t.false(accepts('fd00:66::/64'));
 });
 
 test('what we announce ourselves and self next hops never reach the kernel', (t) => {
