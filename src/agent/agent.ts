@@ -8,7 +8,7 @@
 import { type Datastore, type EtcdOptions, IPAM_PREFIX } from '../datastore/index.js';
 import { type Node, nodeBgpAddress } from '../model/index.js';
 import type { RejectedResource } from './admission.js';
-import type { BgpController } from './bgp-controller.js';
+import type { BgpController, BgpControllerOptions } from './bgp-controller.js';
 import { BgpReconciler, RESTART_GRACE_MS } from './bgp-reconciler.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
 import type { AgentConfig } from './config.js';
@@ -31,6 +31,7 @@ import { readPeerPassword } from './peer-password.js';
 import type { Dataplane, IpamView } from './ports.js';
 import { registerNode } from './register-node.js';
 import { StaticRoutes } from './static-routes.js';
+import { Coalesced, Timers } from './timers.js';
 
 export interface AgentParts {
   config: AgentConfig;
@@ -40,6 +41,8 @@ export interface AgentParts {
   ipam: IpamView;
   dataplane: Dataplane;
   version: string;
+  /** The speaker port (default: a BgpController on the configured listen port). */
+  newBgpController?: (options: BgpControllerOptions) => BgpController;
 }
 
 export function etcdOptionsOf(config: AgentConfig): EtcdOptions {
@@ -69,13 +72,18 @@ export class Agent {
   /** Unnumbered peers: their link-local addresses, our RAs, link-local next hops' interfaces. */
   private readonly linkPeers: LinkPeers;
   private extraPaths = new Map<string, { prefix: string; communities?: string[]; med?: number }>();
-  private timers: NodeJS.Timeout[] = [];
-  private refreshRunning?: Promise<void>;
-  private refreshAgain = false;
+  private readonly timers: Timers;
+  /** Re-reads this node's blocks and re-derives announcements and blackholes (one at a time). */
+  private readonly refresher: Coalesced;
   private preserved = false;
 
   constructor(readonly parts: AgentParts) {
     const { config, log, datastore } = parts;
+    this.timers = new Timers(log);
+    this.refresher = new Coalesced(
+      () => this.refresh(),
+      (err) => log.warn({ err: err.message }, 'refreshing announcements failed'),
+    );
     this.cluster = new ClusterState(
       datastore,
       log.child({ component: 'cluster' }),
@@ -133,6 +141,7 @@ export class Agent {
       learned: this.learned,
       staticRoutes: this.staticRoutes,
       preserved: () => this.preserved,
+      newController: parts.newBgpController,
     });
   }
 
@@ -154,19 +163,19 @@ export class Agent {
     if (preserved) log.info('kernel routes from a previous run found: keeping them while BGP re-learns');
 
     await this.cluster.start();
-    this.node = await this.retryEtcd('register this node', () => registerNode(this.parts.datastore, config));
-    await this.retryEtcd('load endpoints', () => this.endpoints.load());
+    this.node = await this.timers.retry('register this node', () => registerNode(this.parts.datastore, config));
+    await this.timers.retry('load endpoints', () => this.endpoints.load());
     // Our own routes must be in the speaker before any session comes up: a restarting speaker's
     // End-of-RIB tells helpers to drop whatever we did not re-send (RFC 4724 §4.1).
-    await this.retryEtcd('read own blocks', () =>
+    await this.timers.retry('read own blocks', () =>
       this.ownBlocks.refresh(() => this.parts.ipam.affineBlocks(config.nodeName)),
     );
     this.cluster.on('change', (s) => this.onClusterChange(s));
     this.onClusterChange(this.cluster.snapshot);
     await this.refresh();
 
-    this.every(config.resyncIntervalMs, () => this.resync());
-    this.every(1000, () => {
+    this.timers.every(config.resyncIntervalMs, () => this.resync());
+    this.timers.every(1000, () => {
       this.parts.metrics.kernelRoutes.set(this.parts.dataplane.routes.ownedRouteCount());
       this.parts.metrics.eventLoopLagMax.set(this.parts.metrics.takeMaxLoopLagMs() / 1000);
     });
@@ -175,35 +184,10 @@ export class Agent {
 
   /** Stops timers and the cluster watch. The kernel keeps its routes; peers keep ours (graceful restart). */
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    this.timers.stop();
     this.linkPeers.close();
     await this.cluster.stop();
     await this.staticRoutes.stop();
-  }
-
-  private every(ms: number, fn: () => unknown): void {
-    const t = setInterval(() => {
-      try {
-        const r = fn();
-        if (r instanceof Promise)
-          r.catch((err) => this.log.warn({ err: (err as Error).message }, 'periodic task failed'));
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'periodic task failed');
-      }
-    }, ms);
-    t.unref();
-    this.timers.push(t);
-  }
-
-  private async retryEtcd<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (attempt === 0) this.log.warn({ err: (err as Error).message }, `cannot ${what} yet; retrying`);
-        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
-      }
-    }
   }
 
   /** The BGP configuration in force for this node: defaults, "default", "node.<name>". */
@@ -336,19 +320,7 @@ export class Agent {
 
   /** Re-reads this node's blocks and re-derives announcements and blackholes (coalesced). */
   scheduleRefresh(): void {
-    if (this.refreshRunning) {
-      this.refreshAgain = true;
-      return;
-    }
-    this.refreshRunning = this.refresh()
-      .catch((err) => this.log.warn({ err: (err as Error).message }, 'refreshing announcements failed'))
-      .finally(() => {
-        this.refreshRunning = undefined;
-        if (this.refreshAgain) {
-          this.refreshAgain = false;
-          this.scheduleRefresh();
-        }
-      });
+    this.refresher.run();
   }
 
   private async refresh(): Promise<void> {

@@ -10,7 +10,7 @@
 import { type BestPathEvent, describeDown } from '../../bgp/index.js';
 import type { Event } from '../api/types.js';
 import type { Announcement } from './announcements.js';
-import { BgpController } from './bgp-controller.js';
+import { BgpController, type BgpControllerOptions } from './bgp-controller.js';
 import type { EventHub } from './events.js';
 import type { ClusterPlan } from './host-state.js';
 import type { LearnedRoutes } from './learned-routes.js';
@@ -36,6 +36,8 @@ export interface BgpReconcilerDeps {
   staticRoutes: StaticRoutes;
   /** Kernel routes survived a restart: the first speaker restarts gracefully (RFC 4724). */
   preserved: () => boolean;
+  /** Makes a speaker (the agent's port onto bgp/; tests pass one listening on a free port). */
+  newController?: (options: BgpControllerOptions) => BgpController;
 }
 
 export class BgpReconciler {
@@ -123,7 +125,7 @@ export class BgpReconciler {
       log.info('AS, router ID, cluster ID or listen port changed: restarting the BGP speaker');
       void old.stop('tsroute: BGP configuration changed');
     }
-    const bgp = new BgpController({
+    const bgp = (this.deps.newController ?? ((o) => new BgpController(o)))({
       asn: id.asn,
       routerId: id.routerId,
       clusterId: id.clusterId,
