@@ -41,7 +41,14 @@ const COLUMNS: Record<Kind, Columns> = {
     ['SELECTOR', (r) => str(spec(r).nodeSelector), true],
   ],
   BGPPeer: [
-    ['PEER', (r) => str(spec(r).peerIP ?? `selector: ${spec(r).peerSelector}`)],
+    [
+      'PEER',
+      (r) =>
+        str(
+          spec(r).peerIP ??
+            (spec(r).interface ? `interface ${spec(r).interface}` : `selector: ${spec(r).peerSelector}`),
+        ),
+    ],
     ['AS', (r) => str(spec(r).asNumber)],
     [
       'SCOPE',

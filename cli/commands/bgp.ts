@@ -28,6 +28,7 @@ import { parseAll } from './apply.js';
 
 interface PeerFlags extends EtcdFlags {
   peerIp?: string;
+  interface?: string;
   asNumber?: number;
   port?: number;
   node?: string;
@@ -58,6 +59,7 @@ function peerSpec(o: PeerFlags) {
     o.passwordFile || o.passwordEnv ? defined({ fromFile: o.passwordFile, fromEnv: o.passwordEnv }) : undefined;
   return defined({
     peerIP: o.peerIp,
+    interface: o.interface,
     asNumber: o.asNumber,
     port: o.port,
     node: o.node,
@@ -152,6 +154,10 @@ function registerPeer(program: Command, name = 'bgppeer'): void {
       .description('create a BGP peer')
       .argument('<name>', 'peer name')
       .option('--peer-ip <address>', "the peer's address", parseAddressFlag('--peer-ip'))
+      .option(
+        '--interface <name>',
+        'unnumbered: the router on this interface, by IPv6 link-local (instead of --peer-ip)',
+      )
       .option('--as-number <asn>', "the peer's AS number", parseIntFlag('--as-number'))
       .option('--port <port>', 'TCP port of the peer (default 179)', parseIntFlag('--port'))
       .option('--node <name>', 'only this node peers with it')

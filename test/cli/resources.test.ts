@@ -254,3 +254,27 @@ test('cli: bgppeer create --add-paths / --extended-messages store the fields; a 
   t.regex(bad.stderr, /must be one of receive, send, both/);
   t.is(await ds.get('BGPPeer', 'bad'), undefined);
 });
+
+test('cli: bgppeer create --interface stores an unnumbered peer (list shows its interface); with --peer-ip too it is refused', async (t) => {
+  const { etcd, ds } = await etcdDatastore(t);
+  const run = (args: string[]) => runCli(args, { endpoint: etcd.endpoint });
+  const good = await run(['bgppeer', 'create', 'up', '--interface', 'eth1', '--as-number', '65000', '--node', 'h1']);
+  t.is(good.code, 0, good.stderr);
+  t.like((await ds.mustGet('BGPPeer', 'up')).spec, { interface: 'eth1', asNumber: 65000, node: 'h1' });
+  const list = await run(['bgppeer', 'list']);
+  t.regex(list.stdout, /up\s+interface eth1\s+65000\s+node h1/);
+  const both = await run([
+    'bgppeer',
+    'create',
+    'b',
+    '--interface',
+    'eth1',
+    '--peer-ip',
+    '10.0.0.1',
+    '--as-number',
+    '1',
+  ]);
+  t.not(both.code, 0);
+  t.regex(both.stderr, /spec.peerIP and spec.interface exclude each other/);
+  t.is(await ds.get('BGPPeer', 'b'), undefined);
+});
