@@ -21,9 +21,17 @@
 // figure is the median of (5); TSROUTE_BENCH_SEED changes the attribute sets (1).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import {
+  type AttrSet,
+  attrSetOf,
+  birdStatements,
+  type Group,
+  groupLabel,
+  groupOf,
+  parseGroups,
+} from '../src/lab/attr-table.js';
 import { Bird, Frr, Gobgp, Lab, type Netns, type PeerSpec, run, sleep, waitFor } from '../src/lab/index.js';
 import { TsrouteNode } from '../test/bgp/interop/tsroute-node.js';
-import { type AttrSet, attrSetOf, birdStatements, type Group, groupLabel, groupOf, parseGroups } from './attr-table.js';
 
 type Target = 'none' | 'tsroute' | 'bird' | 'gobgp' | 'frr';
 
@@ -115,7 +123,10 @@ function generatorConfig(s: Scenario, neighborAs: number, logFile: string): stri
     lines.push('}');
     const exp = inFilter
       ? `export filter { if proto = "orig${p}" then { ${birdStatements(attrsOf(s, p, 0)!)} accept; } reject; };`
-      : `export where proto = "orig${p}";`;
+      : s.k === undefined
+        ? `export where proto = "orig${p}";`
+        : // BIRD sends an eBGP peer a MED only when the export filter set it: set it again there.
+          `export filter { if proto = "orig${p}" then { if defined(bgp_med) then bgp_med = bgp_med; accept; } reject; };`;
     lines.push(
       `protocol bgp gen${p} {`,
       `  local ${genAddr(p)} as ${GEN_AS(p)};`,

@@ -24,6 +24,8 @@ const protoName = (i: number) => `peer${i + 1}`;
 
 function staticRoute(o: Origination): string {
   const sets: string[] = [];
+  // Prepending from the right leaves the listed ASes first, in order (BIRD adds its own AS on export).
+  for (const asn of [...(o.asPathPrepend ?? [])].reverse()) sets.push(`bgp_path.prepend(${asn});`);
   for (const c of o.communities ?? []) sets.push(`bgp_community.add((${c.replace(':', ',')}));`);
   for (const c of o.largeCommunities ?? []) sets.push(`bgp_large_community.add((${c.split(':').join(',')}));`);
   if (o.med !== undefined) sets.push(`bgp_med = ${o.med};`);
@@ -278,6 +280,12 @@ export class Bird implements Router {
 
   async withdraw(prefix: string): Promise<void> {
     this.origins = this.origins.filter((x) => x.prefix !== prefix);
+    await this.reconfigure();
+  }
+
+  /** Replaces everything BIRD originates in one reconfiguration (a wave of announcements and withdrawals). */
+  async originate(routes: (string | Origination)[]): Promise<void> {
+    this.origins = routes.map(toOrigination);
     await this.reconfigure();
   }
 

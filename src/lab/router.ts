@@ -13,7 +13,7 @@ export interface Origination {
   /** "65001:1:2" */
   largeCommunities?: string[];
   med?: number;
-  /** ASes the route starts with, as if it came from them (FRR only: `set as-path prepend`). */
+  /** ASes the route starts with, as if it came from them (FRR: `set as-path prepend`, BIRD: `bgp_path.prepend`). */
   asPathPrepend?: number[];
 }
 

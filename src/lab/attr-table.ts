@@ -1,4 +1,4 @@
-// Attribute-diverse route tables for the benchmarks: groups of K consecutive prefixes share one
+// Attribute-diverse route tables for benchmarks and tests: groups of K consecutive prefixes share one
 // attribute set, and the sets vary the way those of a real Internet table do — AS paths of 2–8 ASNs
 // (a few upstreams first, then a long tail of origins, some of them 4-octet), 0–6 communities from a
 // pool, a MED on about a third, large communities on a few. Everything follows from a seed, so a run
