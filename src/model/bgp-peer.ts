@@ -130,6 +130,18 @@ export function validateBGPPeer(p: BGPPeer): void {
     throw new ValidationError(`${who}: spec.asNumber is required with spec.peerIP`);
   if (s.interface && s.asNumber === undefined)
     throw new ValidationError(`${who}: spec.asNumber is required with spec.interface`);
+  // Not yet proven over a link-local session (the session always runs from our link-local address).
+  if (s.interface || s.peerIP?.includes('%')) {
+    const unproven = [
+      s.password && 'spec.password',
+      s.bfd?.enabled && 'spec.bfd',
+      s.sourceAddress !== undefined && s.sourceAddress !== 'UseNodeIP' && 'spec.sourceAddress',
+    ].filter(Boolean);
+    if (unproven.length)
+      throw new ValidationError(
+        `${who}: ${unproven.join(', ')} ${unproven.length > 1 ? 'are' : 'is'} not supported on a link-local (unnumbered) session yet`,
+      );
+  }
   if (s.node && s.nodeSelector) throw new ValidationError(`${who}: set at most one of spec.node and spec.nodeSelector`);
   if (s.keepOriginalNextHop && s.nextHopMode === 'self')
     throw new ValidationError(

@@ -109,6 +109,14 @@ test('bgp resources: peers, configuration, filters, nodes', (t) => {
   t.regex(problem(r('BGPPeer', 'p', { peerIP: '10.0.0.1%eth1', asNumber: 1 }))!, /only an IPv6 link-local address/);
   t.like(parseResource(r('BGPPeer', 'p', { peerIP: 'FE80::A%eth1', asNumber: 1 })).spec, { peerIP: 'fe80::a%eth1' });
   t.like(parseResource(r('BGPPeer', 'p', { interface: 'eth1', asNumber: 1 })).spec, { interface: 'eth1' });
+  t.is(
+    problem(r('BGPPeer', 'p', { interface: 'eth1', asNumber: 1, password: { fromEnv: 'X' }, bfd: { enabled: true } })),
+    'bgppeer "p": spec.password, spec.bfd are not supported on a link-local (unnumbered) session yet',
+  );
+  t.regex(
+    problem(r('BGPPeer', 'p', { peerIP: 'fe80::1%eth1', asNumber: 1, sourceAddress: 'None' }))!,
+    /spec.sourceAddress is not supported on a link-local/,
+  );
   t.is(problem(r('BGPPeer', 'p', { peerIP: '10.0.0.1' })), 'bgppeer "p": spec.asNumber is required with spec.peerIP');
   t.is(
     problem(r('BGPPeer', 'p', { peerIP: '10.0.0.1', asNumber: 1, node: 'a', nodeSelector: 'all()' })),
