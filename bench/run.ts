@@ -7,6 +7,7 @@ const benches: { name: string; module: string; fn: string }[] = [
   { name: 'dataplane (kernel routes, endpoints)', module: './dataplane.js', fn: 'runDataplaneBench' },
   { name: 'BGP speaker vs BIRD, GoBGP, FRR', module: './speaker.js', fn: 'runSpeakerBench' },
   { name: 'node agent (endpoints, convergence, kernel routes)', module: './agent.js', fn: 'runAgentBench' },
+  { name: 'agent into the kernel vs BIRD with protocol kernel', module: './agent-fib.js', fn: 'runAgentFibBench' },
   { name: 'container runtimes (podman, docker)', module: './runtimes.js', fn: 'runRuntimesBench' },
   { name: 'etcd member failure (AddEndpoint stall)', module: './etcd-failover.js', fn: 'runEtcdFailoverBench' },
   { name: 'BFD failover (dual-ToR host, with and without BFD)', module: './bfd.js', fn: 'runBfdBench' },

@@ -35,7 +35,7 @@ import { TsrouteNode } from '../test/bgp/interop/tsroute-node.js';
 
 type Target = 'none' | 'tsroute' | 'bird' | 'gobgp' | 'frr';
 
-interface Scenario {
+export interface Scenario {
   peers: number;
   routesPerPeer: number;
   /** Groups of K prefixes share an attribute set (bench/attr-table.ts); undefined: bare routes. */
@@ -46,13 +46,13 @@ interface Scenario {
 
 const T_AS = 65020;
 const SINK_AS = 65030;
-const GEN_AS = (i: number) => 65100 + i;
+export const GEN_AS = (i: number) => 65100 + i;
 const TARGET_OUT = '10.97.2.1';
 const SINK_ADDR = '10.97.2.2';
-const genAddr = (i: number) => `10.97.1.${i + 1}`;
+export const genAddr = (i: number) => `10.97.1.${i + 1}`;
 // BIRD will not run two sessions to one neighbour address, so each generator peer has its own
 // address on the target's side too.
-const inAddr = (i: number) => `10.97.1.${i + 101}`;
+export const inAddr = (i: number) => `10.97.1.${i + 101}`;
 const TIMERS = { holdTime: 90, keepalive: 30 };
 const DEADLINE_MS = 600_000;
 
@@ -105,7 +105,7 @@ function attrsOf(s: Scenario, p: number, j: number): AttrSet | undefined {
  * Attributes go on every static route; one attribute set for a whole table (K=all) goes in the
  * export filter instead, which spares BIRD a million filter blocks to parse.
  */
-function generatorConfig(s: Scenario, neighborAs: number, logFile: string): string {
+export function generatorConfig(s: Scenario, neighborAs: number, logFile: string): string {
   const lines = [`log "${logFile}" { error, fatal };`, `router id ${genAddr(0)};`, 'protocol device { scan time 10; }'];
   const inFilter = s.k === 'all' && !s.shared;
   for (let p = 0; p < s.peers; p++) {
@@ -162,7 +162,7 @@ function sinkConfig(
 }
 
 /** Peak and current RSS (kB) of the processes in `ns` whose command is one of `names`. */
-async function rssOf(ns: Netns, names: string[]): Promise<{ hwm: number; rss: number }> {
+export async function rssOf(ns: Netns, names: string[]): Promise<{ hwm: number; rss: number }> {
   const { stdout } = await run(['ip', 'netns', 'pids', ns.name]);
   let hwm = 0;
   let rss = 0;
