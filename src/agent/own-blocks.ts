@@ -3,10 +3,14 @@
 // etcd (a block given back by the leak check or the CLI). A re-read that began before a local claim
 // must not undo it, and an older read must not overwrite a newer one: the changes made while a read
 // was in flight are replayed on its result, and a read older than the last one applied is dropped.
+import type { Cidr } from '../model/index.js';
 import type { IpamChange } from './endpoints.js';
+import { cidrContains, cidrOf, hostPrefix } from './prefixes.js';
 
 export class OwnBlocks {
   private blocks: string[] = [];
+  /** `blocks` parsed, made when first needed after a change. */
+  private parsed?: Cidr[];
   /** IPAM changes made while at least one read was in flight, in order. */
   private journal: IpamChange[] = [];
   /** Journal offset where each in-flight read began. */
@@ -42,9 +46,24 @@ export class OwnBlocks {
     }
   }
 
+  /**
+   * Whether every one of `addresses` (bare, or with /32 or /128) lies in one of the blocks: then the
+   * blocks' announcement and blackhole already cover it, and the address plan does not change.
+   */
+  covers(addresses: readonly string[]): boolean {
+    if (!addresses.length) return true;
+    this.parsed ??= this.blocks.map(cidrOf).filter((c): c is Cidr => c !== undefined);
+    const blocks = this.parsed;
+    return addresses.every((a) => {
+      const c = cidrOf(a.includes('/') ? a : hostPrefix(a));
+      return c !== undefined && blocks.some((b) => cidrContains(b, c));
+    });
+  }
+
   private replace(next: string[]): boolean {
     const same = next.length === this.blocks.length && next.every((b) => this.blocks.includes(b));
     this.blocks = next;
+    if (!same) this.parsed = undefined;
     return !same;
   }
 }
