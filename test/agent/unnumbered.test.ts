@@ -53,7 +53,8 @@ async function unnumberedFabric(
   const torLinkLocal = await Promise.all([1, 2].map((i) => linkLocal(tor, `to-h${i}`)));
   const hostLinkLocal = await Promise.all(hostNs.map((ns) => linkLocal(ns, 'eth1')));
   await router(tor, hostLinkLocal, torLinkLocal);
-  let manifests = poolYaml('pool4', '10.65.0.0/16', 26) + bgpConfigYaml(64512, false);
+  let manifests =
+    poolYaml('pool4', '10.65.0.0/16', 26) + poolYaml('pool6', 'fd00:65::/64', 122) + bgpConfigYaml(64512, false);
   for (let i = 1; i <= 2; i++) manifests += doc('BGPPeer', `tor-h${i}`, peerSpec(i, torLinkLocal[i - 1]!));
   await apply(lab, etcd, manifests);
   const hosts = await Promise.all(
@@ -101,7 +102,7 @@ async function checkAcross(t: import('ava').ExecutionContext, f: Fabric): Promis
   }
 }
 
-test('unnumbered at FRR (neighbor IF interface remote-as external): link-local sessions found by RA/ND, IPv4 via inet6 fe80:: in the kernel, containers reach each other', async (t) => {
+test('unnumbered at FRR (neighbor IF interface remote-as external): link-local sessions found by RA/ND, IPv4 via inet6 fe80:: in the kernel, containers reach each other (IPv6 too)', async (t) => {
   const lab = await labFor(t);
   let frr: Frr | undefined;
   const f = await unnumberedFabric(
@@ -134,6 +135,17 @@ test('unnumbered at FRR (neighbor IF interface remote-as external): link-local s
   };
   const hops = Object.values(rib.routes).flatMap((paths) => paths.flatMap((p) => p.nexthops.map((n) => n.ip)));
   for (const ll of f.hostLinkLocal) t.true(hops.includes(ll), `FRR has a route via ${ll}: ${JSON.stringify(hops)}`);
+  // IPv6 blocks ride the same session: installed via the ToR's link-local address on eth1, pinged across
+  const [a, b] = await Promise.all(f.hosts.map((h, i) => addContainer(lab, h, `v6c${i + 1}`, { ipv6: true })));
+  const v6 = (c: typeof a) => c.endpoint.addresses.find((x) => x.includes(':'))!.split('/')[0]!;
+  await waitFor(`${v6(a)} ↔ ${v6(b)}`, async () => (await a.ns.ping(v6(b))) && (await b.ns.ping(v6(a))), {
+    timeoutMs: 30_000,
+    intervalMs: 300,
+  });
+  const r6 = (await f.hosts[0]!.ns.routes(6)).find((r) => r.protocol === 'bgp') as
+    | { dst: string; gateway?: string; dev?: string }
+    | undefined;
+  t.like(r6, { gateway: f.torLinkLocal[0], dev: 'eth1' }, JSON.stringify(r6));
 });
 
 test('unnumbered at BIRD (neighbor fe80::…%IF, extended next hop on): peerIP fe80::…%eth1 given explicitly, IPv4 via inet6 fe80:: both ways, containers reach each other', async (t) => {
