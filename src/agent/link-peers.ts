@@ -12,6 +12,8 @@ const LINK_LOCAL = /^fe[89ab]/;
 
 /** How often the neighbour table is read (a new peer is found within this). */
 const POLL_MS = 1000;
+/** Polls without a router on a link before that is logged (once) as a warning. */
+const QUIET_WARN_POLLS = 15;
 /** RAs: one on every poll until the peer is found, then every this many polls (FRR sends them every 10 s). */
 const ADVERTISE_EVERY = 10;
 
@@ -158,6 +160,12 @@ export class LinkPeers {
         }
         link.polls++;
         const peer = link.discover ? choosePeer(found.neighbours, link.peer) : undefined;
+        if (link.discover && !peer && link.polls === QUIET_WARN_POLLS)
+          this.note(
+            name,
+            link,
+            `no router seen on the link after ${QUIET_WARN_POLLS} s: it must send router advertisements or connect to our link-local address (FRR: neighbor ${name} interface …; BIRD: neighbor <our fe80::…> % '<its interface>')`,
+          );
         if (peer !== link.peer) {
           this.log.info({ interface: name, peer: peer ?? null, was: link.peer ?? null }, 'unnumbered peer on link');
           link.peer = peer;
