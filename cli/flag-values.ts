@@ -88,9 +88,3 @@ export function parseChoice(flag: string, choices: string[]) {
     return value;
   };
 }
-
-/** --source-address: UseNodeIP, None or an address. */
-export function parseSourceAddress(value: string): string {
-  if (value === 'UseNodeIP' || value === 'None' || isIP(value)) return value;
-  throw new CliError(`--source-address must be UseNodeIP, None or an IP address (got "${value}")`);
-}

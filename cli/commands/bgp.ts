@@ -6,82 +6,84 @@ import {
   type BGPConfiguration,
   type BGPConfigurationSpec,
   type BGPPeer,
+  type BGPPeerSpec,
+  bgpPeerSchema,
   type Kind,
   newResource,
 } from '../../src/model/index.js';
 import { withAgent, withApiSocket } from '../agent-connection.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
-import {
-  collect,
-  defined,
-  keyValues,
-  parseAddressFlag,
-  parseBool,
-  parseCeaseMessage,
-  parseChoice,
-  parseIntFlag,
-  parseSourceAddress,
-} from '../flag-values.js';
+import { collect, defined, keyValues, parseBool, parseCeaseMessage, parseIntFlag } from '../flag-values.js';
 import { outputFormat, outputOption, print, renderResources } from '../output.js';
+import { type SpecFlag, specFromFlags, specOptions } from '../schema-flags.js';
 import { parseAll } from './apply.js';
 
-interface PeerFlags extends EtcdFlags {
-  peerIp?: string;
-  interface?: string;
-  asNumber?: number;
-  port?: number;
-  node?: string;
-  nodeSelector?: string;
-  peerSelector?: string;
-  sourceAddress?: string;
-  nextHopMode?: string;
-  keepOriginalNextHop?: boolean;
+/** bgppeer create/update: each flag sets one BGPPeer spec field and is checked by that field's schema. */
+const PEER_FLAGS: readonly SpecFlag<BGPPeerSpec>[] = [
+  { field: 'peerIP', flags: '--peer-ip <address>', help: "the peer's address" },
+  {
+    field: 'interface',
+    flags: '--interface <name>',
+    help: 'unnumbered: the router on this interface, by IPv6 link-local (instead of --peer-ip)',
+  },
+  { field: 'asNumber', flags: '--as-number <asn>', help: "the peer's AS number" },
+  { field: 'port', flags: '--port <port>', help: 'TCP port of the peer (default 179)' },
+  { field: 'node', flags: '--node <name>', help: 'only this node peers with it' },
+  { field: 'nodeSelector', flags: '--node-selector <selector>', help: 'only nodes matching it peer with it' },
+  {
+    field: 'peerSelector',
+    flags: '--peer-selector <selector>',
+    help: 'peer with the tsroute nodes matching it (instead of --peer-ip)',
+  },
+  { field: 'sourceAddress', flags: '--source-address <address>', help: 'UseNodeIP (default), None or an address' },
+  { field: 'nextHopMode', flags: '--next-hop-mode <mode>', help: 'auto, self or keep' },
+  {
+    field: 'keepOriginalNextHop',
+    flags: '--keep-original-next-hop',
+    help: 'do not rewrite the next hop towards this peer',
+  },
+  { field: 'maxRestartTime', flags: '--max-restart-time <seconds>', help: 'graceful-restart time to keep its routes' },
+  { field: 'filters', flags: '--filter <name>', help: 'BGPFilter to apply (repeatable, in order)' },
+  { field: 'maxPrefix', flags: '--max-prefix <n>', help: 'reset the session beyond this many prefixes' },
+  {
+    field: 'ttlSecurity',
+    flags: '--ttl-security <hops>',
+    help: 'GTSM (RFC 5082): the peer is at most this many hops away',
+  },
+  { field: 'ebgpMultihop', flags: '--ebgp-multihop <hops>', help: 'TTL of our packets (eBGP default 1)' },
+  {
+    field: 'maxPrefixRestartAfter',
+    flags: '--max-prefix-restart-after <seconds>',
+    help: 'start the session again this long after a max-prefix trip',
+  },
+  {
+    field: 'maxPrefixWarningPercent',
+    flags: '--max-prefix-warning-percent <percent>',
+    help: 'warn once the peer sends this % of --max-prefix',
+  },
+  { field: 'holdTime', flags: '--hold-time <seconds>', help: 'hold time for this session (0 or at least 3)' },
+  { field: 'keepaliveTime', flags: '--keepalive-time <seconds>', help: 'keepalive interval for this session' },
+  { field: 'connectRetryTime', flags: '--connect-retry-time <seconds>', help: 'seconds between connection attempts' },
+  { field: 'addPaths', flags: '--add-paths <mode>', help: 'ADD-PATH (RFC 7911): receive, send or both' },
+  {
+    field: 'extendedMessages',
+    flags: '--extended-messages',
+    help: 'offer extended messages (RFC 8654): UPDATEs up to 65535 bytes',
+  },
+];
+
+interface PeerFlags extends EtcdFlags, Record<string, unknown> {
   passwordFile?: string;
   passwordEnv?: string;
-  maxRestartTime?: number;
   filter?: string[];
-  maxPrefix?: number;
-  ttlSecurity?: number;
-  ebgpMultihop?: number;
-  maxPrefixRestartAfter?: number;
-  maxPrefixWarningPercent?: number;
-  holdTime?: number;
-  keepaliveTime?: number;
-  connectRetryTime?: number;
-  addPaths?: string;
-  extendedMessages?: boolean;
 }
 
 /** The spec fields the create/update flags give (only those given). */
-function peerSpec(o: PeerFlags) {
-  const password =
-    o.passwordFile || o.passwordEnv ? defined({ fromFile: o.passwordFile, fromEnv: o.passwordEnv }) : undefined;
-  return defined({
-    peerIP: o.peerIp,
-    interface: o.interface,
-    asNumber: o.asNumber,
-    port: o.port,
-    node: o.node,
-    nodeSelector: o.nodeSelector,
-    peerSelector: o.peerSelector,
-    sourceAddress: o.sourceAddress,
-    nextHopMode: o.nextHopMode,
-    keepOriginalNextHop: o.keepOriginalNextHop,
-    password,
-    maxRestartTime: o.maxRestartTime,
-    filters: o.filter,
-    maxPrefix: o.maxPrefix,
-    ttlSecurity: o.ttlSecurity,
-    ebgpMultihop: o.ebgpMultihop,
-    maxPrefixRestartAfter: o.maxPrefixRestartAfter,
-    maxPrefixWarningPercent: o.maxPrefixWarningPercent,
-    holdTime: o.holdTime,
-    keepaliveTime: o.keepaliveTime,
-    connectRetryTime: o.connectRetryTime,
-    addPaths: o.addPaths,
-    extendedMessages: o.extendedMessages,
-  });
+function peerSpec(o: PeerFlags): Partial<BGPPeerSpec> {
+  const spec = specFromFlags(PEER_FLAGS, o);
+  if (o.passwordFile || o.passwordEnv) spec.password = defined({ fromFile: o.passwordFile, fromEnv: o.passwordEnv });
+  return spec;
 }
 
 /** "tsroute bgp peer" or "tsroute bgppeer", for help examples. */
@@ -148,62 +150,12 @@ function registerPeerUpdate(peer: Command, create: Command): void {
 
 function registerPeer(program: Command, name = 'bgppeer'): void {
   const peer = program.command(name).description('manage BGP peers (top-of-rack routers, route reflectors)');
-  const create = withEtcd(
-    peer
-      .command('create')
-      .description('create a BGP peer')
-      .argument('<name>', 'peer name')
-      .option('--peer-ip <address>', "the peer's address", parseAddressFlag('--peer-ip'))
-      .option(
-        '--interface <name>',
-        'unnumbered: the router on this interface, by IPv6 link-local (instead of --peer-ip)',
-      )
-      .option('--as-number <asn>', "the peer's AS number", parseIntFlag('--as-number'))
-      .option('--port <port>', 'TCP port of the peer (default 179)', parseIntFlag('--port'))
-      .option('--node <name>', 'only this node peers with it')
-      .option('--node-selector <selector>', 'only nodes matching it peer with it')
-      .option('--peer-selector <selector>', 'peer with the tsroute nodes matching it (instead of --peer-ip)')
-      .option('--source-address <address>', 'UseNodeIP (default), None or an address', parseSourceAddress)
-      .option('--next-hop-mode <mode>', 'auto, self or keep', parseChoice('--next-hop-mode', ['auto', 'self', 'keep']))
-      .option('--keep-original-next-hop', 'do not rewrite the next hop towards this peer')
+  const create = peer.command('create').description('create a BGP peer').argument('<name>', 'peer name');
+  for (const option of specOptions(bgpPeerSchema, PEER_FLAGS)) create.addOption(option);
+  withEtcd(
+    create
       .option('--password-file <file>', 'TCP MD5 password read by the agent from this file')
-      .option('--password-env <var>', 'TCP MD5 password read by the agent from this environment variable')
-      .option(
-        '--max-restart-time <seconds>',
-        'graceful-restart time to keep its routes',
-        parseIntFlag('--max-restart-time'),
-      )
-      .option('--filter <name>', 'BGPFilter to apply (repeatable, in order)', collect)
-      .option('--max-prefix <n>', 'reset the session beyond this many prefixes', parseIntFlag('--max-prefix'))
-      .option(
-        '--ttl-security <hops>',
-        'GTSM (RFC 5082): the peer is at most this many hops away',
-        parseIntFlag('--ttl-security'),
-      )
-      .option('--ebgp-multihop <hops>', 'TTL of our packets (eBGP default 1)', parseIntFlag('--ebgp-multihop'))
-      .option(
-        '--max-prefix-restart-after <seconds>',
-        'start the session again this long after a max-prefix trip',
-        parseIntFlag('--max-prefix-restart-after'),
-      )
-      .option(
-        '--max-prefix-warning-percent <percent>',
-        'warn once the peer sends this % of --max-prefix',
-        parseIntFlag('--max-prefix-warning-percent'),
-      )
-      .option('--hold-time <seconds>', 'hold time for this session (0 or at least 3)', parseIntFlag('--hold-time'))
-      .option('--keepalive-time <seconds>', 'keepalive interval for this session', parseIntFlag('--keepalive-time'))
-      .option(
-        '--connect-retry-time <seconds>',
-        'seconds between connection attempts',
-        parseIntFlag('--connect-retry-time'),
-      )
-      .option(
-        '--add-paths <mode>',
-        'ADD-PATH (RFC 7911): receive, send or both',
-        parseChoice('--add-paths', ['receive', 'send', 'both']),
-      )
-      .option('--extended-messages', 'offer extended messages (RFC 8654): UPDATEs up to 65535 bytes'),
+      .option('--password-env <var>', 'TCP MD5 password read by the agent from this environment variable'),
   )
     .addHelpText(
       'after',

@@ -1,10 +1,14 @@
 // `tsroute ippool`: the ranges container addresses come from.
 import type { Command } from 'commander';
-import { type IPPool, newResource } from '../../src/model/index.js';
+import { type IPPool, ippoolSchema, newResource } from '../../src/model/index.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action } from '../exit.js';
 import { defined, parseBool, parseCidrFlag, parseIntFlag } from '../flag-values.js';
 import { outputFormat, outputOption, print, renderResources } from '../output.js';
+import { parserFor } from '../schema-flags.js';
+
+/** --node-selector, checked as the IPPool schema checks it. */
+const nodeSelectorParser = parserFor('--node-selector', ippoolSchema.nodeSelector!)!;
 
 interface PoolFlags extends EtcdFlags {
   cidr?: string;
@@ -52,7 +56,11 @@ export function registerIppool(program: Command): void {
       .option('--nat-outgoing', 'masquerade traffic leaving the pool')
       .option('--disabled', 'create it disabled')
       .option('--disable-bgp-export', 'do not announce its blocks by BGP')
-      .option('--node-selector <selector>', 'only nodes matching it allocate from it, e.g. "zone == \'a\'"'),
+      .option(
+        '--node-selector <selector>',
+        'only nodes matching it allocate from it, e.g. "zone == \'a\'"',
+        nodeSelectorParser,
+      ),
   )
     .addHelpText('after', '\nExample:\n  tsroute ippool create default-ipv4 --cidr 10.65.0.0/16 --nat-outgoing')
     .action(
@@ -71,7 +79,7 @@ export function registerIppool(program: Command): void {
       .option('--nat-outgoing <bool>', 'true or false', parseBool('--nat-outgoing'))
       .option('--disabled <bool>', 'true or false', parseBool('--disabled'))
       .option('--disable-bgp-export <bool>', 'true or false', parseBool('--disable-bgp-export'))
-      .option('--node-selector <selector>', 'nodes that allocate from it ("" for all)'),
+      .option('--node-selector <selector>', 'nodes that allocate from it ("" for all)', nodeSelectorParser),
   )
     .addHelpText('after', '\nExample:\n  tsroute ippool update default-ipv4 --nat-outgoing false')
     .action(

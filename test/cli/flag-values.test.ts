@@ -57,6 +57,8 @@ const BAD: Record<string, string> = {
   '--add-paths': 'sideways',
   '--message': 'x'.repeat(256),
   '--ttl-security': 'x',
+  '--node-selector': 'rack ==',
+  '--peer-selector': 'role ==',
 };
 
 /** Good values for required options, so that only the bad one is wrong. */
@@ -71,8 +73,6 @@ const GOOD: Record<string, string> = {
 const FREE = new Set([
   '--name',
   '--node',
-  '--node-selector',
-  '--peer-selector',
   '--password-file',
   '--password-env',
   '--filter',
