@@ -59,6 +59,7 @@ const BAD: Record<string, string> = {
   '--ttl-security': 'x',
   '--node-selector': 'rack ==',
   '--peer-selector': 'role ==',
+  '--interface': 'eth0:1',
 };
 
 /** Good values for required options, so that only the bad one is wrong. */
