@@ -130,7 +130,10 @@ async function startAgent(t: import('ava').ExecutionContext, ipam: ScriptedIpam)
   });
   await agent.start();
   // the speaker listens in the background: wait, so the teardown's stop closes the listener
-  while (agent.bgp?.speaker.listenPort === undefined) await new Promise((r) => setTimeout(r, 5));
+  for (const end = Date.now() + 10_000; agent.bgp?.speaker.listenPort === undefined; ) {
+    if (Date.now() > end) throw new Error('the speaker did not listen within 10 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
   t.teardown(async () => {
     await agent.stop();
     await agent.bgp?.stop('test over');
