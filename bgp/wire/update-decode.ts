@@ -109,7 +109,7 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
     const len = ext ? u16(b, off + 2) : b[off + 2]!;
     const vs = off + hl;
     const v = b.subarray(vs, vs + len);
-    const whole = b.subarray(off, vs + len);
+    const at = off;
     off = vs + len;
     // RFC 7606 §3 (g): a repeated MP_REACH/MP_UNREACH resets; other repeats: all but the first are discarded.
     if (seen.has(type)) {
@@ -130,7 +130,7 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
         errs.add('session-reset', `unrecognized well-known attribute ${type}`, {
           code: ERR.UPDATE,
           subcode: UPDATE_SUB.UNRECOGNIZED_WELL_KNOWN,
-          data: whole,
+          data: b.subarray(at, vs + len),
         });
         continue;
       }
@@ -146,7 +146,7 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
       errs.add(
         spec.onError,
         `${spec.name} flags 0x${flags.toString(16)}`,
-        resetNotify(spec.onError, UPDATE_SUB.ATTRIBUTE_FLAGS, whole),
+        resetNotify(spec.onError, UPDATE_SUB.ATTRIBUTE_FLAGS, b, at, off),
       );
       continue;
     }
@@ -156,7 +156,11 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
     }
     const bad = spec.decode(v, d);
     if (bad !== undefined)
-      errs.add(spec.onError, `${spec.name}: ${bad}`, resetNotify(spec.onError, UPDATE_SUB.OPTIONAL_ATTRIBUTE, whole));
+      errs.add(
+        spec.onError,
+        `${spec.name}: ${bad}`,
+        resetNotify(spec.onError, UPDATE_SUB.OPTIONAL_ATTRIBUTE, b, at, off),
+      );
   }
   if (ctx.wireNlri) message.rawAttributes = b.subarray(aStart, aEnd);
   let { as4Path } = d;
@@ -179,8 +183,8 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
  * RFC 4271 §6.3: the NOTIFICATION for an attribute error that resets the session — Attribute Flags
  * Error or Optional Attribute Error, the data being the whole attribute.
  */
-function resetNotify(action: ErrorAction, subcode: number, attribute: Uint8Array): Notify | undefined {
-  return action === 'session-reset' ? { code: ERR.UPDATE, subcode, data: attribute } : undefined;
+function resetNotify(action: ErrorAction, subcode: number, b: Buffer, start: number, end: number): Notify | undefined {
+  return action === 'session-reset' ? { code: ERR.UPDATE, subcode, data: b.subarray(start, end) } : undefined;
 }
 
 /** RFC 7606 §4: attribute parsing cannot go on; treat-as-withdraw if the NLRI can still be found, else reset. */
