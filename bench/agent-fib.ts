@@ -93,7 +93,10 @@ async function runOne(target: Target, n: number, k: Group): Promise<Result> {
     const base = await rssOf(host, names);
     const cpu0 = await cpuOf(host, names);
     const t0 = performance.now();
-    await generator.birdc('enable "orig*"');
+    // BIRD answers `enable` only after it has run a million static routes through their filters
+    // (a minute on a loaded machine): not awaited here, the routes flow meanwhile.
+    const enabling = generator.ns.exec(['birdc', '-s', generator.socket, 'enable', '"orig*"'], { timeoutMs: 900_000 });
+    enabling.catch(() => {});
     let peak = base.hwm;
     let done = false;
     const sampler = (async () => {

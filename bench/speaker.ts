@@ -292,7 +292,10 @@ async function runOne(target: Target, s: Scenario): Promise<Result> {
     const base = mid ? await rssOf(mid, names) : { hwm: 0, rss: 0 };
     await ts?.call('resetLag');
     const t0 = Date.now();
-    await generator.birdc('enable "orig*"');
+    // BIRD answers `enable` only after it has run a million static routes through their filters
+    // (a minute on a loaded machine): not awaited here, the routes flow meanwhile.
+    const enabling = generator.ns.exec(['birdc', '-s', generator.socket, 'enable', '"orig*"'], { timeoutMs: 900_000 });
+    enabling.catch(() => {});
     let peak = 0;
     const poll = async (what: string, done: () => Promise<boolean>) => {
       for (;;) {
