@@ -4,7 +4,7 @@
 // setns really belongs to the namespace, and inNetns always comes back.
 import { readlinkSync, statSync } from 'node:fs';
 import test from 'ava';
-import { addressBytes, parsePrefix } from '../../src/dataplane/ip-bytes.js';
+import { addressBytes, gatewayOf, parsePrefix } from '../../src/dataplane/ip-bytes.js';
 import { readRoutes } from '../../src/dataplane/kernel-routes.js';
 import { decodeLink, writeLinkDump } from '../../src/dataplane/link-codec.js';
 import { MessageWriter } from '../../src/dataplane/message-writer.js';
@@ -171,4 +171,53 @@ test('a socket made inside a namespace sees that namespace; inNetns always retur
   );
   t.throws(() => inNetns('/nonexistent/netns', () => 1), { code: 'ENOENT' });
   t.is(readlinkSync('/proc/thread-self/ns/net'), own);
+});
+
+test('IPv4 routes via link-local IPv6 gateways (RFC 8950): one out of its link, ECMP across two links; read back as fe80::…%index', async (t) => {
+  const lab = await labFor(t);
+  const ns = await lab.namespace('host');
+  const [a, b] = [await lab.namespace('up1'), await lab.namespace('up2')];
+  await lab.link(ns, [], a, [], { aIf: 'eth1', bIf: 'to-host' });
+  await lab.link(ns, [], b, [], { aIf: 'eth2', bIf: 'to-host' });
+  const channel = NetlinkChannel.open(ns.path);
+  t.teardown(() => channel.close());
+  const index = async (ifname: string) =>
+    (JSON.parse((await ns.ip('-j', 'link', 'show', ifname)).stdout) as { ifindex: number }[])[0]!.ifindex;
+  const [i1, i2] = [await index('eth1'), await index('eth2')];
+  const w = new MessageWriter();
+  writeNewRoute(w, channel.nextSeq(), 'create', {
+    dst: parsePrefix('10.72.0.0/26'),
+    protocol: 186,
+    type: 'unicast',
+    gateways: [gatewayOf(`fe80::1%${i1}`)],
+  });
+  writeNewRoute(w, channel.nextSeq(), 'create', {
+    dst: parsePrefix('10.73.0.0/26'),
+    protocol: 186,
+    type: 'unicast',
+    gateways: [`fe80::1%${i1}`, `fe80::2%${i2}`].map(gatewayOf),
+  });
+  const { errors } = await channel.transact(w);
+  t.deepEqual([...errors], []);
+  const v4 = (await ns.routes(4)) as {
+    dst: string;
+    dev?: string;
+    via?: { family: string; host: string };
+    nexthops?: { dev: string; via?: { host: string } }[];
+  }[];
+  t.like(
+    v4.find((r) => r.dst === '10.72.0.0/26'),
+    { dev: 'eth1', via: { family: 'inet6', host: 'fe80::1' } },
+  );
+  t.deepEqual(
+    v4
+      .find((r) => r.dst === '10.73.0.0/26')
+      ?.nexthops?.map((n) => `${n.via?.host} ${n.dev}`)
+      .sort(),
+    ['fe80::1 eth1', 'fe80::2 eth2'],
+  );
+  // what the reconciler reads back names each gateway's link, so the diff finds nothing to do
+  const ours = await readRoutes(channel, new Set([186]));
+  t.deepEqual(ours.find((r) => r.prefix === '10.72.0.0/26')?.nextHops, [`fe80::1%${i1}`]);
+  t.deepEqual(ours.find((r) => r.prefix === '10.73.0.0/26')?.nextHops.sort(), [`fe80::1%${i1}`, `fe80::2%${i2}`]);
 });
