@@ -8,6 +8,7 @@ const benches: { name: string; module: string; fn: string }[] = [
   { name: 'BGP speaker vs BIRD, GoBGP, FRR', module: './speaker.js', fn: 'runSpeakerBench' },
   { name: 'node agent (endpoints, convergence, kernel routes)', module: './agent.js', fn: 'runAgentBench' },
   { name: 'agent into the kernel vs BIRD with protocol kernel', module: './agent-fib.js', fn: 'runAgentFibBench' },
+  { name: 'idle RSS (agent, bare speaker, BIRD, GoBGP, FRR)', module: './idle-rss.js', fn: 'runIdleRssBench' },
   { name: 'a fabric of 100 hosts (agents, two route reflectors, etcd)', module: './fabric.js', fn: 'runFabricBench' },
   { name: 'container runtimes (podman, docker)', module: './runtimes.js', fn: 'runRuntimesBench' },
   { name: 'etcd member failure (AddEndpoint stall)', module: './etcd-failover.js', fn: 'runEtcdFailoverBench' },
