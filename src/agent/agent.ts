@@ -225,7 +225,7 @@ export class Agent {
 
   routerId(): string {
     const self = this.node;
-    const id = this.parts.config.bgpAddress4 ?? (self ? nodeBgpAddress(self, 4) : undefined);
+    const id = this.parts.config.bgpAddress4 ?? (self ? nodeBgpAddress(self, 'ipv4') : undefined);
     if (!id) throw new Error('this node has no IPv4 BGP address to use as router ID: start it with --bgp-address');
     return id;
   }

@@ -4,7 +4,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AgentError, type Endpoint } from '../api/types.js';
 import { AlreadyExistsError, type Datastore, NotFoundError } from '../datastore/index.js';
-import { API_VERSION, bareAddress, GATEWAY_IPV4, GATEWAY_IPV6, type WorkloadEndpoint } from '../model/index.js';
+import {
+  API_VERSION,
+  bareAddress,
+  GATEWAY_IPV4,
+  GATEWAY_IPV6,
+  hostPrefix,
+  type WorkloadEndpoint,
+} from '../model/index.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -231,7 +238,7 @@ export class EndpointManager {
       interface: req.ifName,
       netns: req.netnsPath,
       handleId: handle,
-      addresses: addresses.map((a) => `${a}/${a.includes(':') ? 128 : 32}`),
+      addresses: addresses.map(hostPrefix),
       hostInterface: hostIfName,
       mac,
       containerIfindex: 0,
@@ -403,7 +410,7 @@ function toRecord(e: Endpoint): WorkloadEndpoint {
 }
 
 function fromRecord(w: WorkloadEndpoint): Endpoint {
-  const addresses = (w.spec.addresses ?? []).map((a) => `${a}/${a.includes(':') ? 128 : 32}`);
+  const addresses = (w.spec.addresses ?? []).map(hostPrefix);
   return {
     containerId: w.spec.containerId,
     interface: w.spec.interface ?? 'eth0',

@@ -3,7 +3,15 @@
 // ranges but has no "not", so NotIn and NotEqual become the exact complement as a list of ranges —
 // no approximation.
 import type { Policy, PolicyActions, PolicyMatch, PolicyRule, PrefixMatch } from '../../bgp/index.js';
-import { type BGPFilter, type BGPFilterRule, type Cidr, familyBits, formatCidr, parseCidr } from '../model/index.js';
+import {
+  type BGPFilter,
+  type BGPFilterRule,
+  type Cidr,
+  type Family,
+  familyBits,
+  formatCidr,
+  parseCidr,
+} from '../model/index.js';
 
 function range(c: Cidr, ge: number, le: number): PrefixMatch {
   return { prefix: formatCidr(c), ge, le };
@@ -62,8 +70,8 @@ function operations(r: BGPFilterRule): PolicyActions | undefined {
 }
 
 /** One BGPFilter rule as speaker rules (two when it matches standard or large communities, either). */
-function toRules(r: BGPFilterRule, family: 4 | 6, name: string): PolicyRule[] {
-  const match: PolicyMatch = { family: family === 4 ? 'ipv4' : 'ipv6' };
+function toRules(r: BGPFilterRule, family: Family, name: string): PolicyRule[] {
+  const match: PolicyMatch = { family };
   const prefixes = prefixRanges(r, name);
   if (prefixes) match.prefixes = prefixes;
   if (r.prefixLength) match.prefixLength = { ...r.prefixLength };
@@ -84,10 +92,10 @@ function toRules(r: BGPFilterRule, family: 4 | 6, name: string): PolicyRule[] {
 
 /** The import and export policy of one BGPFilter; families without rules accept everything. */
 export function filterPolicies(f: BGPFilter): { import: Policy; export: Policy } {
-  const rules = (list: 'importV4' | 'importV6' | 'exportV4' | 'exportV6', family: 4 | 6) =>
+  const rules = (list: 'importV4' | 'importV6' | 'exportV4' | 'exportV6', family: Family) =>
     (f.spec[list] ?? []).flatMap((r, i) => toRules(r, family, `${f.metadata.name}.${list}[${i}]`));
   return {
-    import: { rules: [...rules('importV4', 4), ...rules('importV6', 6)], default: 'accept' },
-    export: { rules: [...rules('exportV4', 4), ...rules('exportV6', 6)], default: 'accept' },
+    import: { rules: [...rules('importV4', 'ipv4'), ...rules('importV6', 'ipv6')], default: 'accept' },
+    export: { rules: [...rules('exportV4', 'ipv4'), ...rules('exportV6', 'ipv6')], default: 'accept' },
   };
 }

@@ -119,11 +119,11 @@ export function clusterPlan(input: ClusterPlanInput): ClusterPlan {
   const named = new Map((cfg.communities ?? []).map((c) => [c.name, c.value]));
   const speaker: SpeakerIdentity = {
     asn,
-    routerId: settings.bgpAddress4 ?? (self ? nodeBgpAddress(self, 4) : undefined),
+    routerId: settings.bgpAddress4 ?? (self ? nodeBgpAddress(self, 'ipv4') : undefined),
     clusterId: self?.spec.bgp?.routeReflectorClusterId,
     listenPort: cfg.listenPort,
-    address4: settings.bgpAddress4 ?? (self ? nodeBgpAddress(self, 4) : undefined),
-    address6: settings.bgpAddress6 ?? (self ? nodeBgpAddress(self, 6) : undefined),
+    address4: settings.bgpAddress4 ?? (self ? nodeBgpAddress(self, 'ipv4') : undefined),
+    address6: settings.bgpAddress6 ?? (self ? nodeBgpAddress(self, 'ipv6') : undefined),
     gracefulRestartTime: cfg.gracefulRestartTime,
   };
   return {
@@ -155,7 +155,11 @@ export function clusterPlan(input: ClusterPlanInput): ClusterPlan {
       natPools: s.pools.filter((p) => p.spec.natOutgoing).map((p) => p.spec.cidr),
       allPools: s.pools.map((p) => p.spec.cidr),
     },
-    nodes: s.nodes.map((n) => ({ name: n.metadata.name, ipv4: nodeBgpAddress(n, 4), ipv6: nodeBgpAddress(n, 6) })),
+    nodes: s.nodes.map((n) => ({
+      name: n.metadata.name,
+      ipv4: nodeBgpAddress(n, 'ipv4'),
+      ipv6: nodeBgpAddress(n, 'ipv6'),
+    })),
     announce: {
       pools,
       advertisements: (cfg.prefixAdvertisements ?? []).map((a) => ({
@@ -171,8 +175,8 @@ function peersOf(input: ClusterPlanInput, self: Node, asn: number, cfg: Effectiv
   const toPlan = (n: Node): PlanNode => ({
     name: n.metadata.name,
     labels: n.metadata.labels ?? {},
-    ipv4Address: nodeBgpAddress(n, 4),
-    ipv6Address: nodeBgpAddress(n, 6),
+    ipv4Address: nodeBgpAddress(n, 'ipv4'),
+    ipv6Address: nodeBgpAddress(n, 'ipv6'),
     asNumber: n.metadata.name === settings.nodeName ? asn : n.spec.bgp?.asNumber,
     routeReflectorClusterId: n.spec.bgp?.routeReflectorClusterId,
   });

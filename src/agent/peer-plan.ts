@@ -5,6 +5,7 @@
 
 import { type BfdSettings, DEFAULT_BFD } from '../model/bgp-configuration.js';
 import { effectiveNextHopMode } from '../model/bgp-peer.js';
+import { type Family, familyOfPrefix } from '../model/cidr.js';
 
 export interface PlanNode {
   name: string;
@@ -119,8 +120,8 @@ export interface PlannedPeer {
 
 export type SelectorMatcher = (selector: string, labels: Record<string, string>) => boolean;
 
-function nodeAddress(node: PlanNode, family: 4 | 6): string | undefined {
-  return family === 4 ? node.ipv4Address : node.ipv6Address;
+function nodeAddress(node: PlanNode, family: Family): string | undefined {
+  return family === 'ipv4' ? node.ipv4Address : node.ipv6Address;
 }
 
 /**
@@ -131,8 +132,7 @@ export function sourceAddressFor(sourceAddress: string | undefined, self: PlanNo
   if (sourceAddress === 'None') return undefined;
   // a link-local session runs from our link-local address on that link, whichever the kernel has
   if (peer.includes('%') && (sourceAddress === undefined || sourceAddress === 'UseNodeIP')) return undefined;
-  if (sourceAddress === undefined || sourceAddress === 'UseNodeIP')
-    return nodeAddress(self, peer.includes(':') ? 6 : 4);
+  if (sourceAddress === undefined || sourceAddress === 'UseNodeIP') return nodeAddress(self, familyOfPrefix(peer));
   return sourceAddress;
 }
 
@@ -157,7 +157,7 @@ export function planPeers(
 
   const nodePeer = (
     other: PlanNode,
-    family: 4 | 6,
+    family: Family,
     base: Omit<PlannedPeer, 'address' | 'asNumber' | 'type' | 'routeReflectorClient' | 'clusterPeer' | 'peerNode'>,
     scopeType: PlannedPeerType,
     reflect: boolean,
@@ -214,8 +214,8 @@ export function planPeers(
     if (r.peerSelector !== undefined) {
       for (const other of others) {
         if (!matches(r.peerSelector, other.labels)) continue;
-        add(bound(nodePeer(other, 4, base, scope, true)));
-        add(bound(nodePeer(other, 6, base, scope, true)));
+        add(bound(nodePeer(other, 'ipv4', base, scope, true)));
+        add(bound(nodePeer(other, 'ipv6', base, scope, true)));
       }
       continue;
     }
@@ -258,8 +258,8 @@ export function planPeers(
       bfd: plannedBfd(config.bfd, config.bfd),
     };
     for (const other of others) {
-      add(nodePeer(other, 4, base, 'mesh', false));
-      add(nodePeer(other, 6, base, 'mesh', false));
+      add(nodePeer(other, 'ipv4', base, 'mesh', false));
+      add(nodePeer(other, 'ipv6', base, 'mesh', false));
     }
   } else {
     // Without the mesh, route reflectors still peer with each other and with their clients in
@@ -276,8 +276,8 @@ export function planPeers(
     for (const other of others) {
       const otherIsReflector = !!other.routeReflectorClusterId;
       if (!selfIsReflector && !otherIsReflector) continue;
-      add(nodePeer(other, 4, base, 'mesh', true));
-      add(nodePeer(other, 6, base, 'mesh', true));
+      add(nodePeer(other, 'ipv4', base, 'mesh', true));
+      add(nodePeer(other, 'ipv6', base, 'mesh', true));
     }
   }
   return [...byAddress.values()].sort((a, b) => a.address.localeCompare(b.address));

@@ -1,8 +1,7 @@
 // Prefix arithmetic the agent needs beyond the model's: containment of one prefix in another (is a
 // learned route inside one of our pools?) and aggregation (sibling blocks of this host become one
 // prefix), on the model's bigint CIDRs so IPv4 and IPv6 share one code path.
-import { isIPv4 } from 'node:net';
-import { type Cidr, familyBits, formatCidr, parseCidr } from '../model/index.js';
+import { type Cidr, familyBits, formatCidr, hostPrefix, parseCidr } from '../model/index.js';
 
 /** The CIDR for `text`, or undefined when it is not one (learned prefixes are already canonical). */
 export function cidrOf(text: string): Cidr | undefined {
@@ -11,9 +10,7 @@ export function cidrOf(text: string): Cidr | undefined {
 }
 
 /** A host route for one address: /32 or /128. */
-export function hostPrefix(addr: string): string {
-  return `${addr}/${isIPv4(addr) ? 32 : 128}`;
-}
+export { hostPrefix };
 
 /** Is `inner` inside (or equal to) `outer`? */
 export function cidrContains(outer: Cidr, inner: Cidr): boolean {

@@ -20,7 +20,7 @@ import {
   type Status,
   type WatchEventsRequest,
 } from '../api/types.js';
-import { bareAddress } from '../model/index.js';
+import { bareAddress, hostPrefix } from '../model/index.js';
 import type { Agent } from './agent.js';
 import type { BgpController } from './bgp-controller.js';
 import { cidrOf } from './prefixes.js';
@@ -95,7 +95,7 @@ export function agentService(agent: Agent): AgentService {
         attrs: { node: config.nodeName, ...(req.attributes ?? {}) },
       });
       agent.applyIpamChange(change);
-      return { addresses: change.addresses.map((a) => `${a}/${a.includes(':') ? 128 : 32}`) };
+      return { addresses: change.addresses.map(hostPrefix) };
     },
     async releaseAddresses(req: ReleaseAddressesRequest) {
       const change = req.handleId

@@ -5,6 +5,7 @@
 // replaces like with like. A next hop must be on one of this host's connected subnets (the hosts
 // share one L2 segment, as with Calico's `CALICO_NETWORKING_BACKEND=none` + direct routes): a node
 // that is not is refused, with a status line, and gets no route.
+import { type Family, familyName, familyOfPrefix } from '../model/index.js';
 import type { Logger } from './logger.js';
 import type { IpamView, RouteOwners, RouteProgrammer } from './ports.js';
 import { cidrContains, cidrOf, hostPrefix } from './prefixes.js';
@@ -40,13 +41,13 @@ export function planStaticRoutes(input: {
   const byName = new Map(input.nodes.map((n) => [n.name, n]));
   const routes = new Map<string, string[]>();
   const refused = new Map<string, string>();
-  const nextHop = (node: string, family: 4 | 6): string | undefined => {
+  const nextHop = (node: string, family: Family): string | undefined => {
     const n = byName.get(node);
-    const address = family === 4 ? n?.ipv4 : n?.ipv6;
+    const address = family === 'ipv4' ? n?.ipv4 : n?.ipv6;
     if (!address) {
       refused.set(
         node,
-        `no IPv${family} address for node "${node}" (Node spec.bgp.ipv${family}Address): its IPv${family} routes are not installed`,
+        `no ${familyName(family)} address for node "${node}" (Node spec.bgp.${family}Address): its ${familyName(family)} routes are not installed`,
       );
       return undefined;
     }
@@ -62,14 +63,12 @@ export function planStaticRoutes(input: {
   };
   for (const b of input.owners.blocks) {
     if (b.node === input.self) continue; // our own blocks are blackholed, endpoints have /32s
-    const family = b.cidr.includes(':') ? 6 : 4;
-    const via = nextHop(b.node, family);
+    const via = nextHop(b.node, familyOfPrefix(b.cidr));
     if (via) routes.set(b.cidr, [via]);
   }
   for (const a of input.owners.borrowed) {
     if (a.node === input.self) continue; // our endpoint's own route (proto 80) covers it
-    const family = a.address.includes(':') ? 6 : 4;
-    const via = nextHop(a.node, family);
+    const via = nextHop(a.node, familyOfPrefix(a.address));
     if (via) routes.set(hostPrefix(a.address), [via]);
   }
   return {

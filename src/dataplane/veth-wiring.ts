@@ -8,7 +8,7 @@
 //     the default route through it; the same for IPv6 through fe80::ecee:eeff:feee:eeee.
 // The two sides are written at the same time, each as one datagram.
 import { closeSync, openSync } from 'node:fs';
-import { familyOfPrefix } from '../model/index.js';
+import { familyOfPrefix, hostPrefix } from '../model/index.js';
 import { decodeAddress, writeAddressAdd, writeAddressDump } from './address-codec.js';
 import { addressBytes, canonicalAddress, parsePrefix } from './ip-bytes.js';
 import {
@@ -109,7 +109,7 @@ export class VethWiring {
     spec.addresses.forEach((a, i) => {
       const [msg] = answers.replies.get(seqs[i]!) ?? [];
       const r = msg && decodeRoute(msg);
-      const want = hostPrefix(a);
+      const want = hostPrefix(canonicalAddress(a));
       if (!r || r.prefix !== want || r.oif !== hostLink.index)
         problems.push(`route ${want} dev ${spec.hostIfName} is missing`);
     });
@@ -255,5 +255,3 @@ async function getLink(channel: NetlinkChannel, name: string): Promise<LinkInfo 
     throw err;
   }
 }
-
-const hostPrefix = (a: string) => `${canonicalAddress(a)}/${familyOfPrefix(a) === 'ipv4' ? 32 : 128}`;

@@ -40,6 +40,9 @@ export function bareAddress(addressOrPrefix: string): string {
   return slash < 0 ? addressOrPrefix : addressOrPrefix.slice(0, slash);
 }
 
+/** An address as the prefix of just itself: "10.65.0.7/32", "fd00::7/128". */
+export const hostPrefix = (address: string): string => `${address}/${familyBits(familyOfPrefix(address))}`;
+
 /** The canonical text of an address, or undefined when it is not one. */
 export function canonicalAddress(text: string): string | undefined {
   const a = parseAddress(text);

@@ -1,5 +1,5 @@
 // IPReservation: addresses inside pools that IPAM never hands out (gateways, VIPs, static hosts).
-import { parseCidr } from './cidr.js';
+import { hostPrefix, parseCidr } from './cidr.js';
 import type { Schema } from './fields.js';
 import type { Resource } from './resource.js';
 
@@ -13,12 +13,12 @@ export const ipReservationSchema: Schema = {
     type: 'stringList',
     required: true,
     check: (v) => {
-      const r = parseCidr(v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`);
+      const r = parseCidr(v.includes('/') ? v : hostPrefix(v));
       return r.ok ? undefined : r.reason;
     },
   },
 };
 
 export function ipReservationDefaults(r: IPReservation): void {
-  r.spec.reservedCIDRs = r.spec.reservedCIDRs.map((v) => (v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`));
+  r.spec.reservedCIDRs = r.spec.reservedCIDRs.map((v) => (v.includes('/') ? v : hostPrefix(v)));
 }

@@ -47,8 +47,8 @@ export const nodeSchema: Schema = {
 };
 
 /** The bare address peers use, without a prefix length. */
-export function nodeBgpAddress(node: Node, family: 4 | 6): string | undefined {
-  const v = family === 4 ? node.spec.bgp?.ipv4Address : node.spec.bgp?.ipv6Address;
+export function nodeBgpAddress(node: Node, family: Family): string | undefined {
+  const v = family === 'ipv4' ? node.spec.bgp?.ipv4Address : node.spec.bgp?.ipv6Address;
   if (!v) return undefined;
   return canonicalAddress(bareAddress(v));
 }
