@@ -2,6 +2,7 @@
 // agent's gRPC client. The drivers never see gRPC: when the agent API grows a field (see attach), the
 // change is one line here.
 import { AgentCallError, type AgentClient, AgentUnavailableError } from '../api/index.js';
+import { type Family, familyName } from '../model/index.js';
 
 export interface AttachRequest {
   /** Docker's endpoint ID: the agent's container_id for this endpoint. */
@@ -30,7 +31,7 @@ export interface DockerBackend {
   /** Allocates one address of `family` (or exactly `address`) under `handleId`; returns it as CIDR. */
   allocate(req: {
     handleId: string;
-    family: 4 | 6;
+    family: Family;
     address?: string;
     pools: string[];
     attributes: Record<string, string>;
@@ -64,14 +65,14 @@ export function agentBackend(client: AgentClient): DockerBackend {
     allocate: async ({ handleId, family, address, pools, attributes }) => {
       const { addresses } = await client.allocateAddresses({
         handleId,
-        ipv4Count: !address && family === 4 ? 1 : 0,
-        ipv6Count: !address && family === 6 ? 1 : 0,
+        ipv4Count: !address && family === 'ipv4' ? 1 : 0,
+        ipv6Count: !address && family === 'ipv6' ? 1 : 0,
         addresses: address ? [address] : [],
         pools,
         attributes,
       });
       const got = addresses[0];
-      if (!got) throw new Error(`the agent allocated no IPv${family} address for ${handleId}`);
+      if (!got) throw new Error(`the agent allocated no ${familyName(family)} address for ${handleId}`);
       return got;
     },
     release: async ({ handleId, addresses }) =>

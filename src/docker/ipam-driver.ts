@@ -1,7 +1,7 @@
 // Docker's IpamDriver (libnetwork remote IPAM) onto the agent: pools map onto tsroute pools,
 // addresses come from the agent's IPAM under a handle per address, and are released by that handle.
 import { randomBytes } from 'node:crypto';
-import { bareAddress, GATEWAY_IPV4, GATEWAY_IPV6 } from '../model/index.js';
+import { bareAddress, type Family, GATEWAY_IPV4, GATEWAY_IPV6 } from '../model/index.js';
 import type { DockerBackend } from './backend.js';
 import {
   GATEWAY_REQUEST,
@@ -21,19 +21,19 @@ export const GLOBAL_ADDRESS_SPACE = 'tsroute-global';
 export const POOL_OPTION = 'tsroute.pool';
 
 interface PoolRef {
-  family: 4 | 6;
+  family: Family;
   /** A tsroute pool name or CIDR to allocate from; empty: any enabled pool of this node. */
   selector: string;
 }
 
 // PoolID = "tsroute/v4/<selector>": Docker hands the PoolID back on every call, so it carries all
 // we need and survives a plugin restart.
-const encodePoolId = (ref: PoolRef) => `tsroute/v${ref.family}/${ref.selector}`;
+const encodePoolId = (ref: PoolRef) => `tsroute/v${ref.family === 'ipv4' ? 4 : 6}/${ref.selector}`;
 
 export function decodePoolId(poolId: string): PoolRef {
   const m = /^tsroute\/v([46])\/(.*)$/.exec(poolId);
   if (!m) throw new Error(`pool "${poolId}" was not made by the tsroute IPAM driver`);
-  return { family: Number(m[1]) as 4 | 6, selector: m[2]! };
+  return { family: m[1] === '4' ? 'ipv4' : 'ipv6', selector: m[2]! };
 }
 
 export class IpamDriver {
@@ -54,11 +54,11 @@ export class IpamDriver {
     if (req.SubPool) {
       throw new Error('tsroute does not support --ip-range: make a tsroute pool for the range (tsroute ippool create)');
     }
-    const family = req.V6 ? 6 : 4;
+    const family: Family = req.V6 ? 'ipv6' : 'ipv4';
     const byName = req.Options?.[POOL_OPTION] ?? '';
     // Docker wants a CIDR back. Without --subnet the network spans every tsroute pool, so it is the
     // whole address family; addresses still come only from the pools the agent allows.
-    const anywhere = family === 4 ? '0.0.0.0/0' : '::/0';
+    const anywhere = family === 'ipv4' ? '0.0.0.0/0' : '::/0';
     return {
       PoolID: encodePoolId({ family, selector: byName || req.Pool || '' }),
       Pool: req.Pool || anywhere,
@@ -75,7 +75,7 @@ export class IpamDriver {
     // The gateway Docker asks for once per network: every tsroute container routes through the same
     // link-local next hop (the model's GATEWAY_IPV4/IPV6), so it is never allocated.
     if (req.Options?.RequestAddressType === GATEWAY_REQUEST) {
-      return { Address: pool.family === 4 ? `${GATEWAY_IPV4}/32` : `${GATEWAY_IPV6}/128`, Data: {} };
+      return { Address: pool.family === 'ipv4' ? `${GATEWAY_IPV4}/32` : `${GATEWAY_IPV6}/128`, Data: {} };
     }
     const handleId = `docker.${randomBytes(8).toString('hex')}`;
     const address = await this.backend.allocate({

@@ -157,9 +157,9 @@ test('pools: --subnet and --ipam-opt tsroute.pool select tsroute pools, --ip-ran
   const byName = (await post(sock, 'IpamDriver.RequestPool', { Options: { 'tsroute.pool': 'blue' }, V6: true })).json;
   t.deepEqual(byName, { PoolID: 'tsroute/v6/blue', Pool: '::/0', Data: {} });
   await post(sock, 'IpamDriver.RequestAddress', { PoolID: byName.PoolID });
-  t.like(calls[0]!.req, { family: 6, pools: ['blue'] });
+  t.like(calls[0]!.req, { family: 'ipv6', pools: ['blue'] });
   await post(sock, 'IpamDriver.RequestAddress', { PoolID: bySubnet.PoolID, Address: '10.65.0.9' });
-  t.like(calls[1]!.req, { family: 4, pools: ['10.65.0.0/16'], address: '10.65.0.9' });
+  t.like(calls[1]!.req, { family: 'ipv4', pools: ['10.65.0.0/16'], address: '10.65.0.9' });
 
   const range = await post(sock, 'IpamDriver.RequestPool', { Pool: '10.65.0.0/16', SubPool: '10.65.1.0/24' });
   t.is(range.status, 500);
