@@ -113,3 +113,17 @@ export function prefixContains(outer: ParsedPrefix, inner: ParsedPrefix): boolea
   const mask = (0xff << (8 - rest)) & 0xff;
   return ((outer.bytes[full] ?? 0) & mask) === ((inner.bytes[full] ?? 0) & mask);
 }
+
+/**
+ * Orders two addresses numerically (negative when a < b), IPv4 before IPv6: the BGP identifier and
+ * peer-address tie-breaks (RFC 4271 §6.8, §9.1.2.2 g). By bytes, so "2001:db8::1" sorts before
+ * "2001:db8::1:0:0:1" whatever the text's compression.
+ */
+export function compareAddresses(a: string, b: string): number {
+  if (a === b) return 0;
+  const x = a.includes(':') ? ipv6ToBytes(a) : ipv4ToBytes(a);
+  const y = b.includes(':') ? ipv6ToBytes(b) : ipv4ToBytes(b);
+  if (x.length !== y.length) return x.length - y.length;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return 0;
+}

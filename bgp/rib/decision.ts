@@ -1,7 +1,9 @@
 // The BGP decision process, RFC 4271 §9.1.2.2 with RFC 4456 §9 (ORIGINATOR_ID as router ID, shorter
 // CLUSTER_LIST), as a comparison of two paths, and the ECMP rule for which paths may share traffic.
+
+import { compareAddresses } from '../prefix.js';
 import { neighbourAs } from './attributes.js';
-import { compareAddresses, type Path } from './path.js';
+import type { Path } from './path.js';
 
 /** RFC 4271 §5.1.5: LOCAL_PREF a path is given when none was received (eBGP or local). */
 export const DEFAULT_LOCAL_PREF = 100;

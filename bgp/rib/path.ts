@@ -25,15 +25,3 @@ export interface Path {
   /** RFC 7911: the path identifier the peer gave it (ADD-PATH sessions only). */
   pathId?: number;
 }
-
-/** Compares IPv4 dotted quads (or any addresses) numerically: negative when a < b. */
-export function compareAddresses(a: string, b: string): number {
-  if (a === b) return 0;
-  const pa = a.includes(':') ? a.split(':').map((x) => Number.parseInt(x || '0', 16)) : a.split('.').map(Number);
-  const pb = b.includes(':') ? b.split(':').map((x) => Number.parseInt(x || '0', 16)) : b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync } from 'node:fs';
 import { Socket, connect as tcpConnect } from 'node:net';
 import type { Logger } from '../config.js';
-import { compareAddresses } from '../rib/path.js';
+import { compareAddresses } from '../prefix.js';
 import { MessageFramer } from '../wire/framer.js';
 import { encodeKeepalive, encodeNotification } from '../wire/message.js';
 import { CEASE_SUB, ERR } from '../wire/notification.js';

@@ -92,6 +92,11 @@ test('eBGP over iBGP, then lowest router ID / ORIGINATOR_ID, then shorter CLUSTE
     winner([src('10.0.0.9', 'ibgp', '1.1.1.1'), attrs()], [src('10.0.0.3', 'ibgp', '1.1.1.1'), attrs()]),
     '10.0.0.3',
   );
+  // by value, not by text: fd00::2 (…:0:0:0:2) is below fd00:0:0:1:: (a split on ':' said otherwise)
+  t.is(
+    winner([src('fd00:0:0:1::', 'ibgp', '1.1.1.1'), attrs()], [src('fd00::2', 'ibgp', '1.1.1.1'), attrs()]),
+    'fd00::2',
+  );
 });
 
 test('ECMP: equal paths with distinct next hops are all used, up to the limit', (t) => {
