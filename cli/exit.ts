@@ -19,11 +19,6 @@ export class CliError extends Error {
   }
 }
 
-/** Thrown by commands whose issue has not landed yet: never a silent no-op. */
-export function notYetImplemented(command: string): never {
-  throw new CliError(`"tsroute ${command}" is not yet implemented in this build`);
-}
-
 /**
  * Wraps a commander action so that any error ends the process with one line on stderr and the
  * right exit code. Errors that carry an `exitCode` (CliError and the datastore's own errors) keep

@@ -126,7 +126,3 @@ export function macBytes(text: string): Uint8Array {
     throw new Error(`"${text}" is not a MAC address`);
   return Uint8Array.from(parts.map((p) => Number.parseInt(p, 16)));
 }
-
-export function macText(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
-}

@@ -144,8 +144,7 @@ const TYPES: Record<number, KernelRoute['type']> = {
   [RTN_PROHIBIT]: 'prohibit',
 };
 
-/** The rtmsg fields a reader can filter on before decoding attributes. */
-export const routeFamily = (m: NetlinkMessage) => m.payload[0]!;
+/** The rtmsg field a reader filters on before decoding attributes. */
 export const routeProtocol = (m: NetlinkMessage) => m.payload[5]!;
 
 function gatewayOf(value: Buffer, via: boolean, ifindex: number): string {

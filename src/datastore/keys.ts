@@ -11,11 +11,6 @@ export const resourcePrefix = (kind: Kind): string => `${PREFIX}${KINDS[kind].pl
 
 // Block CIDRs contain "/", which would read as a path level; keys use "-" instead: 10.65.0.0-26.
 export const blockKeyName = (cidr: string): string => cidr.replace('/', '-');
-export const blockCidrFromKey = (key: string): string => {
-  const last = key.slice(key.lastIndexOf('/') + 1);
-  const dash = last.lastIndexOf('-');
-  return `${last.slice(0, dash)}/${last.slice(dash + 1)}`;
-};
 
 export const IPAM_PREFIX = `${PREFIX}ipam/`;
 export const BLOCKS_PREFIX = `${IPAM_PREFIX}blocks/`;
