@@ -81,7 +81,11 @@ export function take(
 
 /** Which allocations to free: all of a handle's, or named addresses (optionally only if the handle
  * and sequence number still match, so that a stale release frees nothing). */
-export type ReleaseSelector = { handle: string } | { addresses: Map<string, { handle?: string; seq?: number }> };
+export type ReleaseSelector =
+  | { handle: string }
+  /** Everything any of these handles holds (a batch of releases, one write of the block). */
+  | { handles: ReadonlySet<string> }
+  | { addresses: Map<string, { handle?: string; seq?: number }> };
 
 export interface Released {
   block: IpamBlock;
@@ -94,9 +98,10 @@ export function release(block: IpamBlock, what: ReleaseSelector, now: number): R
   const c = mustParseCidr(block.cidr);
   for (const [ordText, alloc] of Object.entries(next.allocations)) {
     if ('handle' in what && alloc.handle !== what.handle) continue;
+    if ('handles' in what && !what.handles.has(alloc.handle)) continue;
     const address = formatAddress(c.family, c.base + BigInt(ordText));
     let match: boolean;
-    if ('handle' in what) match = alloc.handle === what.handle;
+    if ('handle' in what || 'handles' in what) match = true;
     else {
       const want = what.addresses.get(address);
       match =

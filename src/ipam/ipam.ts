@@ -53,13 +53,9 @@ export class Ipam {
   /** When each cached block was last read or written: a full block seen recently is not re-read. */
   private readonly blockSeenAt = new Map<string, number>();
   private readonly queue: NodeQueue<AutoAssignRequest, AutoAssignResult>;
-  /** Releases through this instance run one at a time: concurrent ones would fight over the same
-   * block's compare-and-swap. */
-  private readonly releases = new NodeQueue<string, string[]>(async (handles) => {
-    const out: (string[] | Error)[] = [];
-    for (const h of handles) out.push(await this.releaseHandleNow(h).catch((err: Error) => err));
-    return out;
-  });
+  /** Releases through this instance run one batch at a time: concurrent ones would fight over the
+   * same block's compare-and-swap; those that arrive meanwhile are served together. */
+  private readonly releases = new NodeQueue<string, string[]>((handles) => this.releaseHandlesNow(handles));
   private readonly affineCache = new Map<string, string[]>();
   /** Blocks claimed per node and not yet named in a result (see AutoAssignResult.claimedBlocks). */
   private readonly unreportedClaims = new Map<string, Set<string>>();
@@ -330,24 +326,60 @@ export class Ipam {
     return this.releases.run('release', handle);
   }
 
-  private async releaseHandleNow(handle: string): Promise<string[]> {
-    const h = await this.kv.get<IpamHandle>(handleKey(handle));
-    if (!h) return [];
-    const out: string[] = [];
-    for (const cidr of Object.keys(h.value.blocks)) {
-      const released = await releaseInBlock(this.kv, cidr, { handle }, this.maxRetries);
-      this.blockCache.delete(cidr);
-      out.push(...released.map((r) => r.address));
-    }
-    // A handle naming blocks that are gone (pool force-deleted): drop the record.
-    const recorded = Object.values(h.value.blocks).reduce((n, c) => n + c, 0);
-    const left = out.length < recorded ? await this.kv.get<IpamHandle>(handleKey(handle)) : undefined;
-    if (left) {
-      const live = await Promise.all(Object.keys(left.value.blocks).map((c) => this.kv.get(blockKey(c))));
-      if (live.every((b) => !b))
-        await this.kv.txn([{ key: left.key, modRevision: left.modRevision }], [{ delete: left.key }]);
-    }
-    return out;
+  /**
+   * Frees what each handle holds. The handle records are read together and each block is written
+   * once for the whole batch (with every handle's count in the same transaction): 200 concurrent
+   * deletes were 200 × four etcd round trips one after another (~9 s), now a few per batch.
+   */
+  private async releaseHandlesNow(handles: string[]): Promise<(string[] | Error)[]> {
+    const records = await Promise.all(
+      handles.map((h) => this.kv.get<IpamHandle>(handleKey(h)).catch((err: Error) => err)),
+    );
+    const byBlock = new Map<string, Set<string>>();
+    records.forEach((r, i) => {
+      if (!r || r instanceof Error) return;
+      for (const cidr of Object.keys(r.value.blocks)) {
+        const set = byBlock.get(cidr) ?? new Set<string>();
+        set.add(handles[i]!);
+        byBlock.set(cidr, set);
+      }
+    });
+    const freed = new Map<string, string[]>(handles.map((h) => [h, []]));
+    const failed = new Map<string, Error>();
+    await Promise.all(
+      [...byBlock].map(async ([cidr, set]) => {
+        try {
+          for (const r of await releaseInBlock(this.kv, cidr, { handles: set }, this.maxRetries))
+            freed.get(r.handle)?.push(r.address);
+        } catch (err) {
+          for (const h of set) failed.set(h, err as Error);
+        } finally {
+          this.blockCache.delete(cidr);
+        }
+      }),
+    );
+    return Promise.all(
+      handles.map(async (handle, i) => {
+        const h = records[i];
+        if (h instanceof Error) return h;
+        if (failed.has(handle)) return failed.get(handle)!;
+        if (!h) return [];
+        const out = freed.get(handle)!;
+        try {
+          // A handle naming blocks that are gone (pool force-deleted): drop the record.
+          const recorded = Object.values(h.value.blocks).reduce((n, c) => n + c, 0);
+          const left = out.length < recorded ? await this.kv.get<IpamHandle>(handleKey(handle)) : undefined;
+          if (left) {
+            const live = await Promise.all(Object.keys(left.value.blocks).map((c) => this.kv.get(blockKey(c))));
+            if (live.every((b) => !b))
+              await this.kv.txn([{ key: left.key, modRevision: left.modRevision }], [{ delete: left.key }]);
+          }
+        } catch (err) {
+          return err as Error;
+        }
+        return out;
+      }),
+    );
   }
 
   /**
