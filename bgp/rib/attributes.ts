@@ -2,6 +2,8 @@
 // distinct set (BIRD's rt-attr idea): a million prefixes announced with the same attributes share one
 // object, so a path costs a pointer, and "same attributes" is a pointer comparison when packing UPDATEs.
 
+import { hashAttrs, sameAttrs } from './attr-hash.js';
+
 /** RFC 4271 §5.1.1 ORIGIN values. */
 export const ORIGIN_IGP = 0;
 export const ORIGIN_EGP = 1;
@@ -103,23 +105,16 @@ function compareLarge(a: string, b: string): number {
   return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
 }
 
-/** A stable text key for an attribute set: equal sets give equal keys. */
-function keyOf(a: PathAttributes): string {
-  return [
-    a.origin,
-    a.asPath.map((s) => `${s.type}:${s.asns.join(',')}`).join(';'),
-    a.nextHop ?? '',
-    a.nextHopLinkLocal ?? '',
-    a.med ?? '',
-    a.localPref ?? '',
-    a.atomicAggregate ? 1 : '',
-    a.aggregator ? `${a.aggregator.asn}@${a.aggregator.address}` : '',
-    a.communities?.join(',') ?? '',
-    a.largeCommunities?.join(',') ?? '',
-    a.originatorId ?? '',
-    a.clusterList?.join(',') ?? '',
-    a.opaque?.map((o) => `${o.flags}/${o.type}/${o.value}`).join(',') ?? '',
-  ].join('|');
+/** True when `a` is already in the form `normalize` gives (then it can be looked up as it is). */
+function isNormal(a: PathAttributes): boolean {
+  for (const s of a.asPath) if (s.asns.length === 0) return false;
+  const c = a.communities;
+  if (c) for (let i = 1; i < c.length; i++) if (c[i - 1]! >= c[i]!) return false;
+  const l = a.largeCommunities;
+  if (l) for (let i = 1; i < l.length; i++) if (compareLarge(l[i - 1]!, l[i]!) >= 0) return false;
+  const o = a.opaque;
+  if (o) for (let i = 1; i < o.length; i++) if (o[i - 1]!.type > o[i]!.type) return false;
+  return true;
 }
 
 /** Drops empty optional fields and sorts the set-valued ones, so equal meaning gives equal keys. */
@@ -151,22 +146,31 @@ function freezeParts(a: PathAttributes): void {
 /**
  * The store of distinct attribute sets, each with a small integer id that the RIB keeps in its typed
  * arrays. Sets live while referenced: `retain` when a path (or a cache) starts pointing at one,
- * `release` when it stops; at zero the set leaves the store and its id is reused.
+ * `release` when it stops; at zero the set leaves the store and its id is reused. Sets are found
+ * through an open-addressing table of ids keyed by a hash of their fields (attr-hash.ts), so a
+ * lookup builds nothing and a set costs its object plus a few bytes of table.
  */
 export class AttrStore {
-  private readonly byKey = new Map<string, AttrSet>();
   private readonly sets: (AttrSet | undefined)[] = [undefined];
   private refs = new Int32Array(256);
+  private hashes = new Int32Array(256);
+  /** Ids by hash, linear probing; 0 empty, -1 a deleted entry. Size a power of two. */
+  private table = new Int32Array(512);
+  /** Live ids plus deleted entries in `table` (probes stop only at 0). */
+  private used = 0;
+  private live = 0;
   private readonly freeIds: number[] = [];
 
   /** The one shared set equal to `attrs` (added if new, with no references yet). */
   intern(attrs: PathAttributes): AttrSet {
     const known = attrs as AttrSet;
     if (known.__interned && known.__id > 0) return known;
-    const normal = normalize(attrs);
-    const key = keyOf(normal);
-    const found = this.byKey.get(key);
+    const query = isNormal(attrs) ? attrs : normalize(attrs);
+    const hash = hashAttrs(query);
+    const found = this.find(query, hash);
     if (found) return found;
+    // Always a fresh object: the caller's may be shared with (or changed by) a policy or the decoder.
+    const normal = query === attrs ? normalize(attrs) : query;
     const set = Object.assign(normal, {
       __interned: true as const,
       asPathLength: asPathLength(normal.asPath),
@@ -174,7 +178,8 @@ export class AttrStore {
     });
     freezeParts(set);
     this.sets[set.__id] = set;
-    this.byKey.set(key, set);
+    this.hashes[set.__id] = hash;
+    this.insert(set.__id, hash);
     return set;
   }
 
@@ -193,10 +198,11 @@ export class AttrStore {
     if (--this.refs[id]! > 0) return;
     const set = this.sets[id];
     if (!set) return;
-    this.byKey.delete(keyOf(set));
+    this.remove(id);
     this.sets[id] = undefined;
     set.__id = 0;
     this.freeIds.push(id);
+    this.shrinkIfSparse();
   }
 
   /** The set with this id (ids come from retain). */
@@ -206,7 +212,75 @@ export class AttrStore {
 
   /** Number of distinct sets alive (for statistics and tests). */
   get size(): number {
-    return this.byKey.size;
+    return this.live;
+  }
+
+  private find(a: PathAttributes, hash: number): AttrSet | undefined {
+    const t = this.table;
+    const mask = t.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const id = t[i]!;
+      if (id === 0) return undefined;
+      if (id > 0 && this.hashes[id] === hash && sameAttrs(this.sets[id]!, a)) return this.sets[id];
+    }
+  }
+
+  private insert(id: number, hash: number): void {
+    // Keep the table at most half full (deleted entries count: they lengthen probes too).
+    if ((this.used + 1) * 2 > this.table.length)
+      this.rehash(Math.max(512, 1 << Math.ceil(Math.log2((this.live + 1) * 4))));
+    const t = this.table;
+    const mask = t.length - 1;
+    let i = hash & mask;
+    while (t[i]! > 0) i = (i + 1) & mask;
+    if (t[i] === 0) this.used++;
+    t[i] = id;
+    this.live++;
+  }
+
+  private remove(id: number): void {
+    const t = this.table;
+    const mask = t.length - 1;
+    for (let i = this.hashes[id]! & mask; t[i] !== 0; i = (i + 1) & mask)
+      if (t[i] === id) {
+        t[i] = -1;
+        this.live--;
+        return;
+      }
+  }
+
+  private rehash(size: number): void {
+    const old = this.table;
+    const t = new Int32Array(size);
+    const mask = size - 1;
+    for (const id of old) {
+      if (id <= 0) continue;
+      let i = this.hashes[id]! & mask;
+      while (t[i] !== 0) i = (i + 1) & mask;
+      t[i] = id;
+    }
+    this.table = t;
+    this.used = this.live;
+  }
+
+  /**
+   * Gives memory back once most sets are gone (a withdrawn table): the id table and the per-id
+   * columns shrink to fit what is left. Ids above the highest live one are dropped from the free list.
+   */
+  private shrinkIfSparse(): void {
+    if (this.table.length <= 512 || this.live * 16 > this.table.length) return;
+    let top = this.sets.length - 1;
+    while (top > 0 && this.sets[top] === undefined) top--;
+    this.sets.length = top + 1;
+    const keep = this.freeIds.filter((id) => id <= top);
+    this.freeIds.length = 0;
+    for (const id of keep) this.freeIds.push(id);
+    const cols = Math.max(256, 1 << Math.ceil(Math.log2(top + 1)));
+    if (cols < this.refs.length) {
+      this.refs = grownInt32(this.refs.subarray(0, cols), cols);
+      this.hashes = grownInt32(this.hashes.subarray(0, cols), cols);
+    }
+    this.rehash(Math.max(512, 1 << Math.ceil(Math.log2((this.live + 1) * 4))));
   }
 
   private allocId(): number {
@@ -218,11 +292,16 @@ export class AttrStore {
     const id = this.sets.length;
     this.sets.push(undefined);
     if (id >= this.refs.length) {
-      const bigger = new Int32Array(this.refs.length * 2);
-      bigger.set(this.refs);
-      this.refs = bigger;
+      this.refs = grownInt32(this.refs, this.refs.length * 2);
+      this.hashes = grownInt32(this.hashes, this.hashes.length * 2);
     }
     this.refs[id] = 0;
     return id;
   }
+}
+
+function grownInt32(a: Int32Array<ArrayBufferLike>, size: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(size);
+  b.set(a);
+  return b;
 }
