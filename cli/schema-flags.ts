@@ -4,11 +4,11 @@
 import { Option } from 'commander';
 import type { Field, Schema } from '../src/model/fields.js';
 import { CliError } from './exit.js';
-import { collect, parseChoice, parseIntFlag } from './flag-values.js';
+import { collect, parseBool, parseChoice, parseIntFlag } from './flag-values.js';
 
 export interface SpecFlag<S> {
   field: keyof S & string;
-  /** "--hold-time <seconds>"; a bool field takes no value ("--extended-messages"). */
+  /** "--hold-time <seconds>"; a bool field takes no value ("--extended-messages") or on/off ("--mesh <on|off>"). */
   flags: string;
   help: string;
 }
@@ -45,7 +45,12 @@ export function specOptions<S>(schema: Schema, flags: readonly SpecFlag<S>[]): O
     const field = schema[f.field];
     if (!field) throw new Error(`no field "${f.field}" in the schema for ${f.flags}`);
     const option = new Option(f.flags, f.help);
-    const parse = option.long ? parserFor(option.long, field) : undefined;
+    const takesValue = option.required || option.optional;
+    const parse = !option.long
+      ? undefined
+      : field.type === 'bool' && takesValue
+        ? parseBool(option.long)
+        : parserFor(option.long, field);
     if (parse) option.argParser(parse as (value: string, previous: unknown) => unknown);
     return option;
   });

@@ -7,6 +7,7 @@ import {
   type BGPConfigurationSpec,
   type BGPPeer,
   type BGPPeerSpec,
+  bgpConfigurationSchema,
   bgpPeerSchema,
   type Kind,
   newResource,
@@ -14,7 +15,7 @@ import {
 import { withAgent, withApiSocket } from '../agent-connection.js';
 import { type EtcdFlags, withDatastore, withEtcd } from '../etcd-options.js';
 import { action, CliError } from '../exit.js';
-import { collect, defined, keyValues, parseBool, parseCeaseMessage, parseIntFlag } from '../flag-values.js';
+import { collect, defined, keyValues, parseCeaseMessage } from '../flag-values.js';
 import { outputFormat, outputOption, print, renderResources } from '../output.js';
 import { type SpecFlag, specFromFlags, specOptions } from '../schema-flags.js';
 import { parseAll } from './apply.js';
@@ -305,15 +306,19 @@ function registerFilter(program: Command, name = 'bgpfilter'): void {
   readCommands(filter, 'BGPFilter', 'BGP filter', 'only-pods');
 }
 
-interface ConfigFlags extends EtcdFlags {
+/** bgpconfig set: each flag sets one BGPConfiguration spec field and is checked by that field's schema. */
+const CONFIG_FLAGS: readonly SpecFlag<BGPConfigurationSpec>[] = [
+  { field: 'asNumber', flags: '--as-number <asn>', help: 'AS number of the cluster (default 64512)' },
+  { field: 'nodeToNodeMeshEnabled', flags: '--mesh <on|off>', help: 'node-to-node mesh' },
+  { field: 'listenPort', flags: '--listen-port <port>', help: 'BGP port (default 179)' },
+  { field: 'keepaliveTime', flags: '--keepalive-time <seconds>', help: 'keepalive interval' },
+  { field: 'holdTime', flags: '--hold-time <seconds>', help: 'hold time (0 or at least 3)' },
+  { field: 'connectRetryTime', flags: '--connect-retry-time <seconds>', help: 'seconds between connection attempts' },
+  { field: 'gracefulRestartTime', flags: '--graceful-restart-time <seconds>', help: 'graceful-restart time' },
+];
+
+interface ConfigFlags extends EtcdFlags, Record<string, unknown> {
   node?: string;
-  asNumber?: number;
-  mesh?: boolean;
-  listenPort?: number;
-  keepaliveTime?: number;
-  holdTime?: number;
-  connectRetryTime?: number;
-  gracefulRestartTime?: number;
   community?: string[];
   advertise?: string[];
   output?: string;
@@ -346,22 +351,13 @@ function registerConfig(program: Command, name = 'bgpconfig'): void {
         print(renderResources('BGPConfiguration', [r], format, true));
       }),
     );
+  const set = config
+    .command('set')
+    .description('change the BGP configuration ("default", or one node\'s override with --node)')
+    .option('--node <name>', "change only this node's override (node.<name>)");
+  for (const option of specOptions(bgpConfigurationSchema, CONFIG_FLAGS)) set.addOption(option);
   withEtcd(
-    config
-      .command('set')
-      .description('change the BGP configuration ("default", or one node\'s override with --node)')
-      .option('--node <name>', "change only this node's override (node.<name>)")
-      .option('--as-number <asn>', 'AS number of the cluster (default 64512)', parseIntFlag('--as-number'))
-      .option('--mesh <on|off>', 'node-to-node mesh', parseBool('--mesh'))
-      .option('--listen-port <port>', 'BGP port (default 179)', parseIntFlag('--listen-port'))
-      .option('--keepalive-time <seconds>', 'keepalive interval', parseIntFlag('--keepalive-time'))
-      .option('--hold-time <seconds>', 'hold time (0 or at least 3)', parseIntFlag('--hold-time'))
-      .option(
-        '--connect-retry-time <seconds>',
-        'seconds between connection attempts',
-        parseIntFlag('--connect-retry-time'),
-      )
-      .option('--graceful-restart-time <seconds>', 'graceful-restart time', parseIntFlag('--graceful-restart-time'))
+    set
       .option('--community <name=value>', 'named community, e.g. pods=65000:100 (repeatable)', collect)
       .option(
         '--advertise <cidr=communities>',
@@ -373,15 +369,7 @@ function registerConfig(program: Command, name = 'bgpconfig'): void {
     .action(
       action(async (o: ConfigFlags) => {
         const name = o.node ? `node.${o.node}` : 'default';
-        const change: BGPConfigurationSpec = defined({
-          asNumber: o.asNumber,
-          nodeToNodeMeshEnabled: o.mesh,
-          listenPort: o.listenPort,
-          keepaliveTime: o.keepaliveTime,
-          holdTime: o.holdTime,
-          connectRetryTime: o.connectRetryTime,
-          gracefulRestartTime: o.gracefulRestartTime,
-        });
+        const change: BGPConfigurationSpec = specFromFlags(CONFIG_FLAGS, o);
         if (o.community)
           change.communities = Object.entries(keyValues('--community', o.community)).map(([n, value]) => ({
             name: n,
