@@ -2,7 +2,7 @@
 // a 32-bit hash of its fields and a field-by-field comparison, so the store keeps no text key per
 // set: a text key (about 100 bytes per set, rebuilt on every lookup and again on release) was the
 // largest single cost of interning a table whose every few prefixes bring a new attribute set.
-import type { PathAttributes } from './attributes.js';
+import type { PathAttributes } from './path-attributes.js';
 
 // FNV-1a over 32-bit words and string code units, folded with Math.imul so it stays in int32.
 const SEED = 0x811c9dc5 | 0;

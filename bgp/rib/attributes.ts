@@ -3,59 +3,9 @@
 // object, so a path costs a pointer, and "same attributes" is a pointer comparison when packing UPDATEs.
 
 import { hashAttrs, sameAttrs } from './attr-hash.js';
+import { AS_SEQUENCE, AS_SET, type AsPathSegment, type AttrSet, type PathAttributes } from './path-attributes.js';
 
-/** RFC 4271 §5.1.1 ORIGIN values. */
-export const ORIGIN_IGP = 0;
-export const ORIGIN_EGP = 1;
-export const ORIGIN_INCOMPLETE = 2;
-export type Origin = 0 | 1 | 2;
-
-/** RFC 4271 §4.3 AS_PATH segment types (and RFC 5065 confederation types, carried but not acted on). */
-export const AS_SET = 1;
-export const AS_SEQUENCE = 2;
-
-export interface AsPathSegment {
-  type: number;
-  asns: readonly number[];
-}
-
-/** An attribute this speaker does not interpret, passed on if transitive (RFC 4271 §5). */
-export interface OpaqueAttribute {
-  flags: number;
-  type: number;
-  /** Hex of the value, so the set stays comparable and frozen. */
-  value: string;
-}
-
-export interface PathAttributes {
-  origin: Origin;
-  asPath: readonly AsPathSegment[];
-  /** IPv4 or IPv6 next hop as text; for IPv6 a link-local may follow in nextHopLinkLocal. */
-  nextHop?: string;
-  nextHopLinkLocal?: string;
-  med?: number;
-  localPref?: number;
-  atomicAggregate?: boolean;
-  aggregator?: { asn: number; address: string };
-  /** RFC 1997 communities as 32-bit numbers (high 16 bits the AS), sorted. */
-  communities?: readonly number[];
-  /** RFC 8092 large communities as "a:b:c", sorted. */
-  largeCommunities?: readonly string[];
-  /** RFC 4456 */
-  originatorId?: string;
-  clusterList?: readonly string[];
-  opaque?: readonly OpaqueAttribute[];
-}
-
-/**
- * An interned attribute set: one shared object per distinct set, so "same attributes" is ===. Its
- * parts are frozen; `__id` is the store's number for it (0 once the store let it go).
- */
-export type AttrSet = Readonly<PathAttributes> & {
-  readonly __interned: true;
-  readonly asPathLength: number;
-  __id: number;
-};
+export * from './path-attributes.js';
 
 /** RFC 4271 §9.1.2.2 (a): an AS_SET counts as 1, whatever its size; confederation segments count 0. */
 export function asPathLength(segments: readonly AsPathSegment[]): number {
