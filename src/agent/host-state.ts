@@ -5,6 +5,7 @@
 //
 // It comes in two halves because they change at different rates: `clusterPlan` only when the cluster
 // snapshot changes (a watch event), `addressPlan` on every endpoint add or delete (it must stay cheap).
+// hostState = clusterPlan, then addressPlan of that plan; the agent calls each as its inputs change.
 import {
   type BGPConfigurationSpec,
   DEFAULT_BGP_CONFIGURATION,
@@ -209,10 +210,4 @@ export function addressPlan(plan: Pick<ClusterPlan, 'announce'>, input: AddressP
     }),
     blackholes: [...input.ownBlocks],
   };
-}
-
-/** The whole state in one call (tests, status); the agent calls the two halves as their inputs change. */
-export function hostState(input: ClusterPlanInput & AddressPlanInput): HostState {
-  const plan = clusterPlan(input);
-  return { ...plan, ...addressPlan(plan, input) };
 }

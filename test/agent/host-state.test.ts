@@ -1,9 +1,22 @@
-// hostState(): what a host should be, from the cluster snapshot, its own blocks, its endpoints and its
-// settings. Pure, so each case is a row: inputs in, the parts the reconcilers take out.
+// hostState: what a host should be, from the cluster snapshot, its own blocks, its endpoints and its
+// settings — clusterPlan, then addressPlan of that plan, composed here as the agent composes them.
+// Pure, so each case is a row: inputs in, the parts the reconcilers take out.
 import test from 'ava';
 import type { ClusterSnapshot } from '../../src/agent/cluster-snapshot.js';
-import { type HostSettings, hostState } from '../../src/agent/host-state.js';
+import {
+  type AddressPlanInput,
+  addressPlan,
+  type ClusterPlanInput,
+  clusterPlan,
+  type HostSettings,
+  type HostState,
+} from '../../src/agent/host-state.js';
 import { API_VERSION, type BGPConfiguration, type BGPPeer, type IPPool, type Node } from '../../src/model/index.js';
+
+function hostState(input: ClusterPlanInput & AddressPlanInput): HostState {
+  const plan = clusterPlan(input);
+  return { ...plan, ...addressPlan(plan, input) };
+}
 
 const settings: HostSettings = { nodeName: 'a', logLevel: 'info' };
 
