@@ -15,8 +15,15 @@ const topologies = readdirSync('topology', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(`topology/${d.name}/${d.name}.clab.yml`))
   .map((d) => d.name);
 
-test('there are the five topologies', (t) => {
-  t.deepEqual(topologies.sort(), ['leaf-spine', 'mesh', 'quickstart', 'route-reflectors', 'static']);
+test('there are the six topologies', (t) => {
+  t.deepEqual(topologies.sort(), [
+    'leaf-spine',
+    'leaf-spine-unnumbered',
+    'mesh',
+    'quickstart',
+    'route-reflectors',
+    'static',
+  ]);
 });
 
 for (const name of topologies) {
