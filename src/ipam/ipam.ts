@@ -122,9 +122,10 @@ export class Ipam {
     return this.datastore.kv;
   }
 
-  private async settings(): Promise<Settings> {
+  /** `fresh`: read etcd even if the cached copy is young (it may predate a pool just created). */
+  private async settings(fresh = false): Promise<Settings> {
     const c = this.settingsCache;
-    if (c && Date.now() - c.at < this.cacheMs) return c;
+    if (!fresh && c && Date.now() - c.at < this.cacheMs) return c;
     const [pools, config, reservations] = await Promise.all([
       this.datastore.list('IPPool'),
       this.datastore.get('IPAMConfiguration', 'default'),
@@ -173,9 +174,15 @@ export class Ipam {
   }
 
   private async assignFamily(req: AutoAssignRequest, family: Family, n: number, handle: HandleView): Promise<string[]> {
-    const s = await this.settings();
+    let s = await this.settings();
     const labels = await this.nodeLabels(req.node);
-    const pools = usablePools(s.pools, family, labels, req.pools);
+    let pools = usablePools(s.pools, family, labels, req.pools);
+    if (!pools.length) {
+      // The cached pools may be up to settingsCacheMs old: a pool created (or enabled) just now must
+      // not be refused, so look again before saying there is none.
+      s = await this.settings(true);
+      pools = usablePools(s.pools, family, labels, req.pools);
+    }
     if (!pools.length) {
       const disabled = s.pools.filter((p) => p.spec.disabled && req.pools?.includes(p.metadata.name));
       if (disabled.length)

@@ -199,3 +199,21 @@ test('ipam: allocations name the blocks they claimed, once, even when the reques
   await ipam.releaseByHandle('fixed');
   t.deepEqual(await ipam.releaseEmptyBlocks('b', 0), ['10.69.0.24/29']);
 });
+
+test('ipam: a pool created (or enabled) after the pools were cached is used at once, not refused', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(node('a'));
+  await ds.create(pool('off', '10.67.0.0/24', { blockSize: 28, disabled: true }));
+  // Pools are cached between calls; a minute makes "the cache predates the new pool" certain.
+  const ipam = new Ipam(ds, { settingsCacheMs: 60_000 });
+  const none = await ipam.autoAssign({ handle: 'h0', node: 'a', num4: 1 }).catch((e: Error) => e);
+  t.true(none instanceof IpamExhaustedError);
+  t.regex((none as Error).message, /no IPv4 enabled pools for node "a"/);
+  await ds.create(pool('new', '10.68.0.0/24', { blockSize: 28 }));
+  const r = await ipam.autoAssign({ handle: 'h1', node: 'a', num4: 1 });
+  t.regex(r.ipv4[0]!, /^10\.68\.0\./);
+  const off = (await ds.get('IPPool', 'off'))!;
+  await ds.update({ ...off, spec: { ...off.spec, disabled: false } } as AnyResource);
+  const named = await ipam.autoAssign({ handle: 'h2', node: 'a', num4: 1, pools: ['off'] });
+  t.regex(named.ipv4[0]!, /^10\.67\.0\./);
+});
