@@ -16,9 +16,16 @@ const benches: { name: string; module: string; fn: string }[] = [
 ];
 
 const only = process.argv.slice(2);
+const nameOf = (module: string) => module.replace(/^\.\//, '').replace(/\.js$/, '');
+const unknown = only.filter((o) => !benches.some((b) => nameOf(b.module) === o.replace(/\.(js|ts)$/, '')));
+if (unknown.length) {
+  console.error(`no benchmark named ${unknown.join(', ')}; one of: ${benches.map((b) => nameOf(b.module)).join(', ')}`);
+  process.exit(1);
+}
 let failed = 0;
 for (const bench of benches) {
-  if (only.length && !only.some((o) => bench.module.includes(o))) continue;
+  // By exact name (`npm run bench -- agent` is bench/agent.ts, not also agent-fib.ts).
+  if (only.length && !only.some((o) => nameOf(bench.module) === o.replace(/\.(js|ts)$/, ''))) continue;
   let mod: Record<string, unknown>;
   try {
     mod = await import(bench.module);
