@@ -194,10 +194,15 @@ test('ipam: allocations name the blocks they claimed, once, even when the reques
   t.deepEqual(next.claimedBlocks, claimed, 'the next result names the block the failed request claimed');
   const again = await ipam.autoAssign({ handle: 'two', node: 'a', num4: 1 });
   t.deepEqual(again.claimedBlocks, [], 'a block is named once');
-  const fixed = await ipam.assignIP({ handle: 'fixed', node: 'b', address: '10.69.0.30' });
-  t.deepEqual(fixed.claimedBlocks, ['10.69.0.24/29'], 'a fixed address in a free block claims it');
+  // a's blocks are picked at random: take a block nobody holds
+  const held = new Set([...claimed, ...(await ipam.blocksOf('a')).map((b) => b.cidr)]);
+  const free = ['10.69.0.0/29', '10.69.0.8/29', '10.69.0.16/29', '10.69.0.24/29'].filter((b) => !held.has(b));
+  const block = free[free.length - 1]!;
+  const address = block.replace(/\.(\d+)\/29$/, (_, base) => `.${Number(base) + 6}`);
+  const fixed = await ipam.assignIP({ handle: 'fixed', node: 'b', address });
+  t.deepEqual(fixed.claimedBlocks, [block], 'a fixed address in a free block claims it');
   await ipam.releaseByHandle('fixed');
-  t.deepEqual(await ipam.releaseEmptyBlocks('b', 0), ['10.69.0.24/29']);
+  t.deepEqual(await ipam.releaseEmptyBlocks('b', 0), [block]);
 });
 
 test('ipam: a pool created (or enabled) after the pools were cached is used at once, not refused', async (t) => {
