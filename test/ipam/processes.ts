@@ -50,7 +50,10 @@ export function startWorker(t: ExecutionContext, args: string[]): Worker {
       if (code !== 0 && code !== null) throw new Error(`worker ${args.join(' ')} exited ${code}: ${stderr}`);
       return code;
     }),
-    waitFor: (re, timeoutMs = 30_000) =>
+    // A worker starts through tsx and reaches etcd in 1–3 s on a quiet machine; with two suites side
+    // by side on 2 cores three workers starting at once took over 30 s. The bound only catches a
+    // worker that is stuck, so it is generous.
+    waitFor: (re, timeoutMs = 120_000) =>
       new Promise((resolve, reject) => {
         const hit = lines.find((l) => re.test(l));
         if (hit) return resolve(hit);
