@@ -10,7 +10,7 @@ import { buildProgram } from './program.js';
 process.noDeprecation = true;
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  await (await buildProgram(process.argv)).parseAsync(process.argv);
 } catch (err) {
   const e = err as Error & { exitCode?: number };
   process.stderr.write(`tsroute: ${e.message ?? String(err)}\n`);

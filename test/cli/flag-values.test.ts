@@ -97,7 +97,7 @@ interface Case {
   value: string;
 }
 
-function cases(): { cases: Case[]; uncovered: string[] } {
+async function cases(): Promise<{ cases: Case[]; uncovered: string[] }> {
   const out: Case[] = [];
   const uncovered: string[] = [];
   const walk = (c: Command, path: string[]) => {
@@ -124,14 +124,14 @@ function cases(): { cases: Case[]; uncovered: string[] } {
       out.push({ args: [...path, ...positional, ...others, o.long, value], flag: o.long, value });
     }
   };
-  walk(buildProgram(), []);
+  walk(await buildProgram(), []);
   return { cases: out, uncovered };
 }
 
 test('cli: every command refuses each bad flag value in one line, exit 1, before reaching etcd or the agent', async (t) => {
   // About 70 Node processes: a few seconds unloaded, over a minute on a busy two-core machine.
   t.timeout(600_000);
-  const { cases: all, uncovered } = cases();
+  const { cases: all, uncovered } = await cases();
   t.deepEqual(uncovered, [], 'value-taking flags with no bad value in this test');
   t.true(all.length > 50, `${all.length} cases`);
   // Nothing listens on either: a value that is not checked first ends as exit 2 (etcd) or 3 (agent).
