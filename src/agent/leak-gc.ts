@@ -3,11 +3,11 @@
 // itself only frees a leak seen twice, same holder, a grace apart: see src/ipam/check.ts). One
 // runner, not every agent, so that N agents do not race on the same observations; if the leader
 // dies, its election key expires with its lease and the next candidate takes over.
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Event } from '../api/types.js';
 import { Candidacy, type EtcdOptions } from '../datastore/index.js';
 import type { Ipam } from '../ipam/index.js';
 import type { Logger } from './logger.js';
+import type { Counter, Gauge, MetricSet } from './prometheus-text.js';
 
 /** The election's name (key prefix /tsroute/live/v1/election/ipam-gc/). */
 export const LEAK_GC_ELECTION = 'ipam-gc';
@@ -20,7 +20,8 @@ export interface LeakGcOptions {
   /** Lease TTL of the candidacy, in seconds: how long a dead leader holds the election. */
   ttlS: number;
   ipam: Pick<Ipam, 'leakCheck'>;
-  registry: Registry;
+  /** Where its series go (the agent's metrics). */
+  metrics: MetricSet;
   log: Logger;
   emit: (e: Omit<Event, 'timeUnixMs'>) => void;
   /** Called after addresses were released (our own blocks may have changed). */
@@ -36,21 +37,18 @@ export class LeakGc {
   private readonly released: Counter;
 
   constructor(private readonly o: LeakGcOptions) {
-    this.leaderGauge = new Gauge({
-      name: 'tsroute_ipam_gc_leader',
-      help: 'whether this agent is the one elected to run the IPAM leak GC',
-      registers: [o.registry],
-    });
-    this.leaksGauge = new Gauge({
-      name: 'tsroute_ipam_leaks',
-      help: 'leaked addresses found by the last leak check (on the elected agent)',
-      registers: [o.registry],
-    });
-    this.released = new Counter({
-      name: 'tsroute_ipam_leaks_released_total',
-      help: 'leaked addresses this agent released after the leak grace',
-      registers: [o.registry],
-    });
+    this.leaderGauge = o.metrics.gauge(
+      'tsroute_ipam_gc_leader',
+      'whether this agent is the one elected to run the IPAM leak GC',
+    );
+    this.leaksGauge = o.metrics.gauge(
+      'tsroute_ipam_leaks',
+      'leaked addresses found by the last leak check (on the elected agent)',
+    );
+    this.released = o.metrics.counter(
+      'tsroute_ipam_leaks_released_total',
+      'leaked addresses this agent released after the leak grace',
+    );
     this.candidacy = new Candidacy(o.etcd, LEAK_GC_ELECTION, o.node, o.ttlS, (leader, err) =>
       this.onLeader(leader, err),
     );

@@ -1,59 +1,41 @@
 // Prometheus metrics of one agent: sessions, routes, endpoints, IPAM and event-loop lag, served on
 // 127.0.0.1 by default. The event-loop lag histogram is the one to watch: a BGP session misses its
 // hold timer when the loop stalls.
+//
+// The families are kept in src/agent/prometheus-text.ts's plain maps whether or not they are served;
+// prom-client (for Node's process defaults) and the HTTP server come only with `serve` on a port.
 import { createServer, type Server } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type PeerSample, registerPeerMetrics } from './peer-metrics.js';
+import { MetricSet } from './prometheus-text.js';
 
 export class AgentMetrics {
-  readonly registry = new Registry();
-  readonly peers = new Gauge({
-    name: 'tsroute_bgp_peers',
-    help: 'BGP peers by session state',
-    labelNames: ['state'],
-    registers: [this.registry],
-  });
-  readonly locRibRoutes = new Gauge({
-    name: 'tsroute_bgp_loc_rib_routes',
-    help: 'prefixes in the Loc-RIB',
-    registers: [this.registry],
-  });
-  readonly kernelRoutes = new Gauge({
-    name: 'tsroute_kernel_routes',
-    help: 'kernel routes owned by the agent',
-    registers: [this.registry],
-  });
-  readonly endpoints = new Gauge({ name: 'tsroute_endpoints', help: 'wired endpoints', registers: [this.registry] });
-  readonly endpointAddSeconds = new Histogram({
-    name: 'tsroute_endpoint_add_seconds',
-    help: 'time to wire one endpoint (IPAM + veth + routes)',
-    buckets: [0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1],
-    registers: [this.registry],
-  });
-  readonly errors = new Counter({
-    name: 'tsroute_errors_total',
-    help: 'errors by component',
-    labelNames: ['component'],
-    registers: [this.registry],
-  });
-  readonly rejectedResources = new Gauge({
-    name: 'tsroute_rejected_resources',
-    help: 'resources in etcd this agent does not apply (invalid or conflicting; see tsroute node status), by kind',
-    labelNames: ['kind'],
-    registers: [this.registry],
-  });
-  readonly maxPrefixWarnings = new Counter({
-    name: 'tsroute_bgp_max_prefix_warnings_total',
-    help: "times a peer's prefix count reached its max-prefix warning threshold",
-    labelNames: ['peer'],
-    registers: [this.registry],
-  });
-  readonly eventLoopLagMax = new Gauge({
-    name: 'tsroute_event_loop_lag_max_seconds',
-    help: 'largest event-loop delay seen since the last scrape',
-    registers: [this.registry],
-  });
+  /** Every family of the agent's own; more are added by the parts that own them (the leak GC). */
+  readonly families = new MetricSet();
+  readonly peers = this.families.gauge('tsroute_bgp_peers', 'BGP peers by session state', ['state']);
+  readonly locRibRoutes = this.families.gauge('tsroute_bgp_loc_rib_routes', 'prefixes in the Loc-RIB');
+  readonly kernelRoutes = this.families.gauge('tsroute_kernel_routes', 'kernel routes owned by the agent');
+  readonly endpoints = this.families.gauge('tsroute_endpoints', 'wired endpoints');
+  readonly endpointAddSeconds = this.families.histogram(
+    'tsroute_endpoint_add_seconds',
+    'time to wire one endpoint (IPAM + veth + routes)',
+    [0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 1],
+  );
+  readonly errors = this.families.counter('tsroute_errors_total', 'errors by component', ['component']);
+  readonly rejectedResources = this.families.gauge(
+    'tsroute_rejected_resources',
+    'resources in etcd this agent does not apply (invalid or conflicting; see tsroute node status), by kind',
+    ['kind'],
+  );
+  readonly maxPrefixWarnings = this.families.counter(
+    'tsroute_bgp_max_prefix_warnings_total',
+    "times a peer's prefix count reached its max-prefix warning threshold",
+    ['peer'],
+  );
+  readonly eventLoopLagMax = this.families.gauge(
+    'tsroute_event_loop_lag_max_seconds',
+    'largest event-loop delay seen since the last scrape',
+  );
   /** The /fabric page (HTML), when the process set one: see src/fabric-view/. */
   fabricPage?: () => Promise<string>;
   /** The sessions the per-peer series are read from at each scrape (set by the agent's speaker). */
@@ -62,8 +44,7 @@ export class AgentMetrics {
   private server?: Server;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'tsroute_' });
-    registerPeerMetrics(this.registry, () => this.peerSource());
+    registerPeerMetrics(this.families, () => this.peerSource());
     this.loopDelay.enable();
   }
 
@@ -76,6 +57,8 @@ export class AgentMetrics {
 
   async serve(host: string, port: number): Promise<void> {
     if (!port) return;
+    const { defaultMetrics } = await import('./default-metrics.js');
+    const processDefaults = defaultMetrics('tsroute_');
     this.server = createServer(async (req, res) => {
       const path = (req.url ?? '').split('?')[0];
       if (path === '/fabric' && this.fabricPage) {
@@ -95,7 +78,8 @@ export class AgentMetrics {
         return;
       }
       this.eventLoopLagMax.set(this.takeMaxLoopLagMs() / 1000);
-      res.writeHead(200, { 'content-type': this.registry.contentType }).end(await this.registry.metrics());
+      const text = `${this.families.text()}\n${await processDefaults()}`;
+      res.writeHead(200, { 'content-type': MetricSet.CONTENT_TYPE }).end(text);
     });
     await new Promise<void>((resolve, reject) => {
       this.server?.once('error', reject);

@@ -2,8 +2,8 @@
 // session state as one series per state (1 for the current one, 0 for the others, so
 // `tsroute_bgp_peer_state{state="Established"} == 0` alerts on a session that is down), prefix
 // counts, flaps and the last error as an info-style series.
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BgpController } from './bgp-controller.js';
+import { Collected, Counter, Gauge, type MetricSet } from './prometheus-text.js';
 
 /** The BGP FSM states (RFC 4271 §8.2.2). */
 export const PEER_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
@@ -24,45 +24,43 @@ export interface PeerSample {
   bfd?: string;
 }
 
-/** Registers the per-peer series on `registry`; `source` is asked for the peers on every scrape. */
-export function registerPeerMetrics(registry: Registry, source: () => PeerSample[]): void {
+/** Adds the per-peer series to `set`; `source` is asked for the peers on every scrape. */
+export function registerPeerMetrics(set: MetricSet, source: () => PeerSample[]): void {
   const peerLabels = ['peer', 'peer_as', 'type'] as const;
   const labelsOf = (p: PeerSample) => ({ peer: p.address, peer_as: String(p.asNumber), type: p.type });
   const gauge = (name: string, help: string, value: (p: PeerSample) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: peerLabels,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const p of source()) this.set(labelsOf(p), value(p));
+    set.add(
+      new Collected(new Gauge(name, help, peerLabels), (g) => {
+        for (const p of source()) g.set(labelsOf(p), value(p));
+      }),
+    );
+  set.add(
+    new Collected(
+      new Gauge('tsroute_bgp_peer_state', 'BGP session state per peer: 1 for the current state, 0 for the others', [
+        ...peerLabels,
+        'state',
+      ]),
+      (g) => {
+        for (const p of source())
+          for (const state of PEER_STATES) g.set({ ...labelsOf(p), state }, p.state === state ? 1 : 0);
       },
-    });
-  new Gauge({
-    name: 'tsroute_bgp_peer_state',
-    help: 'BGP session state per peer: 1 for the current state, 0 for the others',
-    labelNames: [...peerLabels, 'state'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of source())
-        for (const state of PEER_STATES) this.set({ ...labelsOf(p), state }, p.state === state ? 1 : 0);
-    },
-  });
+    ),
+  );
   gauge('tsroute_bgp_peer_up', 'whether the BGP session is Established (1) or not (0)', (p) =>
     p.state === 'Established' ? 1 : 0,
   );
-  new Gauge({
-    name: 'tsroute_bfd_session_up',
-    help: 'whether the BFD session (RFC 5880) of a BGP session is Up (1) or not (0); only sessions with BFD',
-    labelNames: peerLabels,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of source()) if (p.bfd) this.set(labelsOf(p), p.bfd === 'Up' ? 1 : 0);
-    },
-  });
+  set.add(
+    new Collected(
+      new Gauge(
+        'tsroute_bfd_session_up',
+        'whether the BFD session (RFC 5880) of a BGP session is Up (1) or not (0); only sessions with BFD',
+        peerLabels,
+      ),
+      (g) => {
+        for (const p of source()) if (p.bfd) g.set(labelsOf(p), p.bfd === 'Up' ? 1 : 0);
+      },
+    ),
+  );
   gauge('tsroute_bgp_peer_prefixes_received', 'prefixes the peer sent us (Adj-RIB-In)', (p) => p.prefixesReceived);
   gauge(
     'tsroute_bgp_peer_prefixes_accepted',
@@ -70,27 +68,31 @@ export function registerPeerMetrics(registry: Registry, source: () => PeerSample
     (p) => p.prefixesAccepted,
   );
   gauge('tsroute_bgp_peer_prefixes_advertised', 'prefixes we advertise to the peer', (p) => p.prefixesAdvertised);
-  new Counter({
-    name: 'tsroute_bgp_peer_flaps_total',
-    help: 'times the session left Established (since the speaker started)',
-    labelNames: peerLabels,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of source()) this.inc(labelsOf(p), p.flaps);
-    },
-  });
-  new Gauge({
-    name: 'tsroute_bgp_peer_last_error_info',
-    help: 'the last error of a session that is not Established, as a label (value always 1)',
-    labelNames: [...peerLabels, 'error'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const p of source())
-        if (p.lastError && p.state !== 'Established') this.set({ ...labelsOf(p), error: p.lastError }, 1);
-    },
-  });
+  set.add(
+    new Collected(
+      new Counter(
+        'tsroute_bgp_peer_flaps_total',
+        'times the session left Established (since the speaker started)',
+        peerLabels,
+      ),
+      (c) => {
+        for (const p of source()) c.inc(labelsOf(p), p.flaps);
+      },
+    ),
+  );
+  set.add(
+    new Collected(
+      new Gauge(
+        'tsroute_bgp_peer_last_error_info',
+        'the last error of a session that is not Established, as a label (value always 1)',
+        [...peerLabels, 'error'],
+      ),
+      (g) => {
+        for (const p of source())
+          if (p.lastError && p.state !== 'Established') g.set({ ...labelsOf(p), error: p.lastError }, 1);
+      },
+    ),
+  );
 }
 
 /** The samples of a running controller: its sessions (held ones too, as Idle) with their flap counts. */

@@ -4,7 +4,6 @@
 // re-reads the config file (reload.ts says what changes live).
 import { serveAgent } from '../api/server.js';
 import { Datastore } from '../datastore/index.js';
-import { fabricSnapshot, readFabricFacts, renderPage } from '../fabric-view/index.js';
 import { Ipam } from '../ipam/index.js';
 import { version } from '../version.js';
 import { Agent, etcdOptionsOf } from './agent.js';
@@ -70,10 +69,14 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
   });
 
   // the picture of the whole fabric, read from etcd at each request (nodes, blocks, every agent's status)
-  metrics.fabricPage = async () =>
-    renderPage(fabricSnapshot(await readFabricFacts(datastore, `tsroute fabric (seen from ${config.nodeName})`)), {
-      source: `from etcd, by the agent on ${config.nodeName}`,
-    });
+  // (its renderer is loaded at the first request: most agents are never asked for it)
+  metrics.fabricPage = async () => {
+    const { fabricSnapshot, readFabricFacts, renderPage } = await import('../fabric-view/index.js');
+    return renderPage(
+      fabricSnapshot(await readFabricFacts(datastore, `tsroute fabric (seen from ${config.nodeName})`)),
+      { source: `from etcd, by the agent on ${config.nodeName}` },
+    );
+  };
   await metrics.serve(config.metricsHost, config.metricsPort);
   await agent.start();
   leakGc = new LeakGc({
@@ -83,7 +86,7 @@ export async function runAgent(flags: AgentFlags & { config?: string }): Promise
     intervalMs: config.leakCheckIntervalMs,
     ttlS: config.statusTtlS,
     ipam: rawIpam,
-    registry: metrics.registry,
+    metrics: metrics.families,
     log: log.child({ component: 'ipam-gc' }),
     emit: (e) => agent.events.emit(e),
     onReleased: () => agent.scheduleRefresh(),
