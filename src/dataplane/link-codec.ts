@@ -8,6 +8,7 @@ import {
   IFF_UP,
   IFINFOMSG_LEN,
   IFLA_ADDRESS,
+  IFLA_GROUP,
   IFLA_IFNAME,
   IFLA_INFO_DATA,
   IFLA_INFO_KIND,
@@ -78,6 +79,25 @@ export function writeLinkDelete(w: MessageWriter, seq: number, name: string): vo
   w.begin(RTM_DELLINK, NLM_F_REQUEST, seq);
   ifinfomsg(w, 0, false);
   w.attrString(IFLA_IFNAME, name);
+  w.end();
+}
+
+/** Moves a link (by name) into link group `group`; nothing else about it changes (ENODEV if absent). */
+export function writeLinkSetGroup(w: MessageWriter, seq: number, name: string, group: number): void {
+  w.begin(RTM_NEWLINK, NLM_F_REQUEST, seq);
+  ifinfomsg(w, 0, false);
+  w.attrString(IFLA_IFNAME, name).attrU32(IFLA_GROUP, group);
+  w.end();
+}
+
+/**
+ * Deletes every link of group `group` with one request (index 0 and IFLA_GROUP: the kernel's
+ * rtnl_group_dellink), unregistered together: one RCU grace period for all of them.
+ */
+export function writeLinkDeleteGroup(w: MessageWriter, seq: number, group: number): void {
+  w.begin(RTM_DELLINK, NLM_F_REQUEST, seq);
+  ifinfomsg(w, 0, false);
+  w.attrU32(IFLA_GROUP, group);
   w.end();
 }
 

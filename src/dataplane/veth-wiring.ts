@@ -15,7 +15,9 @@ import {
   decodeLink,
   type LinkInfo,
   writeLinkDelete,
+  writeLinkDeleteGroup,
   writeLinkGet,
+  writeLinkSetGroup,
   writeLinkUp,
   writeVethCreate,
 } from './link-codec.js';
@@ -29,6 +31,15 @@ import { configureHostSide } from './sysctl.js';
 import { GATEWAY_IPV4, GATEWAY_IPV6, HOST_MAC, LINK_PREFIX, RTPROT_TSROUTE_LOCAL, type VethSpec } from './types.js';
 
 const ENODEV = 19;
+
+/**
+ * The link group host sides are moved into just before a batch of them is deleted ("tsr" and 1).
+ * Deleting a veth makes the kernel wait for an RCU grace period, inside our sendmsg on the agent's
+ * one thread — milliseconds each, so 200 deletes one by one took seconds and held the event loop.
+ * Moved into one group and deleted by group in the same datagram, a batch is unregistered together
+ * and waits once. Only links this code just moved are ever in the group.
+ */
+const DELETE_GROUP = 0x74737201;
 
 export interface VethWiringOptions {
   /** The namespace the host sides live in; default: our own. */
@@ -78,17 +89,57 @@ export class VethWiring {
     return { hostIfindex: link.index, containerIfindex: link.link };
   }
 
-  /** Deletes the host side (the kernel removes the peer and the routes with it); false if absent. */
+  /**
+   * Deletes the host side (the kernel removes the peer and the routes with it); false if absent.
+   * Removals asked for in the same turn of the event loop are deleted together (DELETE_GROUP).
+   */
   async remove(hostIfName: string): Promise<boolean> {
     assertOwned(hostIfName);
-    const batch = new Batch(this.host);
-    batch.add(`deleting ${hostIfName}`, (w, seq) => writeLinkDelete(w, seq, hostIfName));
+    return await new Promise<boolean>((resolve, reject) => {
+      this.removals.push({ name: hostIfName, resolve, reject });
+      if (this.removals.length === 1) setImmediate(() => void this.flushRemovals());
+    });
+  }
+
+  private removals: { name: string; resolve: (existed: boolean) => void; reject: (err: Error) => void }[] = [];
+
+  private async flushRemovals(): Promise<void> {
+    const batch = this.removals.splice(0);
     try {
-      await batch.run();
-      return true;
+      if (batch.length === 1) {
+        const one = new Batch(this.host);
+        one.add(`deleting ${batch[0]!.name}`, (w, seq) => writeLinkDelete(w, seq, batch[0]!.name));
+        try {
+          await one.run();
+          batch[0]!.resolve(true);
+        } catch (err) {
+          if (err instanceof NetlinkError && err.errno === ENODEV) batch[0]!.resolve(false);
+          else throw err;
+        }
+        return;
+      }
+      const w = new MessageWriter(96 * (batch.length + 1));
+      this.host.reserve(batch.length + 1);
+      const moves = batch.map((r) => {
+        const seq = this.host.nextSeq();
+        writeLinkSetGroup(w, seq, r.name, DELETE_GROUP);
+        return seq;
+      });
+      const del = this.host.nextSeq();
+      writeLinkDeleteGroup(w, del, DELETE_GROUP);
+      const { errors } = await this.host.transact(w);
+      const moved = moves.filter((seq) => !errors.has(seq)).length;
+      const delErr = errors.get(del);
+      if (delErr !== undefined && !(delErr === ENODEV && moved === 0))
+        throw new NetlinkError(delErr, `deleting ${moved} host interfaces`);
+      batch.forEach((r, i) => {
+        const errno = errors.get(moves[i]!);
+        if (errno === undefined) r.resolve(true);
+        else if (errno === ENODEV) r.resolve(false);
+        else r.reject(new NetlinkError(errno, `deleting ${r.name}`));
+      });
     } catch (err) {
-      if (err instanceof NetlinkError && err.errno === ENODEV) return false;
-      throw err;
+      for (const r of batch) r.reject(err as Error);
     }
   }
 

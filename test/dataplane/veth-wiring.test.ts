@@ -145,3 +145,54 @@ test('without a namespace the peer stays with the host side, unconfigured, for t
   t.like(peer, { ifindex: containerIfindex, address: '02:00:00:00:00:09', mtu: 1400 });
   t.like(await host.route('10.65.3.9/32'), { dev: 'tsrabcdefabcde', protocol: '80' });
 });
+
+test('removals asked together are deleted together: each is told whether its link existed, and other links stay', async (t) => {
+  const lab = await labFor(t);
+  const host = await hostNs(lab);
+  const veths = new VethWiring({ hostNetnsPath: host.path });
+  t.teardown(() => veths.close());
+  const names = Array.from({ length: 12 }, (_, i) => `tsrbatch${String(i).padStart(2, '0')}`);
+  const containers = await Promise.all(names.map((_, i) => lab.namespace(`b${i}`)));
+  await Promise.all(
+    names.map((hostIfName, i) =>
+      veths.add({
+        hostIfName,
+        ifName: 'eth0',
+        mac: '02:00:00:00:01:01',
+        netnsPath: containers[i]!.path,
+        addresses: [`10.66.0.${i + 1}`],
+      }),
+    ),
+  );
+  // a link of ours that is not removed, and one of someone else's
+  await veths.add({
+    hostIfName: 'tsrkeep0000000',
+    ifName: 'eth0',
+    mac: '02:00:00:00:01:02',
+    netnsPath: (await lab.namespace('keep')).path,
+    addresses: ['10.66.1.1'],
+  });
+  await host.ip('link', 'add', 'other0', 'type', 'veth', 'peer', 'name', 'other1');
+  const removed = await Promise.all([...names, 'tsrnotthere000'].map((n) => veths.remove(n)));
+  t.deepEqual(removed, [...names.map(() => true), false]);
+  const links = (JSON.parse((await host.ip('-j', 'link', 'show')).stdout) as { ifname: string }[]).map((l) => l.ifname);
+  t.deepEqual(
+    links.filter((l) => l.startsWith('tsrbatch')),
+    [],
+    'every removed host side is gone',
+  );
+  t.true(links.includes('tsrkeep0000000') && links.includes('other0'), links.join(' '));
+  t.deepEqual(
+    await veths.check({
+      hostIfName: 'tsrkeep0000000',
+      ifName: 'eth0',
+      mac: '02:00:00:00:01:02',
+      netnsPath: '',
+      addresses: ['10.66.1.1'],
+    }),
+    [],
+  );
+  for (const [i] of names.entries()) t.is(await host.route(`10.66.0.${i + 1}/32`), undefined);
+  // the container sides went with them
+  t.deepEqual(JSON.parse((await containers[0]!.ip('-j', 'link', 'show', 'type', 'veth')).stdout), []);
+});
