@@ -4,13 +4,17 @@
 // snapshot stays in force: sessions and routes do not depend on etcd being up.
 import { EventEmitter } from 'node:events';
 import type { Datastore } from '../datastore/index.js';
+import type { Kind } from '../model/index.js';
 import { Admission, type RejectedResource } from './admission.js';
 import type { ClusterSnapshot } from './cluster-snapshot.js';
 import type { Logger } from './logger.js';
+import { Coalesced, jitteredBackoffMs } from './timers.js';
 
 export type { ClusterSnapshot } from './cluster-snapshot.js';
 
-const WATCHED = new Set(['IPPool', 'Node', 'BGPPeer', 'BGPFilter', 'BGPConfiguration']);
+/** The kinds the snapshot holds: only their keys are watched (not IPAM's or the endpoints', which
+ * change with every container on every host and would reach every agent for nothing). */
+const WATCHED: Kind[] = ['IPPool', 'Node', 'BGPPeer', 'BGPFilter', 'BGPConfiguration'];
 
 export interface ClusterStateEvents {
   change: [ClusterSnapshot];
@@ -30,8 +34,22 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
   private readApplied = 0;
   private timer?: NodeJS.Timeout;
   private stopWatch?: () => Promise<void>;
+  /** A watch being set up: the timer does not start a second one meanwhile. */
+  private watching = false;
   private reloadQueued?: NodeJS.Timeout;
   private stopped = false;
+  /**
+   * Reloads asked for by watch events and the timer, one at a time: those asked while one runs
+   * become one more after it. When etcd is slow (100 agents starting at once, each registering its
+   * Node, which every other agent sees), reloads never pile up behind each other: an agent has at
+   * most one read of the cluster in flight, however many events arrive meanwhile.
+   */
+  private readonly reloads = new Coalesced(
+    async () => {
+      if (!this.stopped) await this.reload();
+    },
+    () => {},
+  );
 
   constructor(
     private readonly datastore: Datastore,
@@ -41,13 +59,13 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
     super();
   }
 
-  /** Reads everything once (waiting for etcd if it is away), then follows changes. */
+  /** Reads everything once (waiting for etcd if it is away, with a jittered back-off), then follows changes. */
   async start(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (await this.reload()) break;
       if (this.stopped) return;
       if (attempt === 0) this.log.warn('waiting for etcd before the first read of the cluster state');
-      await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
+      await new Promise((r) => setTimeout(r, jitteredBackoffMs(attempt)));
     }
     await this.ensureWatch();
     this.timer = setInterval(() => void this.tick(), this.reloadIntervalMs);
@@ -62,20 +80,20 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
   }
 
   private async tick(): Promise<void> {
-    await this.reload();
+    this.reloads.run();
     await this.ensureWatch();
   }
 
   private async ensureWatch(): Promise<void> {
-    if (this.stopWatch || this.stopped) return;
+    if (this.stopWatch || this.watching || this.stopped) return;
+    this.watching = true;
     try {
-      this.stopWatch = await this.datastore.watch('all', (e) => {
-        // a value written into etcd by hand may have no kind: re-read rather than guess
-        const kind = e.type === 'put' ? (e.resource as { kind?: unknown } | null)?.kind : e.kind;
-        if (typeof kind !== 'string' || WATCHED.has(kind)) this.queueReload();
-      });
+      // every event under the watched kinds' keys (a value written by hand with no kind too) re-reads
+      this.stopWatch = await this.datastore.watch(WATCHED, () => this.queueReload());
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'etcd watch not (yet) possible; the timer re-reads');
+    } finally {
+      this.watching = false;
     }
   }
 
@@ -84,7 +102,7 @@ export class ClusterState extends EventEmitter<ClusterStateEvents> {
     if (this.reloadQueued) return;
     this.reloadQueued = setTimeout(() => {
       this.reloadQueued = undefined;
-      void this.reload();
+      this.reloads.run();
     }, 10);
   }
 

@@ -4,6 +4,25 @@
 // through here, so `stop` ends all of it.
 import type { Logger } from './logger.js';
 
+/** Back-off of the start-up retries: the first wait is up to 200 ms, doubling to at most 5 s. */
+export const RETRY_BASE_MS = 200;
+export const RETRY_CAP_MS = 5000;
+
+/**
+ * "Full jitter" back-off: a wait drawn uniformly from [0, min(cap, base·2^attempt)). Many agents that
+ * failed together (100 starting at once against one etcd) then retry spread over the whole window
+ * instead of together at each step, so their retries do not arrive as a wave that overloads etcd
+ * again; the growing window lets an overloaded etcd drain what it already has.
+ */
+export function jitteredBackoffMs(
+  attempt: number,
+  baseMs = RETRY_BASE_MS,
+  capMs = RETRY_CAP_MS,
+  random: () => number = Math.random,
+): number {
+  return random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+}
+
 export class Timers {
   private readonly intervals: NodeJS.Timeout[] = [];
 
@@ -24,14 +43,17 @@ export class Timers {
     this.intervals.push(t);
   }
 
-  /** `fn` until it succeeds, backing off from 200 ms to 2 s; one warning, on the first failure. */
+  /**
+   * `fn` until it succeeds, waiting a jittered back-off between attempts (`jitteredBackoffMs`: up to
+   * 200 ms, doubling to at most 5 s); one warning, on the first failure.
+   */
   async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (attempt === 0) this.log.warn({ err: (err as Error).message }, `cannot ${what} yet; retrying`);
-        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
+        await new Promise((r) => setTimeout(r, jitteredBackoffMs(attempt)));
       }
     }
   }

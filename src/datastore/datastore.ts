@@ -101,6 +101,20 @@ export class Datastore {
   }
 
   /**
+   * The key and value `create` would write for `input` (validated and defaulted first), for a caller
+   * that writes it in a transaction of its own: IPAM records an endpoint with its addresses, both or
+   * neither. Written unconditionally (a record left by a crashed run is replaced); kinds whose writes
+   * are checked against other resources (pools, peers) are refused here.
+   */
+  createPut<R extends AnyResource>(input: R): { key: string; value: R } {
+    const r = parseResource(input) as R;
+    if (r.kind === 'IPPool' || r.kind === 'BGPPeer')
+      throw new Error(`a ${r.kind} is written with its checks: use create`);
+    r.metadata.creationTimestamp = new Date().toISOString();
+    return { key: resourceKey(r.kind, r.metadata.name), value: stored(r) };
+  }
+
+  /**
    * Replaces an existing resource. With metadata.resourceVersion the write only happens if nobody
    * changed it since that read (else ConflictError); without, it is checked against the current one.
    */
@@ -286,13 +300,26 @@ export class Datastore {
     return { items: r.items.map((v) => withVersion(v.value, v.modRevision)), revision: r.revision };
   }
 
-  /** Watches one kind (or every resource kind) from now, or from `fromRevision`; returns the stop
-   * function. List with `listAt`, then watch from its revision + 1, and no change falls in between. */
+  /** Watches one kind, several (one watch each, over the client's one stream), or every resource kind,
+   * from now or from `fromRevision`; returns the stop function. List with `listAt`, then watch from
+   * its revision + 1, and no change falls in between. */
   async watch(
-    kind: Kind | 'all',
+    kind: Kind | Kind[] | 'all',
     onEvent: (e: ResourceEvent) => void,
     fromRevision?: number,
   ): Promise<() => Promise<void>> {
+    if (Array.isArray(kind)) {
+      const stops: (() => Promise<void>)[] = [];
+      try {
+        for (const k of kind) stops.push(await this.watch(k, onEvent, fromRevision));
+      } catch (err) {
+        await Promise.all(stops.map((stop) => stop().catch(() => {})));
+        throw err;
+      }
+      return async () => {
+        await Promise.all(stops.map((stop) => stop()));
+      };
+    }
     const prefix = kind === 'all' ? PREFIX : resourcePrefix(kind);
     const byPlural = new Map(Object.values(KINDS).map((k) => [k.plural, k.kind]));
     return this.kv.watch<AnyResource>(

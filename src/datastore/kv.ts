@@ -75,6 +75,9 @@ export class Kv {
    * resume) on their own, while the request client is replaced after an outage. */
   private watchClient?: Etcd3;
 
+  /** When the current client last had an answer from etcd (any call that did not fail). */
+  private lastAnswerAt = Date.now();
+
   constructor(readonly options: EtcdOptions) {
     this.client = createEtcdClient(options);
   }
@@ -88,10 +91,12 @@ export class Kv {
   /** A read: safe to repeat, so a deadline that passed is tried again on another member. */
   private async read<R>(what: string, fn: (c: Etcd3) => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt++) {
+      const client = this.client;
       try {
-        return await fn(this.client);
+        return this.answered(await fn(client));
       } catch (err) {
-        if (!(err instanceof GRPCDeadlineExceededError) || attempt >= this.attempts) return this.fail(what, err);
+        if (!(err instanceof GRPCDeadlineExceededError) || attempt >= this.attempts)
+          return this.fail(what, err, client);
       }
     }
   }
@@ -99,19 +104,42 @@ export class Kv {
   /** Runs one etcd call; an unreachable etcd becomes a DatastoreUnavailableError (exit code 2) and the
    * client is recreated, so that the next call dials afresh instead of inheriting a broken channel. */
   private async call<R>(what: string, fn: (c: Etcd3) => Promise<R>): Promise<R> {
+    const client = this.client;
     try {
-      return await fn(this.client);
+      return this.answered(await fn(client));
     } catch (err) {
-      return this.fail(what, err);
+      return this.fail(what, err, client);
     }
   }
 
-  private fail(what: string, err: unknown): never {
+  private answered<R>(r: R): R {
+    this.lastAnswerAt = Date.now();
+    return r;
+  }
+
+  /**
+   * Whether a failure of `client` means its channel is broken, so the next call should dial afresh.
+   * Not when another call already replaced it (ten calls failing together must not dial ten times,
+   * each new client closing the previous one with its calls in flight). Not for a deadline that
+   * passed while etcd still answers other calls: that is an overloaded etcd, and a new channel
+   * would cut every call in flight on this one — which etcd still carries out, and whose callers
+   * then retry — only adding load to an etcd that is already behind.
+   */
+  private broken(client: Etcd3, err: unknown): boolean {
+    if (client !== this.client) return false;
+    if (!(err instanceof GRPCDeadlineExceededError)) return true;
+    const callTimeout = this.options.callTimeoutMs ?? (this.options.endpoints.length > 1 ? 2500 : 5000);
+    return Date.now() - this.lastAnswerAt > 2 * callTimeout;
+  }
+
+  private fail(what: string, err: unknown, client: Etcd3 = this.client): never {
     if (err instanceof DatastoreError) throw err;
     if (isUnavailable(err)) {
-      const old = this.client;
-      this.client = createEtcdClient(this.options);
-      old.close();
+      if (this.broken(client, err)) {
+        this.client = createEtcdClient(this.options);
+        this.lastAnswerAt = Date.now();
+        client.close();
+      }
       throw new DatastoreUnavailableError(
         `etcd is unreachable at ${this.options.endpoints.join(',')} (${what}: ${shortReason(err as Error)}); check --etcd-endpoints / TSROUTE_ETCD_ENDPOINTS and that etcd is running`,
       );
@@ -182,17 +210,19 @@ export class Kv {
       failure: readOnFailure.map((key) => ({ request_range: { key: Buffer.from(key) } })),
     };
     let res: Awaited<ReturnType<Etcd3['kv']['txn']>>;
+    const client = this.client;
     try {
-      res = await this.client.kv.txn(request);
+      res = this.answered(await client.kv.txn(request));
     } catch (err) {
-      if (!(err instanceof GRPCDeadlineExceededError) || this.attempts < 2) this.fail('transaction', err);
+      if (!(err instanceof GRPCDeadlineExceededError) || this.attempts < 2) this.fail('transaction', err, client);
       // The deadline passed on a member that lost its leader: the write may or may not have been
       // applied. Sent again (to another member): if it was not, it is applied now; if it was, its
       // compares fail, and the keys it puts holding exactly its values at one revision say so.
+      const second = this.client;
       try {
-        res = await this.client.kv.txn(request);
+        res = this.answered(await second.kv.txn(request));
       } catch (again) {
-        this.fail('transaction', again);
+        this.fail('transaction', again, second);
       }
       if (!res.succeeded && compares.length) {
         const applied = await this.appliedAt(ops);
