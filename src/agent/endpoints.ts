@@ -40,7 +40,13 @@ export interface AddressAllocator {
     addresses: string[];
     pools: string[];
     attrs: Record<string, string>;
-  }): Promise<IpamChange>;
+    /** The addresses, chosen but not yet recorded (see src/ipam AutoAssignRequest.onChosen). */
+    onChosen?: (addresses: string[]) => void;
+    /** Keys to record in the allocation's own transaction (AutoAssignRequest.alsoPut). */
+    alsoPut?: (addresses: string[]) => { key: string; value: unknown }[];
+    /** A block claimed on the way is confirmed in etcd. */
+    onClaimed?: (cidr: string) => void;
+  }): Promise<IpamChange & { alsoPutWritten?: boolean }>;
   releaseHandle(handle: string): Promise<IpamChange>;
   releaseAddresses(addresses: string[]): Promise<IpamChange>;
   /** Addresses currently held by `handle` (empty when none). */
@@ -189,42 +195,9 @@ export class EndpointManager {
     const t0 = performance.now();
     const handle = req.handle || `${req.containerId}.${req.ifName}`;
     const preAllocated = req.addresses.length > 0 && req.handle !== undefined && req.handle !== '';
-    let addresses: string[];
-    let allocated = NO_IPAM_CHANGE;
-    if (preAllocated) {
-      // Docker's flow: IPAM gave the addresses earlier under this handle; check they are really its.
-      const held = new Set(await this.ipam.addressesOf(handle));
-      const bare = req.addresses.map(bareAddress);
-      const missing = bare.filter((a) => !held.has(a));
-      if (missing.length)
-        throw new AgentError('FAILED_PRECONDITION', `${missing.join(', ')} not allocated to handle "${handle}"`);
-      addresses = bare;
-    } else {
-      allocated = await this.ipam.allocate({
-        handle,
-        ipv4Count: req.ipv4Count,
-        ipv6Count: req.ipv6Count,
-        addresses: req.addresses.map(bareAddress),
-        pools: req.pools,
-        attrs: { node: this.node, container: req.containerId, interface: req.ifName },
-      });
-      addresses = allocated.addresses;
-    }
-    const undoAllocation = async () => {
-      if (!preAllocated) await this.ipam.releaseHandle(handle).catch((err) => this.rememberRelease(handle, err));
-      // a block claimed on the way stays ours (empty blocks are given back after their grace)
-      if (allocated.claimedBlocks.length)
-        this.onIpamOnly({ ...NO_IPAM_CHANGE, claimedBlocks: allocated.claimedBlocks });
-    };
-    if (addresses.length === 0) {
-      throw new AgentError(
-        'RESOURCE_EXHAUSTED',
-        'no address could be allocated: no enabled pool for this node has room',
-      );
-    }
-
     const mac = containerMac();
-    const spec: WiringSpec = {
+    const createdUnixMs = Date.now();
+    const specFor = (addresses: string[]): WiringSpec => ({
       containerId: req.containerId,
       ifName: req.ifName,
       netnsPath: req.netnsPath,
@@ -232,8 +205,8 @@ export class EndpointManager {
       addresses,
       mac,
       mtu: req.mtu,
-    };
-    const endpoint: Endpoint = {
+    });
+    const endpointFor = (addresses: string[]): Endpoint => ({
       containerId: req.containerId,
       interface: req.ifName,
       netns: req.netnsPath,
@@ -247,18 +220,89 @@ export class EndpointManager {
       node: this.node,
       workload: req.workload ?? '',
       labels: { ...(req.labels ?? {}), ...(preAllocated ? { [PREALLOCATED]: 'true' } : {}) },
-      createdUnixMs: Date.now(),
+      createdUnixMs,
+    });
+    let addresses: string[];
+    let allocated: IpamChange & { alsoPutWritten?: boolean } = NO_IPAM_CHANGE;
+    /**
+     * The wiring started while IPAM's transaction is in flight, with the addresses IPAM chose (see
+     * onChosen below). Nothing is handed out before that transaction has recorded them: the caller
+     * hears of them only when this call returns. If this process dies before etcd answers, etcd holds
+     * neither the addresses nor the record (one transaction), so nothing is lost or held twice there;
+     * the veth left behind goes with the container's namespace, or with the runtime's DEL (see
+     * `delete`), and an address handed out again gets its host route with `replace`.
+     */
+    const early: { current?: EarlyWiring } = {};
+    const undoEarly = async () => {
+      const e = early.current;
+      if (!e) return;
+      early.current = undefined;
+      await e.wired;
+      await this.wiring.remove({ hostIfName, addresses: e.addresses }).catch(() => {});
     };
+    if (preAllocated) {
+      // Docker's flow: IPAM gave the addresses earlier under this handle; check they are really its.
+      const held = new Set(await this.ipam.addressesOf(handle));
+      const bare = req.addresses.map(bareAddress);
+      const missing = bare.filter((a) => !held.has(a));
+      if (missing.length)
+        throw new AgentError('FAILED_PRECONDITION', `${missing.join(', ')} not allocated to handle "${handle}"`);
+      addresses = bare;
+    } else {
+      try {
+        allocated = await this.ipam.allocate({
+          handle,
+          ipv4Count: req.ipv4Count,
+          ipv6Count: req.ipv6Count,
+          addresses: req.addresses.map(bareAddress),
+          pools: req.pools,
+          attrs: { node: this.node, container: req.containerId, interface: req.ifName },
+          // The kernel work needs only the addresses: it runs while etcd records them, and is undone
+          // if etcd does not (or records others after losing a race). Only the first choice is wired
+          // early; the veth's name is the endpoint's, so a second wiring waits for the first's undo.
+          onChosen: (chosen) => {
+            early.current ??= { addresses: chosen, wired: settled(this.wiring.add(specFor(chosen))) };
+          },
+          // the endpoint's record goes in the allocation's own transaction: both or neither
+          alsoPut: (chosen) => [this.datastore.createPut(toRecord(endpointFor(chosen)))],
+          // a new block is announced as soon as it is ours, not after this endpoint is done
+          onClaimed: (cidr) => this.onIpamOnly({ ...NO_IPAM_CHANGE, claimedBlocks: [cidr] }),
+        });
+      } catch (err) {
+        await undoEarly();
+        throw err;
+      }
+      addresses = allocated.addresses;
+    }
+    const undoAllocation = async () => {
+      if (!preAllocated) await this.ipam.releaseHandle(handle).catch((err) => this.rememberRelease(handle, err));
+      // a block claimed on the way stays ours (empty blocks are given back after their grace)
+      if (allocated.claimedBlocks.length)
+        this.onIpamOnly({ ...NO_IPAM_CHANGE, claimedBlocks: allocated.claimedBlocks });
+    };
+    if (addresses.length === 0) {
+      await undoEarly();
+      throw new AgentError(
+        'RESOURCE_EXHAUSTED',
+        'no address could be allocated: no enabled pool for this node has room',
+      );
+    }
+
+    const endpoint = endpointFor(addresses);
     const t1 = performance.now();
     // The kernel work and the etcd record are independent: do both at once, undo both if either fails.
     let wireMs = 0;
     let recordMs = 0;
     const since = (t: number) => +(performance.now() - t).toFixed(1);
+    const wiredEarly = early.current && sameList(early.current.addresses, addresses) ? early.current : undefined;
+    if (!wiredEarly) await undoEarly();
+    const wiring = wiredEarly ? wiredEarly.wired.then(unsettle) : this.wiring.add(specFor(addresses));
+    const recordedWithAllocation = allocated.alsoPutWritten === true;
     const [wired, recorded] = await Promise.allSettled([
-      this.wiring.add(spec).finally(() => {
+      wiring.finally(() => {
         wireMs = since(t1);
       }),
-      this.record(endpoint).finally(() => {
+      (recordedWithAllocation ? Promise.resolve() : this.record(endpoint)).finally(() => {
         recordMs = since(t1);
       }),
     ]);
@@ -288,6 +332,8 @@ export class EndpointManager {
       {
         endpoint: key(req.containerId, req.ifName),
         ipamMs: +(t1 - t0).toFixed(1),
+        wiredEarly: wiredEarly !== undefined,
+        recordedWithAllocation,
         wireMs,
         recordMs,
         wireAndRecordMs: +(t2 - t1).toFixed(1),
@@ -301,7 +347,14 @@ export class EndpointManager {
   delete(containerId: string, ifName: string): Promise<{ existed: boolean; released: string[] }> {
     return this.serial(key(containerId, ifName), async () => {
       const e = this.endpoints.get(key(containerId, ifName));
-      if (!e) return { existed: false, released: [] };
+      if (!e) {
+        // An add that failed part-way in a run that then died can leave the veth (its wiring runs
+        // while etcd records the addresses): the runtime's DEL after the failed ADD removes it.
+        await this.wiring
+          .remove({ hostIfName: hostInterfaceName(containerId, ifName), addresses: [] })
+          .catch(() => false);
+        return { existed: false, released: [] };
+      }
       const bare = e.addresses.map(bareAddress);
       await this.wiring.remove({ hostIfName: e.hostInterface, addresses: bare });
       this.endpoints.delete(key(containerId, ifName));
@@ -386,6 +439,27 @@ export class EndpointManager {
     };
   }
 }
+
+/** A wiring started with the addresses IPAM chose, before its transaction recorded them. */
+interface EarlyWiring {
+  addresses: string[];
+  wired: Promise<PromiseSettledResult<{ mac: string; containerIfindex: number }>>;
+}
+
+/** A promise's outcome as a value, so that awaiting it later never throws (and nothing is unhandled). */
+function settled<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then(
+    (value): PromiseSettledResult<T> => ({ status: 'fulfilled', value }),
+    (reason: unknown): PromiseSettledResult<T> => ({ status: 'rejected', reason }),
+  );
+}
+
+function unsettle<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function toRecord(e: Endpoint): WorkloadEndpoint {
   return {

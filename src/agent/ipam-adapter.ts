@@ -63,8 +63,16 @@ export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamVi
           num6: req.ipv6Count,
           pools: pools.length ? pools : undefined,
           attrs: req.attrs,
+          onChosen: req.onChosen,
+          alsoPut: req.alsoPut,
+          onClaimed: req.onClaimed,
         });
-        return { addresses: [...r.ipv4, ...r.ipv6], claimedBlocks: r.claimedBlocks, releasedBlocks: [] };
+        return {
+          addresses: [...r.ipv4, ...r.ipv6],
+          claimedBlocks: r.claimedBlocks,
+          releasedBlocks: [],
+          ...(r.alsoPutWritten ? { alsoPutWritten: true } : {}),
+        };
       }),
     // a release frees addresses only: empty blocks are given back by releaseEmptyBlocks, after their grace
     releaseHandle: (handle) => guarded(async () => freed(await ipam.releaseByHandle(handle))),
@@ -72,21 +80,8 @@ export function ipamView(ipam: Ipam, datastore: Datastore, node: string): IpamVi
     addressesOf: (handle) => guarded(() => ipam.addressesOf(handle)),
     routeOwners: () => ipam.routeOwners(),
     affineBlocks: async (n) => (await ipam.affinities(n)).filter((a) => a.state === 'confirmed').map((a) => a.cidr),
-    async blockUsage(n): Promise<BlockUsage[]> {
-      const own = await ipam.blocksOf(n);
-      const borrowed = await ipam.borrowedAddresses(n);
-      const out: BlockUsage[] = own.map((b) => ({ cidr: b.cidr, size: b.total, inUse: b.inUse, borrowed: false }));
-      if (borrowed.length) {
-        const all = await ipam.blocksOf();
-        for (const address of borrowed) {
-          const info = await ipam.lookup(address);
-          const block = all.find((b) => b.cidr === info?.block);
-          if (block && !out.some((o) => o.cidr === block.cidr))
-            out.push({ cidr: block.cidr, size: block.total, inUse: block.inUse, borrowed: true });
-        }
-      }
-      return out;
-    },
+    blockUsage: async (n): Promise<BlockUsage[]> =>
+      (await ipam.blockUsage(n)).map((b) => ({ cidr: b.cidr, size: b.total, inUse: b.inUse, borrowed: b.borrowed })),
     releaseEmptyBlocks: async (n, graceMs) => ({
       addresses: [],
       claimedBlocks: [],

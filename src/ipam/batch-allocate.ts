@@ -16,6 +16,9 @@ import { take } from './block.js';
 import { poolOfBlock, usablePools } from './pools.js';
 import type { AutoAssignRequest, AutoAssignResult } from './types.js';
 
+/** etcd's default --max-txn-ops: the most operations one transaction may carry. */
+export const MAX_TXN_OPS = 128;
+
 export interface BatchInput {
   kv: Kv;
   requests: AutoAssignRequest[];
@@ -55,20 +58,28 @@ export async function allocateBatch(
   }
   const compares = [{ key: blockKey(next.cidr), modRevision: block.modRevision }];
   const ops: Op[] = [{ put: blockKey(next.cidr), value: next }];
-  for (const r of b.requests) {
+  b.requests.forEach((r, i) => {
     const h: IpamHandle = { handle: r.handle, blocks: { [next.cidr]: 1 } };
     compares.push({ key: handleKey(r.handle), modRevision: 0 });
     ops.push({ put: handleKey(r.handle), value: h });
-  }
+    for (const p of r.alsoPut?.([addresses[i]!]) ?? []) ops.push({ put: p.key, value: p.value });
+  });
+  // etcd refuses a transaction of more than --max-txn-ops (128 by default) operations
+  if (ops.length > MAX_TXN_OPS) return undefined;
+  for (const [i, r] of b.requests.entries()) r.onChosen?.([addresses[i]!]);
   const res = await b.kv.txn(compares, ops);
   if (!res.succeeded) {
     b.cache.delete(next.cidr);
     return undefined;
   }
   return {
-    results: addresses.map((a) =>
-      family === 'ipv4' ? { ipv4: [a], ipv6: [], claimedBlocks: [] } : { ipv4: [], ipv6: [a], claimedBlocks: [] },
-    ),
+    results: b.requests.map((r, i) => {
+      const a = addresses[i]!;
+      const alsoPutWritten = r.alsoPut !== undefined;
+      return family === 'ipv4'
+        ? { ipv4: [a], ipv6: [], claimedBlocks: [], alsoPutWritten }
+        : { ipv4: [], ipv6: [a], claimedBlocks: [], alsoPutWritten };
+    }),
     block: { key: block.key, value: next, modRevision: res.revision, createRevision: block.createRevision },
   };
 }

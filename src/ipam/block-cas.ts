@@ -34,11 +34,17 @@ export interface AllocateInBlock {
   /** Whether the block may be used as it is now (e.g. still ours). */
   accept: (block: IpamBlock) => boolean;
   maxRetries: number;
+  /** When this call takes all `n` addresses in one transaction: told them before it is sent, and
+   * the keys written with them (see AutoAssignRequest.onChosen / alsoPut). */
+  whole?: {
+    onChosen?: (addresses: string[]) => void;
+    alsoPut?: (addresses: string[]) => { key: string; value: unknown }[];
+  };
 }
 
 export async function allocateInBlock(
   a: AllocateInBlock,
-): Promise<{ addresses: string[]; block?: Versioned<IpamBlock> }> {
+): Promise<{ addresses: string[]; block?: Versioned<IpamBlock>; alsoPutWritten?: boolean }> {
   const bKey = blockKey(a.cidr);
   const hKey = handleKey(a.handle.handle);
   let block = a.cached ?? (await a.kv.get<IpamBlock>(bKey));
@@ -55,15 +61,15 @@ export async function allocateInBlock(
     }
     const h: IpamHandle = structuredClone(a.handle.current?.value ?? { handle: a.handle.handle, blocks: {} });
     h.blocks[a.cidr] = (h.blocks[a.cidr] ?? 0) + taken.addresses.length;
+    const whole = taken.addresses.length === a.n ? a.whole : undefined;
+    const also: Op[] = (whole?.alsoPut?.(taken.addresses) ?? []).map((p) => ({ put: p.key, value: p.value }));
+    whole?.onChosen?.(taken.addresses);
     const res = await a.kv.txn(
       [
         { key: bKey, modRevision: block.modRevision },
         { key: hKey, modRevision: a.handle.current?.modRevision ?? 0 },
       ],
-      [
-        { put: bKey, value: taken.block },
-        { put: hKey, value: h },
-      ],
+      [{ put: bKey, value: taken.block }, { put: hKey, value: h }, ...also],
       [bKey, hKey],
     );
     if (res.succeeded) {
@@ -71,6 +77,7 @@ export async function allocateInBlock(
       return {
         addresses: taken.addresses,
         block: { key: bKey, value: taken.block, modRevision: res.revision, createRevision: block.createRevision },
+        alsoPutWritten: whole?.alsoPut !== undefined,
       };
     }
     block = res.reads.get(bKey) as Versioned<IpamBlock> | undefined;

@@ -4,4 +4,11 @@ export type { IpamProblem, IpamReport, LeakCheckResult, LeakedAddress, PoolUsage
 export type { ClaimHooks } from './claim-block.js';
 export { IpamContentionError, IpamError, IpamExhaustedError } from './errors.js';
 export { Ipam, type IpamOptions } from './ipam.js';
-export type { AddressInfo, AutoAssignRequest, AutoAssignResult, BlockInfo, RouteOwners } from './types.js';
+export type {
+  AddressInfo,
+  AutoAssignRequest,
+  AutoAssignResult,
+  BlockInfo,
+  NodeBlockUsage,
+  RouteOwners,
+} from './types.js';

@@ -26,8 +26,23 @@ import { type ClaimHooks, claimBlock } from './claim-block.js';
 import { IpamError, IpamExhaustedError } from './errors.js';
 import { NodeQueue } from './node-queue.js';
 import { candidateBlocks, poolOfBlock, reservedChecker, type UsablePool, usablePools } from './pools.js';
-import { addressesOf, affinities, blocksOf, borrowedAddresses, lookup, routeOwners } from './queries.js';
-import type { AddressInfo, AutoAssignRequest, AutoAssignResult, BlockInfo, RouteOwners } from './types.js';
+import {
+  addressesOf,
+  affinities,
+  blocksOf,
+  borrowedAddresses,
+  lookup,
+  nodeBlockUsage,
+  routeOwners,
+} from './queries.js';
+import type {
+  AddressInfo,
+  AutoAssignRequest,
+  AutoAssignResult,
+  BlockInfo,
+  NodeBlockUsage,
+  RouteOwners,
+} from './types.js';
 
 export interface IpamOptions {
   /** CAS attempts per block before giving up (default 30). */
@@ -66,7 +81,9 @@ export class Ipam {
   ) {
     this.maxRetries = options.maxRetries ?? 30;
     this.cacheMs = options.settingsCacheMs ?? 1000;
-    this.queue = new NodeQueue((batch) => this.runBatch(batch));
+    // 60 a batch: with its handle and one record each (AutoAssignRequest.alsoPut), the batch's
+    // transaction stays under etcd's 128 operations.
+    this.queue = new NodeQueue((batch) => this.runBatch(batch), 60);
   }
 
   /** The node's claims no result has named yet; named now. */
@@ -122,31 +139,76 @@ export class Ipam {
     return this.datastore.kv;
   }
 
-  /** `fresh`: read etcd even if the cached copy is young (it may predate a pool just created). */
+  /**
+   * Pools, IPAM settings and reservations, never older than settingsCacheMs (read when they were
+   * asked for). While calls keep coming, a call that finds the copy past half its age reads them
+   * again in the background, so that the read is not on an allocation's path every second.
+   * `fresh`: read etcd even if the cached copy is young (it may predate a pool just created).
+   */
   private async settings(fresh = false): Promise<Settings> {
     const c = this.settingsCache;
-    if (!fresh && c && Date.now() - c.at < this.cacheMs) return c;
-    const [pools, config, reservations] = await Promise.all([
-      this.datastore.list('IPPool'),
-      this.datastore.get('IPAMConfiguration', 'default'),
-      this.datastore.list('IPReservation'),
-    ]);
-    this.settingsCache = {
-      pools,
-      config: { strictAffinity: false, maxBlocksPerHost: 0, ...(config?.spec ?? {}) },
-      isReserved: reservedChecker(reservations),
-      at: Date.now(),
-    };
-    return this.settingsCache;
+    const age = c ? Date.now() - c.at : Number.POSITIVE_INFINITY;
+    if (!fresh && c && age < this.cacheMs) {
+      if (age >= this.cacheMs / 2 && !this.settingsRead) void this.readSettings().catch(() => {});
+      return c;
+    }
+    return this.readSettings();
   }
 
-  private readonly labelCache = new Map<string, { labels: Record<string, string>; at: number }>();
+  private settingsRead?: Promise<Settings>;
 
+  private readSettings(): Promise<Settings> {
+    const read = (async () => {
+      const asked = Date.now();
+      const [pools, config, reservations] = await Promise.all([
+        this.datastore.list('IPPool'),
+        this.datastore.get('IPAMConfiguration', 'default'),
+        this.datastore.list('IPReservation'),
+      ]);
+      const next: Settings = {
+        pools,
+        config: { strictAffinity: false, maxBlocksPerHost: 0, ...(config?.spec ?? {}) },
+        isReserved: reservedChecker(reservations),
+        at: asked,
+      };
+      // an older read finishing after a newer one is not taken
+      if (!this.settingsCache || this.settingsCache.at <= asked) this.settingsCache = next;
+      return next;
+    })();
+    this.settingsRead = read;
+    void read
+      .finally(() => {
+        if (this.settingsRead === read) this.settingsRead = undefined;
+      })
+      .catch(() => {});
+    return read;
+  }
+
+  private readonly labelCache = new Map<string, { labels: Record<string, string>; at: number; reading?: boolean }>();
+
+  /** A node's labels (pool node selectors), cached like the settings, read ahead the same way. */
   private async nodeLabels(node: string): Promise<Record<string, string>> {
     const c = this.labelCache.get(node);
-    if (c && Date.now() - c.at < this.cacheMs) return c.labels;
+    const age = c ? Date.now() - c.at : Number.POSITIVE_INFINITY;
+    if (c && age < this.cacheMs) {
+      if (age >= this.cacheMs / 2 && !c.reading) {
+        c.reading = true;
+        void this.readLabels(node)
+          .catch(() => {})
+          .finally(() => {
+            c.reading = false;
+          });
+      }
+      return c.labels;
+    }
+    return this.readLabels(node);
+  }
+
+  private async readLabels(node: string): Promise<Record<string, string>> {
+    const asked = Date.now();
     const labels = (await this.datastore.get('Node', node))?.metadata.labels ?? {};
-    this.labelCache.set(node, { labels, at: Date.now() });
+    const c = this.labelCache.get(node);
+    if (!c || c.at <= asked) this.labelCache.set(node, { labels, at: asked });
     return labels;
   }
 
@@ -160,9 +222,11 @@ export class Ipam {
     // correct us (it returns the record when it fails), saving a round trip per allocation.
     const handle: HandleView = { handle: req.handle, current: undefined };
     const result: AutoAssignResult = { ipv4: [], ipv6: [], claimedBlocks: [] };
+    // onChosen/alsoPut go with the transaction that takes the whole request: one family only
+    const whole = req.num4 && req.num6 ? undefined : result;
     try {
-      if (req.num4) result.ipv4 = await this.assignFamily(req, 'ipv4', req.num4, handle);
-      if (req.num6) result.ipv6 = await this.assignFamily(req, 'ipv6', req.num6, handle);
+      if (req.num4) result.ipv4 = await this.assignFamily(req, 'ipv4', req.num4, handle, whole);
+      if (req.num6) result.ipv6 = await this.assignFamily(req, 'ipv6', req.num6, handle, whole);
     } catch (err) {
       const got = [...result.ipv4, ...result.ipv6];
       if (got.length) await this.releaseAddresses(got.map((address) => ({ address, handle: req.handle })));
@@ -173,7 +237,14 @@ export class Ipam {
     return result;
   }
 
-  private async assignFamily(req: AutoAssignRequest, family: Family, n: number, handle: HandleView): Promise<string[]> {
+  /** `whole`: the request is this family alone; its result learns whether `alsoPut` was written. */
+  private async assignFamily(
+    req: AutoAssignRequest,
+    family: Family,
+    n: number,
+    handle: HandleView,
+    whole?: AutoAssignResult,
+  ): Promise<string[]> {
     let s = await this.settings();
     const labels = await this.nodeLabels(req.node);
     let pools = usablePools(s.pools, family, labels, req.pools);
@@ -202,28 +273,51 @@ export class Ipam {
     const got: string[] = [];
     const holder = { node: req.node, ...(req.attrs ? { attrs: req.attrs } : {}) };
     const mine = affinityOf(req.node);
-    const fill = async (cidr: string, accept: (b: IpamBlock) => boolean) => {
+    /** `trustFull`: a cached copy that shows the block full is believed, however old. */
+    const fill = async (cidr: string, accept: (b: IpamBlock) => boolean, trustFull = false) => {
       const r = await allocateInBlock({
         kv: this.kv,
         cidr,
         cached: this.blockCache.get(cidr),
-        cachedIsFresh: Date.now() - (this.blockSeenAt.get(cidr) ?? 0) < this.cacheMs,
+        cachedIsFresh: trustFull || Date.now() - (this.blockSeenAt.get(cidr) ?? 0) < this.cacheMs,
         n: n - got.length,
         holder,
         handle,
         isReserved: s.isReserved,
         accept,
         maxRetries: this.maxRetries,
+        // only a fill that can take the whole request in its one transaction
+        ...(whole && got.length === 0 ? { whole: { onChosen: req.onChosen, alsoPut: req.alsoPut } } : {}),
       });
       if (r.block) this.rememberBlock(r.block);
       else this.blockCache.delete(cidr);
+      if (whole && r.alsoPutWritten) whole.alsoPutWritten = true;
       got.push(...r.addresses);
     };
 
-    // 1. Blocks this host already owns.
-    for (const cidr of (await this.affineBlocks(req.node)).filter(inPools)) {
+    // 1. Blocks this host already owns: first those with room in their cached copies; then the rest
+    // (not cached, or full in a copy older than the cache's age: someone may have freed addresses)
+    // read again all at once — one round trip however many blocks the host has, where each full
+    // block used to be read again one after another on every allocation.
+    const own = (await this.affineBlocks(req.node)).filter(inPools);
+    for (const cidr of own) {
       if (got.length >= n) break;
-      await fill(cidr, (b) => b.affinity === mine);
+      if (this.blockCache.has(cidr)) await fill(cidr, (b) => b.affinity === mine, true);
+    }
+    const unsure = own.filter(
+      (c) => !this.blockCache.has(c) || Date.now() - (this.blockSeenAt.get(c) ?? 0) >= this.cacheMs,
+    );
+    if (got.length < n && unsure.length) {
+      const reads = await this.kv.getMany<IpamBlock>(unsure.map(blockKey));
+      for (const [i, b] of reads.entries()) {
+        if (b) this.rememberBlock(b);
+        else this.blockCache.delete(unsure[i]!);
+      }
+      for (const cidr of unsure) {
+        if (got.length >= n) break;
+        const b = this.blockCache.get(cidr);
+        if (b && b.value.unallocated.length > 0) await fill(cidr, (x) => x.affinity === mine, true);
+      }
     }
     // 2. Claim new blocks while the per-host limit allows.
     while (got.length < n) {
@@ -231,6 +325,7 @@ export class Ipam {
       if (s.config.maxBlocksPerHost && owned >= s.config.maxBlocksPerHost) break;
       const cidr = await this.claimFreeBlock(req.node, pools);
       if (!cidr) break;
+      req.onClaimed?.(cidr);
       await fill(cidr, (b) => b.affinity === mine);
     }
     // 3. Borrow single addresses from other hosts' blocks.
@@ -427,6 +522,11 @@ export class Ipam {
   /** Blocks with usage; only `node`'s confirmed blocks when a node is given. */
   async blocksOf(node?: string): Promise<BlockInfo[]> {
     return blocksOf(this.kv, (await this.settings()).pools, node);
+  }
+
+  /** `node`'s own blocks and the blocks it borrows from, with their usage (two etcd reads). */
+  blockUsage(node: string): Promise<NodeBlockUsage[]> {
+    return nodeBlockUsage(this.kv, node);
   }
 
   /** Addresses `node` holds in blocks that are not its own: the agent announces them as /32 or /128. */

@@ -12,6 +12,22 @@ export interface AutoAssignRequest {
   /** Only these pools (by name, never a disabled one); default every enabled pool matching the node. */
   pools?: string[];
   attrs?: Record<string, string>;
+  /**
+   * Called with this request's addresses once they are chosen, just before the one transaction that
+   * records them is sent — again, with the new ones, if that transaction loses a race and others are
+   * chosen. Only when one transaction records the whole request (one family, one block). Until
+   * autoAssign resolves the addresses are not the caller's: it may prepare with them (wire a veth)
+   * but must undo that when the call fails or resolves with other addresses, and hand nothing out
+   * before it resolves.
+   */
+  onChosen?: (addresses: string[]) => void;
+  /**
+   * Keys written in the same transaction as the allocation (all or nothing with it), made from the
+   * chosen addresses; only when one transaction records the whole request (`alsoPutWritten` says).
+   */
+  alsoPut?: (addresses: string[]) => { key: string; value: unknown }[];
+  /** Called as soon as a block claimed for this request is confirmed in etcd, before its addresses are taken. */
+  onClaimed?: (cidr: string) => void;
 }
 
 export interface AutoAssignResult {
@@ -23,6 +39,8 @@ export interface AutoAssignResult {
    * blocks from here and never has to re-read the affinities.
    */
   claimedBlocks: string[];
+  /** The request's `alsoPut` keys were written with its addresses (else the caller writes them). */
+  alsoPutWritten?: boolean;
 }
 
 export interface BlockInfo {
@@ -35,6 +53,15 @@ export interface BlockInfo {
   free: number;
   /** Allocations held by nodes other than the owner. */
   borrowedByOthers: number;
+}
+
+/** One block as a node's status shows it: its own (confirmed) blocks, and others' it borrows from. */
+export interface NodeBlockUsage {
+  cidr: string;
+  total: number;
+  inUse: number;
+  /** Another node's block that this node holds addresses in. */
+  borrowed: boolean;
 }
 
 /** Blocks with a confirmed owner, and addresses held outside such a block's owner (borrowed). */

@@ -58,14 +58,22 @@ function endpointHarness(allocate: AddressAllocator['allocate']) {
       return { resource: r, created: false };
     },
     delete: async (_k: string, name: string) => records.delete(name),
+    createPut: (r: { metadata: { name: string } }) => ({ key: r.metadata.name, value: r }),
   } as unknown as Datastore;
   const wired = new Set<string>();
+  /** Every wiring call in order: "add 10.65.0.1", "remove". */
+  const wiringCalls: string[] = [];
   const wiring: EndpointWiring = {
     add: async (spec) => {
+      wiringCalls.push(`add ${spec.addresses.join(',')}`);
+      await Promise.resolve();
       wired.add(spec.hostIfName);
       return { mac: spec.mac ?? '', containerIfindex: 2 };
     },
-    remove: async (spec) => wired.delete(spec.hostIfName),
+    remove: async (spec) => {
+      wiringCalls.push('remove');
+      return wired.delete(spec.hostIfName);
+    },
     check: async () => [],
   };
   const released: string[] = [];
@@ -97,7 +105,7 @@ function endpointHarness(allocate: AddressAllocator['allocate']) {
     });
     return { announced: [...s.announcements.keys()], blackholes: s.blackholes };
   };
-  return { endpoints, own, state, records, wired, released };
+  return { endpoints, own, state, records, wired, wiringCalls, released };
 }
 
 const add = (id: string) => ({
@@ -205,4 +213,80 @@ test('two overlapping cluster reads: the older picture, arriving last, does not 
     ['10.65.0.0/16', '10.66.0.0/16'],
   );
   t.deepEqual(changes, [['10.65.0.0/16', '10.66.0.0/16']], 'one change, never back to the old picture');
+});
+
+// The wiring runs while IPAM's transaction records the addresses (EndpointManager.addLocked, onChosen).
+
+test('etcd fails while the early wiring runs: the add fails and leaves no veth and no record', async (t) => {
+  const h = endpointHarness(async (req) => {
+    req.onChosen?.(['10.65.0.1']); // chosen from the cached block; the transaction is sent ...
+    await Promise.resolve();
+    throw new AgentError('UNAVAILABLE', 'etcd unavailable'); // ... and never answered
+  });
+  const err = await t.throwsAsync(h.endpoints.add(add('c1')));
+  t.is((err as AgentError).code, 'UNAVAILABLE');
+  t.deepEqual(h.wiringCalls, ['add 10.65.0.1', 'remove'], 'the early wiring is undone');
+  t.is(h.wired.size, 0, 'no veth');
+  t.is(h.records.size, 0, 'no record');
+  t.deepEqual(h.endpoints.list(), []);
+});
+
+test('the allocation loses a race and gets other addresses: the early wiring is undone, the container gets what etcd recorded', async (t) => {
+  const h = endpointHarness(async (req) => {
+    req.onChosen?.(['10.65.0.1']); // someone took .1 meanwhile: the compare fails ...
+    req.onChosen?.(['10.65.0.2']); // ... and the retry chooses .2, which commits
+    const written = req.alsoPut?.(['10.65.0.2']) ?? [];
+    t.is(written.length, 1, 'the record goes with the allocation');
+    t.deepEqual((written[0]!.value as { spec: { addresses: string[] } }).spec.addresses, ['10.65.0.2']);
+    return { addresses: ['10.65.0.2'], claimedBlocks: [], releasedBlocks: [], alsoPutWritten: true };
+  });
+  const e = await h.endpoints.add(add('c1'));
+  t.deepEqual(e.addresses, ['10.65.0.2/32']);
+  t.deepEqual(h.wiringCalls, ['add 10.65.0.1', 'remove', 'add 10.65.0.2'], 'only the first choice was wired early');
+  t.is(h.wired.size, 1);
+  t.is(h.records.size, 0, 'no second write of the record');
+});
+
+test('the allocation commits what was chosen: one wiring, done while etcd wrote, and no separate record write', async (t) => {
+  const h = endpointHarness(async (req) => {
+    req.onChosen?.(['10.65.0.1']);
+    return { addresses: ['10.65.0.1'], claimedBlocks: [], releasedBlocks: [], alsoPutWritten: true };
+  });
+  const e = await h.endpoints.add(add('c1'));
+  t.deepEqual(e.addresses, ['10.65.0.1/32']);
+  t.deepEqual(h.wiringCalls, ['add 10.65.0.1']);
+  t.is(h.records.size, 0);
+  // a record not written with the allocation (two families, several blocks) is written as before
+  const h2 = endpointHarness(async () => ({ addresses: ['10.65.0.1'], claimedBlocks: [], releasedBlocks: [] }));
+  await h2.endpoints.add(add('c1'));
+  t.is(h2.records.size, 1);
+});
+
+test('the early wiring fails though the allocation commits: everything is undone (address released, record deleted)', async (t) => {
+  const h = endpointHarness(async (req) => {
+    req.onChosen?.(['10.65.0.1']);
+    for (const p of req.alsoPut?.(['10.65.0.1']) ?? []) h.records.set(p.key, p.value);
+    return { addresses: ['10.65.0.1'], claimedBlocks: [], releasedBlocks: [], alsoPutWritten: true };
+  });
+  (h.endpoints as unknown as { wiring: EndpointWiring }).wiring.add = async () => {
+    throw new Error('no such netns');
+  };
+  await t.throwsAsync(h.endpoints.add(add('c1')), { message: /wiring c1\/eth0 failed/ });
+  t.deepEqual(h.released, ['c1.eth0']);
+  t.is(h.records.size, 0, 'the record written with the allocation is deleted');
+  t.deepEqual(h.endpoints.list(), []);
+});
+
+test('a claimed block is announced as soon as IPAM confirms it, before the endpoint is done', async (t) => {
+  const allocation = deferred<IpamChange>();
+  const h = endpointHarness(async (req) => {
+    req.onClaimed?.('10.65.0.64/26');
+    return allocation.promise;
+  });
+  const adding = h.endpoints.add(add('c1'));
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(h.state().announced, ['10.65.0.64/26'], 'announced while the addresses are still being written');
+  allocation.resolve({ addresses: ['10.65.0.66'], claimedBlocks: ['10.65.0.64/26'], releasedBlocks: [] });
+  await adding;
+  t.deepEqual(h.state().announced, ['10.65.0.64/26']);
 });

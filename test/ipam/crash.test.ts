@@ -74,3 +74,27 @@ test('ipam: SIGKILL mid-claim and mid-allocation — check reports it, the leak 
   t.is(again.ipv4.length, 1);
   t.is((await ipam.blocksOf('crash-b')).length, 1);
 });
+
+test('ipam: a process killed after its addresses were chosen but before etcd recorded them holds nothing: no allocation, no record, and the address is handed out again', async (t) => {
+  const { etcd, ds } = await etcdDatastore(t);
+  await ds.create(pool('p', '10.66.0.0/24', { blockSize: 28 }));
+  await ds.create(node('chosen-a'));
+  const w = startWorker(t, [etcd.endpoint, 'chosen-a', 'hang-when-chosen']);
+  const chosen = (await w.waitFor(/^PAUSED /)).slice('PAUSED '.length);
+  process.kill(w.child.pid!, 'SIGKILL');
+  await w.exited;
+  const first = JSON.parse(w.lines.find((l) => l.startsWith('{'))!) as { live: string; recorded: boolean };
+  t.true(first.recorded, 'the first allocation wrote its record in the same transaction');
+  t.deepEqual((await ds.get('WorkloadEndpoint', 'chosen-a-0'))?.spec.addresses, [first.live]);
+
+  const ipam = new Ipam(ds);
+  t.is(await ipam.lookup(chosen), undefined, `${chosen} is not held by anyone`);
+  t.deepEqual(await ipam.addressesOf('chosen-a-1'), [], 'the killed allocation has no handle');
+  t.is(await ds.get('WorkloadEndpoint', 'chosen-a-1'), undefined, 'and no record');
+  const report = await ipam.check();
+  t.deepEqual(report.leaks, [], 'nothing leaked');
+  t.deepEqual(report.problems, []);
+  // the node's next allocation takes that very address: it was never lost
+  const again = await ipam.autoAssign({ handle: 'again', node: 'chosen-a', num4: 1 });
+  t.deepEqual(again.ipv4, [chosen]);
+});

@@ -222,3 +222,49 @@ test('ipam: a pool created (or enabled) after the pools were cached is used at o
   const named = await ipam.autoAssign({ handle: 'h2', node: 'a', num4: 1, pools: ['off'] });
   t.regex(named.ipv4[0]!, /^10\.67\.0\./);
 });
+
+// The agent's fast path: the endpoint's record is written in the allocation's transaction, and the
+// agent hears the addresses before it is sent (it wires the veth meanwhile).
+
+test('ipam: addresses chosen from a stale cached block lose the race: onChosen hears the new choice, and the record written with the allocation names what it got', async (t) => {
+  const { ds } = await etcdDatastore(t);
+  await ds.create(pool('p', '10.72.0.0/24', { blockSize: 28 }));
+  const agent = new Ipam(ds);
+  const other = new Ipam(ds);
+  const record = (handle: string, addresses: string[]) => ds.createPut(endpoint(handle, 'r', handle, addresses));
+  const first = await agent.autoAssign({ handle: 'e1', node: 'r', num4: 1, alsoPut: (a) => [record('e1', a)] });
+  t.true(first.alsoPutWritten);
+  t.deepEqual((await ds.get('WorkloadEndpoint', 'e1'))?.spec.addresses, first.ipv4);
+  // the next free address in the agent's cached copy of its block goes to someone else
+  const [a, b, c, d] = first.ipv4[0]!.split('.').map(Number) as [number, number, number, number];
+  const next = `${a}.${b}.${c}.${d + 1}`;
+  await other.assignIP({ handle: 'intruder', node: 'elsewhere', address: next });
+  const chosen: string[][] = [];
+  const second = await agent.autoAssign({
+    handle: 'e2',
+    node: 'r',
+    num4: 1,
+    alsoPut: (x) => [record('e2', x)],
+    onChosen: (x) => chosen.push(x),
+  });
+  t.not(second.ipv4[0], next);
+  t.deepEqual(chosen, [[next], second.ipv4], 'first the stale choice, then the one that was recorded');
+  t.true(second.alsoPutWritten);
+  t.deepEqual((await ds.get('WorkloadEndpoint', 'e2'))?.spec.addresses, second.ipv4, 'the record names it');
+  t.is((await agent.lookup(next))?.handle, 'intruder', 'the other writer keeps its address');
+  // a burst (served in batches) records every endpoint with its own addresses, all in one go each
+  const burst = await Promise.all(
+    Array.from({ length: 70 }, (_, i) =>
+      agent.autoAssign({ handle: `b${i}`, node: 'r', num4: 1, alsoPut: (x) => [record(`b${i}`, x)] }),
+    ),
+  );
+  for (const [i, r] of burst.entries()) {
+    t.true(r.alsoPutWritten, `b${i}`);
+    t.deepEqual((await ds.get('WorkloadEndpoint', `b${i}`))?.spec.addresses, r.ipv4, `b${i}`);
+  }
+  // two families are two transactions: the record is left to the caller
+  await ds.create(pool('p6', 'fd00:72::/120', { blockSize: 124 }));
+  const both = await agent.autoAssign({ handle: 'e3', node: 'r', num4: 1, num6: 1, alsoPut: (x) => [record('e3', x)] });
+  t.falsy(both.alsoPutWritten);
+  t.is(await ds.get('WorkloadEndpoint', 'e3'), undefined, 'its record is the caller’s to write');
+});
