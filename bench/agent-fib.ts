@@ -7,8 +7,12 @@
 //
 // Per run: time from `birdc enable` to N routes in the kernel, peak RSS of the receiving process(es)
 // and bytes per route ((peak − RSS before) / N), CPU seconds (user + system) they used meanwhile.
+// With TSROUTE_BENCH_CYCLES=c, each run then withdraws the table and announces it again c times
+// (`birdc disable/enable "orig*"`), and reports the RSS after each withdrawal: is memory given back?
+// TSROUTE_BENCH_SIGNAL=SIGUSR2 sends that signal to the receiver once it holds the table (for a heap
+// snapshot: run with NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2).
 // Env: TSROUTE_BENCH_ROUTES (100000,1000000), TSROUTE_BENCH_K (4), TSROUTE_BENCH_TARGETS
-// (tsroute,bird), TSROUTE_BENCH_RUNS (3).
+// (tsroute,bird), TSROUTE_BENCH_RUNS (3), TSROUTE_BENCH_CYCLES (0), TSROUTE_BENCH_SIGNAL.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { RTPROT_BGP } from '../src/dataplane/index.js';
@@ -30,6 +34,25 @@ interface Result {
   peakMb: number;
   bytesPerRoute: number;
   cpuSeconds: number;
+  /** RSS (MB) before the table, and after each withdrawal of a TSROUTE_BENCH_CYCLES cycle. */
+  cycles?: { baseMb: number; afterWithdrawMb: number[] };
+}
+
+/** The processes in `ns` named `names`. */
+async function pidsOf(ns: Netns, names: string[]): Promise<number[]> {
+  const { stdout } = await run(['ip', 'netns', 'pids', ns.name]);
+  return stdout
+    .split(/\s+/)
+    .filter(Boolean)
+    .filter((pid) => {
+      try {
+        const name = /^Name:\s+(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+        return names.some((n) => name.startsWith(n));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** user + system CPU seconds of the processes in `ns` named `names` (clock ticks of 1/100 s). */
@@ -110,12 +133,38 @@ async function runOne(target: Target, n: number, k: Group): Promise<Result> {
     });
     await sampler;
     peak = Math.max(peak, (await rssOf(host, names)).hwm);
-    return {
+    const result: Result = {
       seconds: (end - t0) / 1000,
       peakMb: peak / 1024,
       bytesPerRoute: Math.round(((peak - base.rss) * 1024) / n),
       cpuSeconds: (await cpuOf(host, names)) - cpu0,
     };
+    const signal = process.env.TSROUTE_BENCH_SIGNAL;
+    if (signal) {
+      // e.g. SIGUSR2 to an agent started with NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2: the full table's heap
+      for (const pid of await pidsOf(host, names)) process.kill(pid, signal as NodeJS.Signals);
+      await sleep(20_000);
+    }
+    const cycles = Number(process.env.TSROUTE_BENCH_CYCLES ?? 0);
+    if (cycles > 0) {
+      await enabling;
+      const afterWithdrawMb: number[] = [];
+      const birdc = (verb: string) =>
+        generator.ns.exec(['birdc', '-s', generator.socket, verb, '"orig*"'], { timeoutMs: 900_000 });
+      for (let c = 0; c < cycles; c++) {
+        await birdc('disable');
+        await watch.untilAtMost(0, 600_000);
+        await sleep(3000); // the receiver's collector runs
+        afterWithdrawMb.push((await rssOf(host, names)).rss / 1024);
+        if (c === cycles - 1) break;
+        const filling = birdc('enable');
+        filling.catch(() => {});
+        await watch.until(n, 600_000);
+        await filling;
+      }
+      result.cycles = { baseMb: base.rss / 1024, afterWithdrawMb };
+    }
+    return result;
   } finally {
     await lab.destroy();
   }
@@ -143,6 +192,12 @@ export async function runAgentFibBench(): Promise<void> {
             console.log(
               `  ${target} ${n} ${groupLabel(k)} run ${i + 1}/${runs}: ${r.seconds.toFixed(2)} s, ${r.peakMb.toFixed(0)} MB, ${r.cpuSeconds.toFixed(1)} s CPU`,
             );
+            if (r.cycles)
+              console.log(
+                `    RSS before the table ${r.cycles.baseMb.toFixed(1)} MB; after each withdrawal: ${r.cycles.afterWithdrawMb
+                  .map((m) => m.toFixed(1))
+                  .join(', ')} MB`,
+              );
           } catch (err) {
             console.log(`  ${target} ${n} ${groupLabel(k)} run ${i + 1}: failed: ${(err as Error).message}`);
           }

@@ -8,7 +8,7 @@ import { messages } from '../src/dataplane/message-reader.js';
 import { NetlinkChannel } from '../src/dataplane/netlink-channel.js';
 import { inNetns } from '../src/dataplane/netns.js';
 import { decodeRoute } from '../src/dataplane/route-codec.js';
-import { NETLINK_ROUTE, RTM_NEWROUTE } from '../src/dataplane/rtnetlink.js';
+import { NETLINK_ROUTE, RTM_DELROUTE, RTM_NEWROUTE } from '../src/dataplane/rtnetlink.js';
 import type { Netns } from '../src/lab/index.js';
 
 /** linux/rtnetlink.h */
@@ -41,9 +41,13 @@ export class LearnedRouteWatch {
       // datagram we cannot read is a lost notification: count by dumps from then on.
       try {
         for (const m of messages(datagram)) {
-          if (m.type !== RTM_NEWROUTE || m.payload[5] !== this.protocol) continue;
+          if ((m.type !== RTM_NEWROUTE && m.type !== RTM_DELROUTE) || m.payload[5] !== this.protocol) continue;
           const r = decodeRoute(m);
           if (!r) continue;
+          if (m.type === RTM_DELROUTE) {
+            this.seen.delete(r.prefix);
+            continue;
+          }
           if (!this.first) this.first = performance.now();
           this.seen.add(r.prefix);
         }
@@ -68,6 +72,16 @@ export class LearnedRouteWatch {
       if (this.overrun && (await this.dumpCount()) >= n) return performance.now();
     }
     throw new Error(`only ${this.overrun ? 'some' : this.seen.size} of ${n} learned routes within ${timeoutMs} ms`);
+  }
+
+  /** Resolves with the time the kernel had at most `n` learned routes (a withdrawal). */
+  async untilAtMost(n: number, timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      if (this.overrun ? (await this.dumpCount()) <= n : this.seen.size <= n) return performance.now();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`still ${this.overrun ? 'some' : this.seen.size} learned routes (> ${n}) after ${timeoutMs} ms`);
   }
 
   private check(): void {

@@ -53,6 +53,41 @@ export function localAttributes(a: LocalRouteAttributes = {}): PathAttributes {
   };
 }
 
+/**
+ * A best-path change. The view of the best path is made only if the listener reads it (most want
+ * the next hops): a getter on the class, not a property defined per event, so a table streaming
+ * in costs one small object per prefix.
+ */
+class BestPathChange implements BestPathEvent {
+  readonly family: BestPathEvent['family'];
+  readonly withdrawn: boolean;
+  readonly local: boolean;
+  #path: Path | undefined;
+  #view: RouteView | undefined;
+
+  constructor(
+    readonly prefix: string,
+    family: FamilyIndex,
+    path: Path | undefined,
+    readonly nextHops: string[],
+  ) {
+    this.family = family === 0 ? 'ipv4' : 'ipv6';
+    this.withdrawn = !path;
+    this.local = path?.source.kind === 'local';
+    this.#path = path;
+  }
+
+  get best(): RouteView | undefined {
+    if (this.#path) this.#view ??= pathView(this.prefix, this.#path, true);
+    return this.#view;
+  }
+
+  toJSON(): BestPathEvent {
+    const { prefix, family, withdrawn, nextHops, local, best } = this;
+    return { prefix, family, withdrawn, nextHops, best, local };
+  }
+}
+
 /** The event for a prefix whose best path or ECMP set changed (`multipath`: the path rows used). */
 export function bestPathEvent(
   rib: LocRib,
@@ -60,31 +95,15 @@ export function bestPathEvent(
   slot: number,
   multipath: readonly number[],
 ): BestPathEvent {
-  const prefix = rib.families[family].table.text(slot);
   const bestRow = rib.bestOf(family, slot);
   const best = bestRow ? rib.path(bestRow) : undefined;
-  const event: BestPathEvent = {
-    prefix,
-    family: family === 0 ? 'ipv4' : 'ipv6',
-    withdrawn: !best,
-    nextHops: best
-      ? multipath.map((row) => rib.store.get(rib.pool.attrs[row]!).nextHop).filter((h): h is string => h !== undefined)
-      : [],
-    best: undefined,
-    local: best?.source.kind === 'local',
-  };
-  // The view of the best path is made only if the listener reads it (most want the next hops).
-  if (best) {
-    let view: BestPathEvent['best'];
-    Object.defineProperty(event, 'best', {
-      enumerable: true,
-      get: () => {
-        view ??= pathView(prefix, best, true);
-        return view;
-      },
-    });
-  }
-  return event;
+  const nextHops: string[] = [];
+  if (best)
+    for (const row of multipath) {
+      const hop = rib.store.get(rib.pool.attrs[row]!).nextHop;
+      if (hop !== undefined) nextHops.push(hop);
+    }
+  return new BestPathChange(rib.families[family].table.text(slot), family, best, nextHops);
 }
 
 /**

@@ -166,15 +166,16 @@ export class LearnedRoutes {
       return;
     }
     if (!this.dirty.size) return;
-    const dirty = this.dirty;
+    // the batch becomes the changes in place (a value replaced during iteration is allowed): a
+    // table streaming in makes one map per batch, not two
+    const changes = this.dirty as Map<string, readonly string[] | undefined | typeof FROM_RIB>;
     this.dirty = new Map();
-    const changes = new Map<string, readonly string[] | undefined>();
-    for (const [prefix, value] of dirty) {
+    for (const [prefix, value] of changes) {
       const nextHops = value === FROM_RIB ? source.forwardingNextHops(prefix) : value;
       changes.set(prefix, nextHops && installableNextHops(prefix, nextHops, this.announced, this.self));
     }
     this.lastBatch = changes.size;
-    this.options.routes.updateLearned(changes);
+    this.options.routes.updateLearned(changes as Map<string, readonly string[] | undefined>);
     this.options.onBatch?.(changes.size);
   }
 }

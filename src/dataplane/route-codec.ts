@@ -55,6 +55,8 @@ export interface RouteSpec {
 /** How a write treats an existing route with the same destination (and metric). */
 export type WriteMode = 'create' | 'replace';
 
+const NO_GATEWAYS: readonly Gateway[] = [];
+
 const afOf = (f: Family) => (f === 'ipv4' ? AF_INET : AF_INET6);
 
 function writeGateway(w: MessageWriter, dstFamily: Family, bytes: Uint8Array): void {
@@ -78,7 +80,11 @@ function writeRtmsg(w: MessageWriter, family: Family, dstLen: number, protocol: 
  */
 export function writeNewRoute(w: MessageWriter, seq: number, mode: WriteMode, r: RouteSpec): void {
   const flags = NLM_F_REQUEST | NLM_F_CREATE | (mode === 'create' ? NLM_F_EXCL : NLM_F_REPLACE);
-  const gateways = (r.gateways ?? []).map((g) => (g instanceof Uint8Array ? { bytes: g, ifindex: 0 } : g));
+  const given = r.gateways ?? NO_GATEWAYS;
+  // the usual input is Gateway objects already (route-writer keeps them per next-hop set): no copy then
+  const gateways = given.every((g) => !(g instanceof Uint8Array))
+    ? (given as readonly Gateway[])
+    : given.map((g) => (g instanceof Uint8Array ? { bytes: g, ifindex: 0 } : g));
   const scope = r.type === 'unicast' && gateways.length === 0 && r.oif ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
   w.begin(RTM_NEWROUTE, flags, seq);
   writeRtmsg(w, r.dst.family, r.dst.length, r.protocol, scope, r.type === 'blackhole' ? RTN_BLACKHOLE : RTN_UNICAST);

@@ -4,25 +4,19 @@
 // over netlink in batched datagrams. Full syncs run at start, on a timer, and after errors, so a
 // route someone deleted by hand comes back within one interval. Routes of other protocols are
 // never read into the diff, so never changed.
-import { canonicalAddress, canonicalPrefix, parsePrefix } from './ip-bytes.js';
-import { linkNames, readRoutes } from './kernel-routes.js';
+//
+// Blackholes are a few per host and kept as text (route-diff.ts). Learned routes can be a full
+// table: they live in one LearnedTable (learned-table.ts), a row per prefix in typed arrays holding
+// both what we want and what the kernel has, and batches are encoded straight from its rows.
+import { canonicalPrefix, parsePrefix } from './ip-bytes.js';
+import { DUMP_ATTEMPTS, dumpRoutes, linkNames, readRoutes } from './kernel-routes.js';
+import { LearnedOps, LearnedTable, newPrefixKey, OP_ADD, OP_DELETE, parseKey } from './learned-table.js';
 import { MessageWriter } from './message-writer.js';
 import { errnoName, NetlinkChannel } from './netlink-channel.js';
-import { writeNewRoute } from './route-codec.js';
-import {
-  applyOps,
-  type ChangedPrefixes,
-  type DesiredRoutes,
-  diffRoutes,
-  emptyState,
-  kernelState,
-  nextHopsValue,
-  type RouteOp,
-  type RouteState,
-  type RouteValue,
-  stateSize,
-} from './route-diff.js';
-import { type OpFailure, writeRoutes } from './route-writer.js';
+import { nextHopsText } from './next-hop-sets.js';
+import { type RouteSpec, writeDelRoute, writeNewRoute } from './route-codec.js';
+import { applyOps, BLACKHOLE, type DesiredRoutes, diffRoutes, type RouteOp, type RouteValue } from './route-diff.js';
+import { type OpFailure, type WriteFailure, writeMessages, writeRoutes } from './route-writer.js';
 import {
   type DataplaneLog,
   GATEWAY_IPV4,
@@ -41,6 +35,7 @@ const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 5000;
 const EEXIST = 17;
 const ESRCH = 3;
+const OWNED = new Set([RTPROT_TSROUTE_BLOCK, RTPROT_BGP]);
 
 export interface RouteTableOptions {
   resyncIntervalMs: number;
@@ -49,23 +44,24 @@ export interface RouteTableOptions {
   netnsPath?: string;
 }
 
-const canonicalHops = (hops: readonly string[]) =>
-  nextHopsValue(hops.some((h) => h.includes(':')) ? hops.map(canonicalAddress) : hops);
+/** A kernel route of ours whose type is not what we write: a value nothing desired equals. */
+const otherType = (r: KernelRoute): string => `(${r.type})`;
 
 export class RouteTable {
   private readonly log: DataplaneLog;
   private channel?: NetlinkChannel;
-  private readonly desired: {
-    blackholes: Set<string>;
-    learned: Map<string, RouteValue>;
-    learnedAuthoritative: boolean;
-  } = { blackholes: new Set(), learned: new Map(), learnedAuthoritative: true };
-  /** What we last put in the kernel; replaced by a kernel read on every full sync. */
-  private applied: RouteState = emptyState();
+  private blackholes = new Set<string>();
+  /** Blackholes we last put in the kernel; replaced by a kernel read on every full sync. */
+  private appliedBlackholes = new Map<string, RouteValue>();
+  private dirtyBlackholes = new Set<string>();
+  /** Learned routes: wanted and applied, per prefix (one compact table). */
+  private readonly learned = new LearnedTable();
+  private learnedAuthoritative = true;
+  private readonly ops = new LearnedOps();
+  private readonly key = newPrefixKey();
   private fullSync = true;
-  /** Compare every prefix (after a wholesale change or a kernel read), not only `dirty` ones. */
+  /** Compare every prefix (after a wholesale change or a kernel read), not only dirty ones. */
   private compareAll = true;
-  private dirty = { blackholes: new Set<string>(), learned: new Set<string>() };
   /** "kind prefix" of destinations held by someone else's route, reported once each. */
   private readonly blocked = new Set<string>();
   private queued = false;
@@ -99,8 +95,7 @@ export class RouteTable {
     });
     const { errors } = await channel.transact(w);
     for (const errno of errors.values()) throw new Error(`route ${GATEWAY_IPV4}/32 dev lo: ${errnoName(errno)}`);
-    const current = await readRoutes(channel, new Set([RTPROT_TSROUTE_BLOCK, RTPROT_BGP]));
-    this.applied = kernelState(current);
+    await this.readKernel(channel);
     this.fullSync = false;
     this.compareAll = true;
     this.timer = setInterval(() => {
@@ -109,9 +104,9 @@ export class RouteTable {
       this.queue();
     }, this.opts.resyncIntervalMs);
     this.timer.unref();
-    const preserved = current.some((r) => r.protocol === RTPROT_BGP);
+    const preserved = this.learned.installed > 0;
     // Routes that survived a restart stay until we are told the learned set is complete.
-    this.desired.learnedAuthoritative = !preserved;
+    this.learnedAuthoritative = !preserved;
     return { preserved };
   }
 
@@ -129,16 +124,16 @@ export class RouteTable {
     // Only the blocks that changed: this is called on every endpoint change.
     let changed = false;
     for (const p of next)
-      if (!this.desired.blackholes.has(p)) {
-        this.dirty.blackholes.add(p);
+      if (!this.blackholes.has(p)) {
+        this.dirtyBlackholes.add(p);
         changed = true;
       }
-    for (const p of this.desired.blackholes)
+    for (const p of this.blackholes)
       if (!next.has(p)) {
-        this.dirty.blackholes.add(p);
+        this.dirtyBlackholes.add(p);
         changed = true;
       }
-    this.desired.blackholes = next;
+    this.blackholes = next;
     if (changed) this.queue();
   }
 
@@ -147,26 +142,37 @@ export class RouteTable {
    * have re-sent their tables), routes missing from it are kept in the kernel.
    */
   setLearned(routes: readonly LearnedRoute[], authoritative: boolean): void {
-    this.desired.learned = new Map(routes.map((r) => [canonicalPrefix(r.prefix), canonicalHops(r.nextHops)]));
-    this.desired.learnedAuthoritative = authoritative;
+    this.learned.wantNothing();
+    for (const r of routes) this.wantLearned(r.prefix, r.nextHops);
+    this.learnedAuthoritative = authoritative;
     this.compareAll = true;
     this.queue();
   }
 
   /** Changes since the last call: next hops, or undefined for a route that is gone. */
   updateLearned(changes: ReadonlyMap<string, readonly string[] | undefined>): void {
-    for (const [raw, nextHops] of changes) {
-      const prefix = canonicalPrefix(raw);
-      if (nextHops?.length) this.desired.learned.set(prefix, canonicalHops(nextHops));
-      else this.desired.learned.delete(prefix);
-      this.dirty.learned.add(prefix);
-    }
+    for (const [prefix, nextHops] of changes) this.wantLearned(prefix, nextHops);
     if (changes.size) this.queue();
+  }
+
+  private wantLearned(prefix: string, nextHops: readonly string[] | undefined): void {
+    const k = this.key;
+    if (!parseKey(prefix, k)) {
+      this.log.warn({ prefix }, 'learned route with an invalid prefix ignored');
+      return;
+    }
+    const set = nextHops?.length ? this.learned.sets.intern(nextHopsText(nextHops)) : 0;
+    this.learned.want(k.family, k.words, k.len, set);
   }
 
   /** How many routes of ours (blackholes and learned) the kernel has, as far as we know. */
   ownedRouteCount(): number {
-    return stateSize(this.applied);
+    return this.appliedBlackholes.size + this.learned.installed;
+  }
+
+  /** Learned routes wanted in the kernel, as [prefix, next hops joined by ','] (tests). */
+  wantedLearned(): [string, string][] {
+    return [...this.learned.wanted()];
   }
 
   /** Resolves once everything asked for so far has been written (or has failed and is scheduled for a retry). */
@@ -232,71 +238,180 @@ export class RouteTable {
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 
+  /**
+   * What of ours the kernel has, into `appliedBlackholes` and the learned table's applied column:
+   * one dump per family, learned routes decoded straight into the table.
+   */
+  private async readKernel(channel: NetlinkChannel): Promise<void> {
+    const blackholes = new Map<string, RouteValue>();
+    const k = this.key;
+    const learned = this.learned;
+    for (const family of [0, 1] as const)
+      for (let attempt = 1; ; attempt++) {
+        const found: [string, RouteValue][] = [];
+        learned.forgetHave(family);
+        const { interrupted } = await dumpRoutes(channel, family === 0 ? 'ipv4' : 'ipv6', OWNED, (r) => {
+          if (r.protocol === RTPROT_TSROUTE_BLOCK) {
+            found.push([r.prefix, r.type === 'blackhole' ? BLACKHOLE : otherType(r)]);
+            return;
+          }
+          if (!parseKey(r.prefix, k) || k.family !== family) return;
+          const value = r.type === 'unicast' && r.nextHops.length ? nextHopsText(r.nextHops) : otherType(r);
+          learned.setHave(family, k.words, k.len, learned.sets.intern(value));
+        });
+        if (!interrupted || attempt === DUMP_ATTEMPTS) {
+          for (const [p, v] of found) blackholes.set(p, v);
+          break;
+        }
+      }
+    this.appliedBlackholes = blackholes;
+  }
+
   /** One pass: (kernel read,) diff, write, account for what failed. */
   private async reconcile(): Promise<void> {
     const channel = this.requireChannel();
     if (this.fullSync) {
       this.fullSync = false;
-      this.applied = kernelState(await readRoutes(channel, new Set([RTPROT_TSROUTE_BLOCK, RTPROT_BGP])));
+      await this.readKernel(channel);
       this.compareAll = true;
     }
-    const desired: DesiredRoutes = this.desired;
-    let changed: ChangedPrefixes | undefined = this.dirty;
-    this.dirty = { blackholes: new Set(), learned: new Set() };
-    if (this.compareAll) {
-      this.compareAll = false;
-      changed = undefined;
+    const all = this.compareAll;
+    this.compareAll = false;
+    const desired: DesiredRoutes = { blackholes: this.blackholes, learned: NO_LEARNED, learnedAuthoritative: true };
+    const changed = all ? undefined : { blackholes: this.dirtyBlackholes, learned: [] };
+    this.dirtyBlackholes = new Set();
+    const blackholeOps = diffRoutes(desired, { blackholes: this.appliedBlackholes, learned: new Map() }, changed);
+    const ops = this.ops;
+    ops.reset();
+    this.learned.diff(ops, all, !this.learnedAuthoritative);
+    if (blackholeOps.length === 0 && ops.length === 0) {
+      this.learned.prune();
+      return;
     }
-    const ops = diffRoutes(desired, this.applied, changed);
-    if (ops.length === 0) return;
     const t0 = performance.now();
-    const failures = await writeRoutes(channel, ops);
-    this.account(ops, failures);
+    const failed = blackholeOps.length ? await writeRoutes(channel, blackholeOps) : [];
+    this.accountBlackholes(blackholeOps, failed);
+    const learnedFailed = ops.length ? await writeMessages(channel, ops.length, this.encodeLearned) : [];
+    this.accountLearned(learnedFailed);
     this.log.debug(
-      { changes: ops.length, failed: failures.length, ms: +(performance.now() - t0).toFixed(1) },
+      {
+        changes: blackholeOps.length + ops.length,
+        failed: failed.length + learnedFailed.length,
+        ms: +(performance.now() - t0).toFixed(1),
+      },
       'kernel routes reconciled',
     );
   }
 
-  /** Records what succeeded in `applied`; a failure leaves its old value and schedules a retry. */
-  private account(ops: readonly RouteOp[], failures: readonly OpFailure[]): void {
-    if (failures.length === 0) {
-      applyOps(this.applied, ops);
-      if (this.blocked.size) for (const op of ops) this.blocked.delete(`${op.kind} ${op.prefix}`);
-      if (!this.retryTimer) this.retryMs = RETRY_FIRST_MS;
+  private readonly spec: RouteSpec = {
+    dst: { family: 'ipv4', bytes: new Uint8Array(4), length: 0 },
+    protocol: RTPROT_BGP,
+    type: 'unicast',
+  };
+
+  /** Operation `i` of the learned ops as a netlink message, from the table's row. */
+  private readonly encodeLearned = (w: MessageWriter, seq: number, i: number): void => {
+    const ops = this.ops;
+    const dst = this.learned.dst(ops.family[i] as 0 | 1, ops.row[i]!);
+    if (ops.action[i] === OP_DELETE) {
+      writeDelRoute(w, seq, dst, RTPROT_BGP, 'unicast');
       return;
     }
+    const spec = this.spec;
+    spec.dst = dst;
+    spec.gateways = this.learned.sets.gatewaysOf(ops.value[i]!);
+    writeNewRoute(w, seq, ops.action[i] === OP_ADD ? 'create' : 'replace', spec);
+  };
+
+  /** Records the blackholes that were written; a failure leaves its old value and schedules a retry. */
+  private accountBlackholes(ops: readonly RouteOp[], failures: readonly OpFailure[]): void {
     const failed = new Map(failures.map((f) => [f.op, f]));
     const succeeded: RouteOp[] = [];
-    let retry = false;
-    const newlyBlocked: string[] = [];
-    const errors: string[] = [];
+    const results: Result[] = [];
     for (const op of ops) {
       const f = failed.get(op);
-      const id = `${op.kind} ${op.prefix}`;
-      if (!f || (op.action === 'delete' && f.errno === ESRCH)) {
-        succeeded.push(op);
-        this.blocked.delete(id);
-        continue;
-      }
-      if (op.action === 'add' && f.errno === EEXIST) {
-        // another owner's route holds this destination: it stays, ours is tried again on the next sync
-        if (!this.blocked.has(id)) newlyBlocked.push(op.prefix);
-        this.blocked.add(id);
-        continue;
-      }
-      retry = true;
-      if (errors.length < 5) errors.push(`${op.action} ${op.prefix} ${op.value}: ${f.reason ?? errnoName(f.errno)}`);
+      const r = this.judge(
+        op.action === 'add' ? OP_ADD : op.action === 'delete' ? OP_DELETE : 0,
+        `blackhole ${op.prefix}`,
+        f,
+      );
+      if (r === OK) succeeded.push(op);
+      else results.push({ result: r, what: `${op.action} ${op.prefix} ${op.value}`, prefix: op.prefix, failure: f! });
     }
-    applyOps(this.applied, succeeded);
+    const state = { blackholes: this.appliedBlackholes, learned: new Map<string, RouteValue>() };
+    applyOps(state, succeeded);
+    this.report(results, failures.length);
+  }
+
+  /** Records the learned routes that were written, then drops rows nobody wants any more. */
+  private accountLearned(failures: readonly WriteFailure[]): void {
+    const ops = this.ops;
+    const table = this.learned;
+    const failed = failures.length ? new Map(failures.map((f) => [f.index, f])) : undefined;
+    const results: Result[] = [];
+    for (let i = 0; i < ops.length; i++) {
+      const f = failed?.get(i);
+      if (!f && !this.blocked.size) {
+        table.applied(ops, i);
+        continue;
+      }
+      const fam = ops.family[i] as 0 | 1;
+      const prefix = table.text(fam, ops.row[i]!);
+      const r = this.judge(ops.action[i]!, `learned ${prefix}`, f);
+      if (r === OK) table.applied(ops, i);
+      else
+        results.push({
+          result: r,
+          what: `${ACTION_NAMES[ops.action[i]!]} ${prefix} ${table.sets.text(ops.value[i]!)}`,
+          prefix,
+          failure: f!,
+        });
+    }
+    table.prune();
+    this.report(results, failures.length);
+  }
+
+  /** What a write's answer means: done, held by another owner's route, or to retry. */
+  private judge(action: number, id: string, f: { errno: number } | undefined): number {
+    if (!f || (action === OP_DELETE && f.errno === ESRCH)) {
+      this.blocked.delete(id);
+      return OK;
+    }
+    if (action === OP_ADD && f.errno === EEXIST) {
+      // another owner's route holds this destination: it stays, ours is tried again on the next sync
+      if (this.blocked.has(id)) return KNOWN_BLOCKED;
+      this.blocked.add(id);
+      return BLOCKED;
+    }
+    return RETRY;
+  }
+
+  private report(results: readonly Result[], failures: number): void {
+    const newlyBlocked = results.filter((r) => r.result === BLOCKED).map((r) => r.prefix);
+    const retries = results.filter((r) => r.result === RETRY);
     if (newlyBlocked.length)
       this.log.warn(
         { count: newlyBlocked.length, prefixes: newlyBlocked.slice(0, 5) },
         'routes not installed: a route of another owner holds the destination',
       );
-    if (retry) {
-      this.log.debug({ failed: failures.length, examples: errors }, 'some route changes failed; a full sync follows');
+    if (retries.length) {
+      const examples = retries.slice(0, 5).map((r) => `${r.what}: ${r.failure.reason ?? errnoName(r.failure.errno)}`);
+      this.log.debug({ failed: failures, examples }, 'some route changes failed; a full sync follows');
       this.scheduleRetry();
     } else if (!this.retryTimer) this.retryMs = RETRY_FIRST_MS;
   }
+}
+
+const NO_LEARNED: ReadonlyMap<string, RouteValue> = new Map();
+const ACTION_NAMES = ['', 'add', 'replace', 'delete'];
+const OK = 0;
+const BLOCKED = 1;
+const KNOWN_BLOCKED = 2;
+const RETRY = 3;
+
+interface Result {
+  result: number;
+  what: string;
+  prefix: string;
+  failure: { errno: number; reason?: string };
 }

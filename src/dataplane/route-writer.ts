@@ -64,44 +64,71 @@ function encode(w: MessageWriter, seq: number, op: RouteOp, room: Uint8Array, ga
     });
 }
 
+/** A message that failed: its index among those written, and the errno. */
+export interface WriteFailure {
+  index: number;
+  errno: number;
+  /** Set when the message never reached the kernel (its input was invalid). */
+  reason?: string;
+}
+
 /**
- * Writes `ops` in order and returns the ones that failed with their errno. Rejects when answers
- * were lost (socket overrun, time-out): then what happened to the current datagram is unknown and
- * the caller must re-read the kernel.
+ * Writes `count` messages in order, `encode(w, seq, i)` writing the i-th, and returns the ones that
+ * failed with their errno (an encoder that throws fails its message with EINVAL). Rejects when
+ * answers were lost (socket overrun, time-out): then what happened to the current datagram is
+ * unknown and the caller must re-read the kernel.
  */
+export async function writeMessages(
+  channel: NetlinkChannel,
+  count: number,
+  encode: (w: MessageWriter, seq: number, i: number) => void,
+  limits: WriteLimits = limitsFor(channel),
+): Promise<WriteFailure[]> {
+  const failures: WriteFailure[] = [];
+  const w = new MessageWriter(limits.bytesPerDatagram + 1024);
+  // the datagram's message indices, by sequence number - first (-1: never sent)
+  const sent = new Int32Array(limits.opsPerDatagram);
+  let i = 0;
+  while (i < count) {
+    channel.reserve(limits.opsPerDatagram);
+    let first = -1;
+    let n = 0;
+    while (i < count && n < limits.opsPerDatagram && w.length < limits.bytesPerDatagram) {
+      const index = i++;
+      const seq = channel.nextSeq();
+      if (first < 0) first = seq;
+      n = seq - first + 1;
+      try {
+        encode(w, seq, index);
+        sent[seq - first] = index;
+      } catch (err) {
+        w.rollback();
+        sent[seq - first] = -1;
+        failures.push({ index, errno: constants.errno.EINVAL, reason: (err as Error).message });
+      }
+    }
+    const answers = await channel.transact(w);
+    for (const [s, errno] of answers.errors) {
+      const index = s - first >= 0 && s - first < n ? sent[s - first]! : -1;
+      if (index >= 0) failures.push({ index, errno });
+    }
+  }
+  return failures;
+}
+
+/** Writes `ops` (blackholes: a few) in order; see `writeMessages`. */
 export async function writeRoutes(
   channel: NetlinkChannel,
   ops: readonly RouteOp[],
   limits: WriteLimits = limitsFor(channel),
 ): Promise<OpFailure[]> {
-  const failures: OpFailure[] = [];
-  const w = new MessageWriter(limits.bytesPerDatagram + 1024);
   const room = new Uint8Array(4);
   const gateways = new GatewayBytes();
-  let i = 0;
-  while (i < ops.length) {
-    // the datagram's operations, indexed by sequence number - first
-    const sent: (RouteOp | undefined)[] = [];
-    channel.reserve(limits.opsPerDatagram);
-    let first = -1;
-    while (i < ops.length && sent.length < limits.opsPerDatagram && w.length < limits.bytesPerDatagram) {
-      const op = ops[i++]!;
-      const seq = channel.nextSeq();
-      if (first < 0) first = seq;
-      try {
-        encode(w, seq, op, room, gateways);
-        sent[seq - first] = op;
-      } catch (err) {
-        w.rollback();
-        sent[seq - first] = undefined;
-        failures.push({ op, errno: constants.errno.EINVAL, reason: (err as Error).message });
-      }
-    }
-    const answers = await channel.transact(w);
-    for (const [s, errno] of answers.errors) {
-      const op = sent[s - first];
-      if (op) failures.push({ op, errno });
-    }
-  }
-  return failures;
+  const failures = await writeMessages(
+    channel,
+    ops.length,
+    (w, seq, i) => encode(w, seq, ops[i]!, room, gateways),
+    limits,
+  );
+  return failures.map((f) => ({ op: ops[f.index]!, errno: f.errno, reason: f.reason }));
 }
