@@ -32,6 +32,23 @@ export async function dumpRoutes(
   });
 }
 
+/**
+ * Like dumpRoutes, but `fn` gets each message of one of `protocols` as its payload range in the
+ * received datagram (valid only during the call): a full table is read without an object per route.
+ */
+export function dumpRawRoutes(
+  channel: NetlinkChannel,
+  family: Family,
+  protocols: ReadonlySet<number>,
+  fn: (buf: Buffer, start: number, end: number) => void,
+): Promise<{ interrupted: boolean }> {
+  const w = new MessageWriter(64);
+  writeRouteDump(w, channel.nextSeq(), family);
+  return channel.dumpRaw(w, (buf, start, end) => {
+    if (end - start > 5 && protocols.has(buf[start + 5]!)) fn(buf, start, end);
+  });
+}
+
 /** Routes in the main table whose protocol is in `protocols`. */
 export async function readRoutes(channel: NetlinkChannel, protocols: ReadonlySet<number>): Promise<KernelRoute[]> {
   let out: KernelRoute[] = [];

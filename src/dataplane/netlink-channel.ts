@@ -8,10 +8,10 @@
 // the answer to the last one. When the barrier's answer arrives, every error of the datagram has.
 import { constants } from 'node:os';
 import netlink, { type RawNetlinkSocket } from 'netlink';
-import { errnoOf, messages, type NetlinkMessage } from './message-reader.js';
+import { errnoOf, type NetlinkMessage } from './message-reader.js';
 import type { MessageWriter } from './message-writer.js';
 import { inNetns } from './netns.js';
-import { NETLINK_ROUTE, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR } from './rtnetlink.js';
+import { NETLINK_ROUTE, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN } from './rtnetlink.js';
 
 /** Room for the answers of a full datagram of failures (the kernel echoes each failed request). */
 const RECV_BUFFER = 8 << 20;
@@ -49,6 +49,8 @@ interface Pending {
   answers: Answers;
   /** For a dump: called with each message of it. */
   onMessage?: (msg: NetlinkMessage) => void;
+  /** For a raw dump: called with each message's payload range in the datagram (no objects made). */
+  onRaw?: (datagram: Buffer, start: number, end: number) => void;
   interrupted: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -125,6 +127,24 @@ export class NetlinkChannel {
    * with whether the kernel flagged the dump as interrupted by a change (NLM_F_DUMP_INTR).
    */
   dump(writer: MessageWriter, onMessage: (msg: NetlinkMessage) => void): Promise<{ interrupted: boolean }> {
+    return this.runDump(writer, { onMessage });
+  }
+
+  /**
+   * A dump whose entries are handed over as payload ranges of the received datagram, valid only
+   * during the call: a full table is read without an object per route.
+   */
+  dumpRaw(
+    writer: MessageWriter,
+    onRaw: (datagram: Buffer, start: number, end: number) => void,
+  ): Promise<{ interrupted: boolean }> {
+    return this.runDump(writer, { onRaw });
+  }
+
+  private runDump(
+    writer: MessageWriter,
+    handler: Pick<Pending, 'onMessage' | 'onRaw'>,
+  ): Promise<{ interrupted: boolean }> {
     const run = () =>
       new Promise<{ interrupted: boolean }>((resolve, reject) => {
         const [first, last] = writer.seqRange;
@@ -133,7 +153,7 @@ export class NetlinkChannel {
           first,
           last,
           answers: { errors: new Map(), replies: new Map() },
-          onMessage,
+          ...handler,
           interrupted: false,
           resolve: () => resolve({ interrupted: p.interrupted }),
           reject,
@@ -191,11 +211,27 @@ export class NetlinkChannel {
     // process: everything is caught and turned into a rejection of the request it belongs to.
     let current: Pending | undefined;
     try {
-      for (const msg of messages(datagram)) {
-        current = this.pending.find((p) => msg.seq >= p.first && msg.seq <= p.last);
-        if (!current) continue; // an answer to a request that already failed (ENOBUFS, time-out)
-        if (current.onMessage) this.dumpMessage(current, msg);
-        else this.answer(current, msg);
+      // messages are walked by offset: a dump of a full table is one callback per route, no objects
+      let off = 0;
+      while (off + NLMSG_HDRLEN <= datagram.length) {
+        const len = datagram.readUInt32LE(off);
+        if (len < NLMSG_HDRLEN || off + len > datagram.length) break;
+        const type = datagram.readUInt16LE(off + 4);
+        const flags = datagram.readUInt16LE(off + 6);
+        const seq = datagram.readUInt32LE(off + 8);
+        current = this.pendingFor(seq);
+        if (current) {
+          if (current.onRaw && type !== NLMSG_DONE && type !== NLMSG_ERROR) {
+            if (flags & NLM_F_DUMP_INTR) current.interrupted = true;
+            current.onRaw(datagram, off + NLMSG_HDRLEN, off + len);
+          } else {
+            // an answer to a request that already failed (ENOBUFS, time-out) finds no pending
+            const msg = { type, flags, seq, payload: datagram.subarray(off + NLMSG_HDRLEN, off + len) };
+            if (current.onMessage || current.onRaw) this.dumpMessage(current, msg);
+            else this.answer(current, msg);
+          }
+        }
+        off += (len + 3) & ~3;
       }
     } catch (err) {
       if (current) {
@@ -203,6 +239,11 @@ export class NetlinkChannel {
         current.reject(err as Error);
       }
     }
+  }
+
+  private pendingFor(seq: number): Pending | undefined {
+    for (const p of this.pending) if (seq >= p.first && seq <= p.last) return p;
+    return undefined;
   }
 
   private answer(p: Pending, msg: NetlinkMessage): void {

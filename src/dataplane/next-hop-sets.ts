@@ -2,6 +2,8 @@
 // distinct sets of gateways, so each route keeps a 32-bit id and the set's text and netlink bytes
 // exist once. Id 0 means "no route". Ids nobody uses any more are given back by `sweep`.
 import { canonicalAddress, type Gateway, gatewayOf } from './ip-bytes.js';
+import { MessageWriter } from './message-writer.js';
+import { nextHopAttributes } from './route-codec.js';
 
 /** The one text of a set: the gateways sorted and joined by ',' (order does not matter to the kernel). */
 export function nextHopsText(nextHops: readonly string[]): string {
@@ -18,6 +20,9 @@ export class NextHopSets {
   /** id → text ('' for a free id). Index 0 is unused. */
   private texts: string[] = [''];
   private gateways: (Gateway[] | undefined)[] = [undefined];
+  /** Per id, the encoded next-hop attributes for an IPv4 and an IPv6 destination. */
+  private encoded: ([Buffer | undefined, Buffer | undefined] | undefined)[] = [undefined];
+  private readonly writer = new MessageWriter(256);
   private free: number[] = [];
   /** Ids in use after the last sweep (a sweep is due when far more exist). */
   private swept = 0;
@@ -29,6 +34,7 @@ export class NextHopSets {
     id = this.free.pop() ?? this.texts.length;
     this.texts[id] = text;
     this.gateways[id] = undefined;
+    this.encoded[id] = undefined;
     this.ids.set(text, id);
     return id;
   }
@@ -47,6 +53,12 @@ export class NextHopSets {
     return g;
   }
 
+  /** The set's route attributes (RTA_OIF, RTA_GATEWAY/RTA_VIA/RTA_MULTIPATH) for a destination of `family`. */
+  attributesOf(id: number, family: 0 | 1): Buffer {
+    const both = (this.encoded[id] ??= [undefined, undefined]);
+    return (both[family] ??= nextHopAttributes(this.writer, family === 0 ? 'ipv4' : 'ipv6', this.gatewaysOf(id)));
+  }
+
   get size(): number {
     return this.ids.size;
   }
@@ -63,6 +75,7 @@ export class NextHopSets {
       this.ids.delete(this.texts[id]!);
       this.texts[id] = '';
       this.gateways[id] = undefined;
+      this.encoded[id] = undefined;
       this.free.push(id);
     }
     this.swept = this.ids.size;

@@ -79,32 +79,64 @@ function writeRtmsg(w: MessageWriter, family: Family, dstLen: number, protocol: 
  * a route someone else put there is never overwritten; 'replace' swaps the one that is there.
  */
 export function writeNewRoute(w: MessageWriter, seq: number, mode: WriteMode, r: RouteSpec): void {
-  const flags = NLM_F_REQUEST | NLM_F_CREATE | (mode === 'create' ? NLM_F_EXCL : NLM_F_REPLACE);
   const given = r.gateways ?? NO_GATEWAYS;
   // the usual input is Gateway objects already (route-writer keeps them per next-hop set): no copy then
   const gateways = given.every((g) => !(g instanceof Uint8Array))
     ? (given as readonly Gateway[])
     : given.map((g) => (g instanceof Uint8Array ? { bytes: g, ifindex: 0 } : g));
   const scope = r.type === 'unicast' && gateways.length === 0 && r.oif ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-  w.begin(RTM_NEWROUTE, flags, seq);
+  w.begin(RTM_NEWROUTE, newRouteFlags(mode), seq);
   writeRtmsg(w, r.dst.family, r.dst.length, r.protocol, scope, r.type === 'blackhole' ? RTN_BLACKHOLE : RTN_UNICAST);
   if (r.dst.length > 0) w.attr(RTA_DST, r.dst.bytes);
   if (r.priority !== undefined) w.attrU32(RTA_PRIORITY, r.priority);
-  const oif = gateways.length === 1 && gateways[0]!.ifindex ? gateways[0]!.ifindex : r.oif;
+  writeNextHops(w, r.dst.family, gateways, r.oif);
+  w.end();
+}
+
+const newRouteFlags = (mode: WriteMode) =>
+  NLM_F_REQUEST | NLM_F_CREATE | (mode === 'create' ? NLM_F_EXCL : NLM_F_REPLACE);
+
+/** RTA_OIF and the gateway attributes: one RTA_GATEWAY (or RTA_VIA), or an RTA_MULTIPATH list. */
+function writeNextHops(w: MessageWriter, family: Family, gateways: readonly Gateway[], oif0: number | undefined): void {
+  const oif = gateways.length === 1 && gateways[0]!.ifindex ? gateways[0]!.ifindex : oif0;
   if (oif) w.attrU32(RTA_OIF, oif);
-  if (gateways.length === 1) writeGateway(w, r.dst.family, gateways[0]!.bytes);
+  if (gateways.length === 1) writeGateway(w, family, gateways[0]!.bytes);
   else if (gateways.length > 1) {
     const mp = w.openNest(RTA_MULTIPATH);
     for (const gw of gateways) {
       const nh = w.openLength(); // struct rtnexthop: len, flags, hops (weight - 1), ifindex
       w.u8(0)
         .u8(0)
-        .i32(gw.ifindex || (r.oif ?? 0));
-      writeGateway(w, r.dst.family, gw.bytes);
+        .i32(gw.ifindex || (oif0 ?? 0));
+      writeGateway(w, family, gw.bytes);
       w.closeNest(nh);
     }
     w.closeNest(mp);
   }
+}
+
+/**
+ * The attributes after RTA_DST of a unicast route through `gateways`, as bytes: a table has a few
+ * next-hop sets, so each is encoded once and copied into every route message that uses it.
+ */
+export function nextHopAttributes(w: MessageWriter, family: Family, gateways: readonly Gateway[]): Buffer {
+  writeNextHops(w, family, gateways, undefined);
+  return w.take();
+}
+
+/** A unicast route whose next-hop attributes were encoded before (`nextHopAttributes`). */
+export function writeNewRouteWith(
+  w: MessageWriter,
+  seq: number,
+  mode: WriteMode,
+  dst: Prefix,
+  protocol: number,
+  nextHops: Uint8Array,
+): void {
+  w.begin(RTM_NEWROUTE, newRouteFlags(mode), seq);
+  writeRtmsg(w, dst.family, dst.length, protocol, RT_SCOPE_UNIVERSE, RTN_UNICAST);
+  if (dst.length > 0) w.attr(RTA_DST, dst.bytes);
+  w.bytes(nextHops);
   w.end();
 }
 
@@ -203,4 +235,63 @@ export function decodeRoute(m: NetlinkMessage): KernelRoute | undefined {
     nextHops,
     oif: nextHops.length > 1 ? 0 : oif,
   };
+}
+
+/**
+ * What a full sync needs of one route message, read in place (no objects, no text). `gateway` is
+ * the offset of a single RTA_GATEWAY's bytes (-1 when none); anything less plain — ECMP, RTA_VIA, a
+ * table other than main — sets `plain` false, and the caller decodes the message in full
+ * (decodeRoute). RTA_OIF is not read: only a link-local gateway's text needs it (callers check).
+ */
+export interface RouteScan {
+  af: number;
+  dstLen: number;
+  protocol: number;
+  /** RTN_* type. */
+  type: number;
+  /** Offset of RTA_DST's bytes (-1: the default route). */
+  dst: number;
+  gateway: number;
+  plain: boolean;
+}
+
+export const newRouteScan = (): RouteScan => ({
+  af: 0,
+  dstLen: 0,
+  protocol: 0,
+  type: 0,
+  dst: -1,
+  gateway: -1,
+  plain: true,
+});
+
+/** Scans the route message whose payload is `buf[start, end)` into `out`. */
+export function scanRoute(buf: Buffer, start: number, end: number, out: RouteScan): RouteScan {
+  out.plain = end - start >= RTMSG_LEN;
+  if (!out.plain) return out;
+  out.af = buf[start]!;
+  out.dstLen = buf[start + 1]!;
+  out.protocol = buf[start + 5]!;
+  out.type = buf[start + 7]!;
+  out.dst = -1;
+  out.gateway = -1;
+  const addrLen = out.af === AF_INET ? 4 : 16;
+  if (buf[start + 4] !== RT_TABLE_MAIN || (out.af !== AF_INET && out.af !== AF_INET6)) out.plain = false;
+  let off = start + RTMSG_LEN;
+  while (out.plain && off + 4 <= end) {
+    const len = buf.readUInt16LE(off);
+    if (len < 4 || off + len > end) break;
+    const type = buf.readUInt16LE(off + 2) & 0x3fff;
+    if (type === RTA_DST) {
+      if (len - 4 === addrLen) out.dst = off + 4;
+      else out.plain = false;
+    } else if (type === RTA_GATEWAY) {
+      if (len - 4 === addrLen) out.gateway = off + 4;
+      else out.plain = false;
+    } else if (type === RTA_TABLE) {
+      if (buf.readUInt32LE(off + 4) !== RT_TABLE_MAIN) out.plain = false;
+    } else if (type === RTA_VIA || type === RTA_MULTIPATH) out.plain = false;
+    off += (len + 3) & ~3;
+  }
+  return out;
 }

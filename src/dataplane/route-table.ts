@@ -8,15 +8,23 @@
 // Blackholes are a few per host and kept as text (route-diff.ts). Learned routes can be a full
 // table: they live in one LearnedTable (learned-table.ts), a row per prefix in typed arrays holding
 // both what we want and what the kernel has, and batches are encoded straight from its rows.
-import { canonicalPrefix, parsePrefix } from './ip-bytes.js';
-import { DUMP_ATTEMPTS, dumpRoutes, linkNames, readRoutes } from './kernel-routes.js';
+import { addressText, canonicalPrefix, parsePrefix } from './ip-bytes.js';
+import { DUMP_ATTEMPTS, dumpRawRoutes, linkNames, readRoutes } from './kernel-routes.js';
 import { LearnedOps, LearnedTable, newPrefixKey, OP_ADD, OP_DELETE, parseKey } from './learned-table.js';
 import { MessageWriter } from './message-writer.js';
 import { errnoName, NetlinkChannel } from './netlink-channel.js';
 import { nextHopsText } from './next-hop-sets.js';
-import { type RouteSpec, writeDelRoute, writeNewRoute } from './route-codec.js';
+import {
+  decodeRoute,
+  newRouteScan,
+  scanRoute,
+  writeDelRoute,
+  writeNewRoute,
+  writeNewRouteWith,
+} from './route-codec.js';
 import { applyOps, BLACKHOLE, type DesiredRoutes, diffRoutes, type RouteOp, type RouteValue } from './route-diff.js';
 import { type OpFailure, type WriteFailure, writeMessages, writeRoutes } from './route-writer.js';
+import { AF_INET, RTM_NEWROUTE, RTN_UNICAST } from './rtnetlink.js';
 import {
   type DataplaneLog,
   GATEWAY_IPV4,
@@ -36,6 +44,9 @@ const RETRY_MAX_MS = 5000;
 const EEXIST = 17;
 const ESRCH = 3;
 const OWNED = new Set([RTPROT_TSROUTE_BLOCK, RTPROT_BGP]);
+/** Learned changes this recent mean a table is streaming in: the periodic full sync waits. */
+const STREAM_QUIET_MS = 1000;
+const FAMILIES = ['ipv4', 'ipv6'] as const;
 
 export interface RouteTableOptions {
   resyncIntervalMs: number;
@@ -60,6 +71,8 @@ export class RouteTable {
   private readonly ops = new LearnedOps();
   private readonly key = newPrefixKey();
   private fullSync = true;
+  /** When learned routes last changed (performance.now()). */
+  private lastLearnedChange = Number.NEGATIVE_INFINITY;
   /** Compare every prefix (after a wholesale change or a kernel read), not only dirty ones. */
   private compareAll = true;
   /** "kind prefix" of destinations held by someone else's route, reported once each. */
@@ -99,6 +112,9 @@ export class RouteTable {
     this.fullSync = false;
     this.compareAll = true;
     this.timer = setInterval(() => {
+      // While a table streams in, a full sync would re-read everything we are writing anyway (a
+      // million routes every few seconds): it waits for the first tick after the stream.
+      if (performance.now() - this.lastLearnedChange < STREAM_QUIET_MS) return;
       this.fullSync = true;
       this.blocked.clear();
       this.queue();
@@ -152,7 +168,10 @@ export class RouteTable {
   /** Changes since the last call: next hops, or undefined for a route that is gone. */
   updateLearned(changes: ReadonlyMap<string, readonly string[] | undefined>): void {
     for (const [prefix, nextHops] of changes) this.wantLearned(prefix, nextHops);
-    if (changes.size) this.queue();
+    if (changes.size) {
+      this.lastLearnedChange = performance.now();
+      this.queue();
+    }
   }
 
   private wantLearned(prefix: string, nextHops: readonly string[] | undefined): void {
@@ -246,11 +265,16 @@ export class RouteTable {
     const blackholes = new Map<string, RouteValue>();
     const k = this.key;
     const learned = this.learned;
+    const scan = newRouteScan();
     for (const family of [0, 1] as const)
       for (let attempt = 1; ; attempt++) {
         const found: [string, RouteValue][] = [];
         learned.forgetHave(family);
-        const { interrupted } = await dumpRoutes(channel, family === 0 ? 'ipv4' : 'ipv6', OWNED, (r) => {
+        // a table has few gateways: the set id of an IPv4 gateway, by its 32 bits
+        const byGateway = new Map<number, number>();
+        const slow = (buf: Buffer, start: number, end: number) => {
+          const r = decodeRoute({ type: RTM_NEWROUTE, flags: 0, seq: 0, payload: buf.subarray(start, end) });
+          if (!r) return;
           if (r.protocol === RTPROT_TSROUTE_BLOCK) {
             found.push([r.prefix, r.type === 'blackhole' ? BLACKHOLE : otherType(r)]);
             return;
@@ -258,6 +282,29 @@ export class RouteTable {
           if (!parseKey(r.prefix, k) || k.family !== family) return;
           const value = r.type === 'unicast' && r.nextHops.length ? nextHopsText(r.nextHops) : otherType(r);
           learned.setHave(family, k.words, k.len, learned.sets.intern(value));
+        };
+        const { interrupted } = await dumpRawRoutes(channel, FAMILIES[family], OWNED, (buf, start, end) => {
+          // the common learned route — main table, one IPv4 gateway — read in place
+          const r = scanRoute(buf, start, end, scan);
+          if (
+            !r.plain ||
+            r.protocol !== RTPROT_BGP ||
+            r.af !== AF_INET ||
+            r.type !== RTN_UNICAST ||
+            r.gateway < 0 ||
+            (r.dst < 0 && r.dstLen !== 0)
+          ) {
+            slow(buf, start, end);
+            return;
+          }
+          k.words[0] = r.dst < 0 ? 0 : buf.readInt32BE(r.dst);
+          const gw = buf.readUInt32BE(r.gateway);
+          let set = byGateway.get(gw);
+          if (set === undefined) {
+            set = learned.sets.intern(addressText(buf.subarray(r.gateway, r.gateway + 4)));
+            byGateway.set(gw, set);
+          }
+          learned.setHave(0, k.words, r.dstLen, set);
         });
         if (!interrupted || attempt === DUMP_ATTEMPTS) {
           for (const [p, v] of found) blackholes.set(p, v);
@@ -303,12 +350,6 @@ export class RouteTable {
     );
   }
 
-  private readonly spec: RouteSpec = {
-    dst: { family: 'ipv4', bytes: new Uint8Array(4), length: 0 },
-    protocol: RTPROT_BGP,
-    type: 'unicast',
-  };
-
   /** Operation `i` of the learned ops as a netlink message, from the table's row. */
   private readonly encodeLearned = (w: MessageWriter, seq: number, i: number): void => {
     const ops = this.ops;
@@ -317,10 +358,8 @@ export class RouteTable {
       writeDelRoute(w, seq, dst, RTPROT_BGP, 'unicast');
       return;
     }
-    const spec = this.spec;
-    spec.dst = dst;
-    spec.gateways = this.learned.sets.gatewaysOf(ops.value[i]!);
-    writeNewRoute(w, seq, ops.action[i] === OP_ADD ? 'create' : 'replace', spec);
+    const nextHops = this.learned.sets.attributesOf(ops.value[i]!, ops.family[i] as 0 | 1);
+    writeNewRouteWith(w, seq, ops.action[i] === OP_ADD ? 'create' : 'replace', dst, RTPROT_BGP, nextHops);
   };
 
   /** Records the blackholes that were written; a failure leaves its old value and schedules a retry. */
