@@ -55,8 +55,17 @@ export class NextHopSets {
 
   /** The set's route attributes (RTA_OIF, RTA_GATEWAY/RTA_VIA/RTA_MULTIPATH) for a destination of `family`. */
   attributesOf(id: number, family: 0 | 1): Buffer {
-    const both = (this.encoded[id] ??= [undefined, undefined]);
-    return (both[family] ??= nextHopAttributes(this.writer, family === 0 ? 'ipv4' : 'ipv6', this.gatewaysOf(id)));
+    let both = this.encoded[id];
+    if (!both) {
+      both = [undefined, undefined];
+      this.encoded[id] = both;
+    }
+    let bytes = both[family];
+    if (!bytes) {
+      bytes = nextHopAttributes(this.writer, family === 0 ? 'ipv4' : 'ipv6', this.gatewaysOf(id));
+      both[family] = bytes;
+    }
+    return bytes;
   }
 
   get size(): number {
