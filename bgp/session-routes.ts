@@ -7,7 +7,7 @@ import type { PeerEntry } from './peer-entry.js';
 import { compilePolicy } from './policy/evaluate.js';
 import type { PathSource } from './rib/path.js';
 import type { RouteEngine, SessionPort } from './route-engine.js';
-import { encodeUpdates } from './session/codec.js';
+import { encodeBatch } from './session/codec.js';
 import type { PeerDown } from './session/peer.js';
 import { AFI_IPV4, AFI_IPV6, RR_SUBTYPE, SAFI_UNICAST } from './wire/constants.js';
 import { encodeRouteRefresh } from './wire/message.js';
@@ -70,7 +70,7 @@ export class SessionRoutes {
       addPathSend: new Set(neg.addPathSend),
       importPolicy: compilePolicy(options.importPolicy),
       exportPolicy: compilePolicy(options.exportPolicy),
-      sendBatch: (batch) => peer.sendUpdates(encodeUpdates(batch, peer.codecCtx)),
+      sendBatch: (batch) => peer.sendUpdates(encodeBatch(batch, peer.codecCtx)),
       sendEndOfRib: (family) => peer.send(encodeEndOfRib(afiOf(family), SAFI_UNICAST)),
       drained: () => peer.drained(),
       pauseInput: (paused) => peer.pauseInput(paused),

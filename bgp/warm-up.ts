@@ -12,7 +12,7 @@ import { PrefixTable } from './rib/prefix-table.js';
 import type { ExportTarget, LocalIdentity } from './rib/propagation.js';
 import { SlotPrefixes } from './rib/slot-prefixes.js';
 import { RouteEngine, type SessionPort, yieldToLoop } from './route-engine.js';
-import { encodeUpdates } from './session/codec.js';
+import { encodeBatch, encodeUpdates } from './session/codec.js';
 import { decodeMessage } from './wire/decode.js';
 import { MessageFramer } from './wire/framer.js';
 import type { WireContext } from './wire/types.js';
@@ -55,7 +55,7 @@ function port(address: string, kind: 'ebgp' | 'ibgp'): SessionPort {
     families: new Set<AddressFamily>(['ipv4']),
     importPolicy: compilePolicy(undefined),
     exportPolicy: compilePolicy(undefined),
-    sendBatch: (batch) => encodeUpdates(batch, CTX).length >= 0,
+    sendBatch: (batch) => encodeBatch(batch, CTX).count >= 0,
     sendEndOfRib: () => {},
     drained: () => Promise.resolve(),
     pauseInput: () => {},

@@ -1,11 +1,11 @@
 // What the RIB hands the session to send, and its encoding into UPDATEs by bgp/wire: the RIB's
-// interned attribute sets become the wire codec's Attributes (less what must not leave the AS), and
-// its numeric prefixes go straight into the packer.
+// interned attribute sets are read by the wire encoders as they are (less what must not leave the
+// AS), and its numeric prefixes go straight into the packer.
 import type { AddressFamily } from '../config.js';
 import type { AttrSet } from '../rib/attributes.js';
 import { MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../wire/constants.js';
-import type { Attributes, WireContext } from '../wire/types.js';
-import { packPrefixes } from '../wire/update-encode.js';
+import type { AttributesToEncode, WireContext } from '../wire/types.js';
+import { type PackedUpdates, packBatch, splitMessages } from '../wire/update-encode.js';
 
 /**
  * The prefixes of one batch as the RIB hands them over: a count, each prefix as text (for logs and
@@ -24,30 +24,35 @@ export interface UpdateBatch {
   announce: { attrs: AttrSet; prefixes: PrefixSet }[];
 }
 
-function wireAttributes(a: AttrSet, ebgp: boolean): Attributes {
-  const out: Attributes = { origin: a.origin, asPath: a.asPath.map((s) => ({ type: s.type, asns: [...s.asns] })) };
-  if (a.med !== undefined) out.med = a.med;
-  // RFC 4271 §5.1.5, RFC 4456 §8: LOCAL_PREF and reflection attributes stay inside the AS.
-  if (a.localPref !== undefined && !ebgp) out.localPref = a.localPref;
-  if (a.atomicAggregate) out.atomicAggregate = true;
-  if (a.aggregator) out.aggregator = { ...a.aggregator };
-  if (a.communities?.length) out.communities = [...a.communities];
-  if (a.originatorId && !ebgp) out.originatorId = a.originatorId;
-  if (a.clusterList?.length && !ebgp) out.clusterList = [...a.clusterList];
-  if (a.largeCommunities?.length) out.largeCommunities = [...a.largeCommunities];
-  if (a.opaque?.length) out.unknown = a.opaque.map((o) => ({ ...o }));
-  return out;
+/**
+ * The wire encoders' view of an interned set, without a copy (its parts are frozen and read only):
+ * LOCAL_PREF and the reflection attributes stay inside the AS (RFC 4271 §5.1.5, RFC 4456 §8).
+ */
+function wireView(a: AttrSet, ebgp: boolean): AttributesToEncode {
+  return {
+    origin: a.origin,
+    asPath: a.asPath,
+    med: a.med,
+    localPref: ebgp ? undefined : a.localPref,
+    atomicAggregate: a.atomicAggregate,
+    aggregator: a.aggregator,
+    communities: a.communities,
+    originatorId: ebgp ? undefined : a.originatorId,
+    clusterList: ebgp ? undefined : a.clusterList,
+    largeCommunities: a.largeCommunities,
+    unknown: a.opaque,
+  };
 }
 
-/** As few UPDATEs as fit the batch (4096-byte messages, 65535 with RFC 8654 extended messages). */
-export function encodeUpdates(batch: UpdateBatch, ctx: WireContext): Buffer[] {
+/** A batch as few UPDATEs as fit (4096-byte messages, 65535 with RFC 8654 extended messages), in one buffer. */
+export function encodeBatch(batch: UpdateBatch, ctx: WireContext): PackedUpdates {
   // RFC 8654 §4: UPDATEs up to 65535 bytes only once both sides have the capability. (With ADD-PATH
   // the batch's prefix writers put each path ID in front of its prefix themselves.)
-  return packPrefixes(
+  return packBatch(
     batch.family,
     batch.withdraw,
     batch.announce.map((g) => ({
-      attributes: wireAttributes(g.attrs, ctx.ebgp),
+      attributes: wireView(g.attrs, ctx.ebgp),
       nextHop: g.attrs.nextHop,
       linkLocal: g.attrs.nextHopLinkLocal,
       prefixes: g.prefixes,
@@ -58,4 +63,9 @@ export function encodeUpdates(batch: UpdateBatch, ctx: WireContext): Buffer[] {
       maxMessage: ctx.extendedMessage ? MAX_EXTENDED_MESSAGE : MAX_MESSAGE,
     },
   );
+}
+
+/** `encodeBatch` as one Buffer per message. */
+export function encodeUpdates(batch: UpdateBatch, ctx: WireContext): Buffer[] {
+  return splitMessages(encodeBatch(batch, ctx).bytes);
 }

@@ -10,6 +10,7 @@ import { MessageFramer } from '../wire/framer.js';
 import { encodeKeepalive, encodeNotification } from '../wire/message.js';
 import { CEASE_SUB, ERR } from '../wire/notification.js';
 import type { Message, OpenMessage } from '../wire/types.js';
+import type { PackedUpdates } from '../wire/update-encode.js';
 import type { FsmAction, FsmEvent, SessionFsm } from './fsm.js';
 import type { LocalSettings, PeerSettings } from './peer-settings.js';
 
@@ -121,9 +122,13 @@ export abstract class PeerConnections extends EventEmitter {
     return ok;
   }
 
-  sendUpdates(buffers: Buffer[]): boolean {
-    this.counters.updatesOut += buffers.length;
-    return this.send(buffers);
+  /** A batch of UPDATEs packed back to back: one socket write, however many messages. */
+  sendUpdates(packed: PackedUpdates): boolean {
+    const socket = this.conn?.socket;
+    if (!socket || socket.destroyed) return false;
+    this.counters.updatesOut += packed.count;
+    this.counters.messagesOut += packed.count;
+    return packed.count === 0 || socket.write(packed.bytes);
   }
 
   /** Resolves when the socket can take more (or is gone). */

@@ -25,24 +25,39 @@ export function readAsPath(v: Uint8Array, four: boolean): AsSegment[] | undefine
   return segs;
 }
 
-/** An AS_PATH value; toward an old speaker (`four` false) 4-octet numbers become AS_TRANS (RFC 6793 §4.2.2). */
-export function asPathBytes(segs: readonly AsSegment[], four: boolean): Buffer {
-  const parts: Buffer[] = [];
+/**
+ * Writes an AS_PATH value at `off` and returns the offset after it; toward an old speaker (`four`
+ * false) 4-octet numbers become AS_TRANS (RFC 6793 §4.2.2).
+ */
+export function writeAsPath(
+  out: Uint8Array,
+  off: number,
+  segs: readonly { readonly type: number; readonly asns: readonly number[] }[],
+  four: boolean,
+): number {
   for (const s of segs) {
+    const asns = s.asns;
     // RFC 4271 §4.3: a segment holds at most 255 ASes; longer ones are split.
-    for (let i = 0; i < s.asns.length; i += 255) {
-      const chunk = s.asns.slice(i, i + 255);
-      const b = Buffer.alloc(2 + chunk.length * (four ? 4 : 2));
-      b[0] = s.type;
-      b[1] = chunk.length;
-      chunk.forEach((asn, j) => {
-        if (four) b.writeUInt32BE(asn >>> 0, 2 + j * 4);
-        else b.writeUInt16BE(asn > 0xffff ? AS_TRANS : asn, 2 + j * 2);
-      });
-      parts.push(b);
+    for (let i = 0; i < asns.length; i += 255) {
+      const n = Math.min(255, asns.length - i);
+      out[off++] = s.type;
+      out[off++] = n;
+      for (let j = i; j < i + n; j++) {
+        const asn = asns[j]!;
+        if (four) {
+          out[off++] = asn >>> 24;
+          out[off++] = (asn >>> 16) & 0xff;
+          out[off++] = (asn >>> 8) & 0xff;
+          out[off++] = asn & 0xff;
+        } else {
+          const as2 = asn > 0xffff ? AS_TRANS : asn;
+          out[off++] = as2 >> 8;
+          out[off++] = as2 & 0xff;
+        }
+      }
     }
   }
-  return Buffer.concat(parts);
+  return off;
 }
 
 /** RFC 4271 §9.1.2.2 (a) path length: a set counts 1, confederation segments 0 (RFC 6793 §4.2.3 uses it). */

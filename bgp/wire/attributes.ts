@@ -2,11 +2,11 @@
 // encoded, the Optional/Transitive flags it must carry, what RFC 7606 does when it is malformed, and
 // the RFC sections that say so. decodeUpdate and encodeAttributes walk this table instead of each
 // holding a switch, so an attribute is added (or checked against the RFCs) in one place.
-import { bytesToIpv4, ipv4ToBytes } from '../prefix.js';
-import { asPathBytes, readAsPath } from './as-path.js';
+import { bytesToIpv4 } from '../prefix.js';
+import { readAsPath, writeAsPath } from './as-path.js';
 import { AS_TRANS, ATTR, FLAG_OPTIONAL, FLAG_TRANSITIVE } from './constants.js';
 import { decodeMpReach, decodeMpUnreach, type MpTarget } from './mp-reach.js';
-import type { AsSegment, Attributes, ErrorAction, WireContext } from './types.js';
+import type { AsSegment, AttributesToEncode, ErrorAction, WireContext } from './types.js';
 
 /** What an attribute's decoder writes into: the message's attributes, and the AS4_* values kept for the merge. */
 export interface AttrDecoding extends MpTarget {
@@ -29,10 +29,12 @@ export interface AttrSpec {
   /** Reads the value into `d.attrs`; returns why it is malformed, or undefined. */
   decode(v: Buffer, d: AttrDecoding): string | undefined;
   /**
-   * The value to send for `a`, or undefined when `a` carries none. Absent for MP_REACH/MP_UNREACH:
-   * the packer (update-encode.ts) writes them around the prefixes it fits.
+   * Writes the value to send for `a` at `off` in `out` and returns the offset after it, or -1 when
+   * `a` carries none (the caller writes the attribute header). Straight into the caller's buffer:
+   * an UPDATE per attribute set made a dozen small Buffers per set when each value was its own.
+   * Absent for MP_REACH/MP_UNREACH: the packer (update-encode.ts) writes them around the prefixes.
    */
-  encode?(a: Attributes, ctx: WireContext): Uint8Array | undefined;
+  encode?(a: AttributesToEncode, ctx: WireContext, out: Buffer, off: number): number;
 }
 
 const T = FLAG_TRANSITIVE;
@@ -41,12 +43,62 @@ const OT = FLAG_OPTIONAL | FLAG_TRANSITIVE;
 
 const u32 = (b: Uint8Array, o: number) => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
-const u32Bytes = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0, 0);
-  return b;
-};
+/** Writes `n` as 4 bytes, big-endian; returns the offset after. */
+function putU32(out: Uint8Array, off: number, n: number): number {
+  out[off] = n >>> 24;
+  out[off + 1] = (n >>> 16) & 0xff;
+  out[off + 2] = (n >>> 8) & 0xff;
+  out[off + 3] = n & 0xff;
+  return off + 4;
+}
+
+/** Writes dotted-quad text as 4 bytes without building an array (a part that is not a number counts 0). */
+function putIpv4(out: Uint8Array, off: number, text: string): number {
+  let part = 0;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      out[off + part++] = v;
+      v = 0;
+      if (part === 4) break;
+    } else v = v * 10 + (c - 48);
+  }
+  if (part < 4) out[off + part++] = v;
+  while (part < 4) out[off + part++] = 0;
+  return off + 4;
+}
+
+/** Writes "global:local1:local2" (RFC 8092) as 12 bytes. */
+function putLargeCommunity(out: Uint8Array, off: number, text: string): number {
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58 /* : */) {
+      off = putU32(out, off, v);
+      v = 0;
+    } else v = v * 10 + (c - 48);
+  }
+  return putU32(out, off, v);
+}
+
+/** Writes hex text as bytes (extended communities and unknown attributes are held as hex). */
+const putHex = (out: Buffer, off: number, hex: string): number => off + out.write(hex, off, 'hex');
 const big = (asn: number) => asn > 0xffff;
+
+/**
+ * The text of the last IPv4 next hop read, reused while the next hop repeats (a peer's UPDATEs
+ * mostly carry the same one): the attribute sets made from them then share one string.
+ */
+let lastNextHop = -1;
+let lastNextHopText = '';
+function nextHopText(n: number, v: Uint8Array): string {
+  if (n !== lastNextHop) {
+    lastNextHop = n;
+    lastNextHopText = bytesToIpv4(v);
+  }
+  return lastNextHopText;
+}
 
 /** A value that is a list of `size`-byte items: never empty, a whole number of items. */
 const listLength = (len: number, size: number) => (len === 0 || len % size !== 0 ? 'length' : undefined);
@@ -71,7 +123,11 @@ const SPECS: AttrSpec[] = [
       d.attrs.origin = v[0]!;
       return undefined;
     },
-    encode: (a) => (a.origin === undefined ? undefined : Uint8Array.of(a.origin)),
+    encode(a, _ctx, out, off) {
+      if (a.origin === undefined) return -1;
+      out[off] = a.origin;
+      return off + 1;
+    },
   },
   {
     code: ATTR.AS_PATH,
@@ -85,7 +141,7 @@ const SPECS: AttrSpec[] = [
       d.attrs.asPath = segs;
       return undefined;
     },
-    encode: (a, ctx) => (a.asPath ? asPathBytes(a.asPath, ctx.fourOctetAs) : undefined),
+    encode: (a, ctx, out, off) => (a.asPath ? writeAsPath(out, off, a.asPath, ctx.fourOctetAs) : -1),
   },
   {
     code: ATTR.NEXT_HOP,
@@ -95,10 +151,10 @@ const SPECS: AttrSpec[] = [
     rfc: 'RFC 4271 §5.1.3, RFC 7606 §7.3',
     decode(v, d) {
       if (v.length !== 4) return 'length';
-      d.attrs.nextHop = bytesToIpv4(v);
+      d.attrs.nextHop = nextHopText(u32(v, 0), v);
       return undefined;
     },
-    encode: (a) => (a.nextHop ? ipv4ToBytes(a.nextHop) : undefined),
+    encode: (a, _ctx, out, off) => (a.nextHop ? putIpv4(out, off, a.nextHop) : -1),
   },
   {
     code: ATTR.MED,
@@ -111,7 +167,7 @@ const SPECS: AttrSpec[] = [
       d.attrs.med = u32(v, 0);
       return undefined;
     },
-    encode: (a) => (a.med === undefined ? undefined : u32Bytes(a.med)),
+    encode: (a, _ctx, out, off) => (a.med === undefined ? -1 : putU32(out, off, a.med)),
   },
   {
     code: ATTR.LOCAL_PREF,
@@ -125,7 +181,7 @@ const SPECS: AttrSpec[] = [
       d.attrs.localPref = u32(v, 0);
       return undefined;
     },
-    encode: (a) => (a.localPref === undefined ? undefined : u32Bytes(a.localPref)),
+    encode: (a, _ctx, out, off) => (a.localPref === undefined ? -1 : putU32(out, off, a.localPref)),
   },
   {
     code: ATTR.ATOMIC_AGGREGATE,
@@ -138,7 +194,7 @@ const SPECS: AttrSpec[] = [
       d.attrs.atomicAggregate = true;
       return undefined;
     },
-    encode: (a) => (a.atomicAggregate ? new Uint8Array() : undefined),
+    encode: (a, _ctx, _out, off) => (a.atomicAggregate ? off : -1),
   },
   {
     code: ATTR.AGGREGATOR,
@@ -152,12 +208,16 @@ const SPECS: AttrSpec[] = [
       d.attrs.aggregator = readAggregator(v, four);
       return undefined;
     },
-    encode(a, ctx) {
-      if (!a.aggregator) return undefined;
+    encode(a, ctx, out, off) {
+      if (!a.aggregator) return -1;
       const { asn, address } = a.aggregator;
-      const as2 = big(asn) ? AS_TRANS : asn;
-      const head = ctx.fourOctetAs ? u32Bytes(asn) : Buffer.from([as2 >> 8, as2 & 0xff]);
-      return Buffer.concat([head, ipv4ToBytes(address)]);
+      if (ctx.fourOctetAs) off = putU32(out, off, asn);
+      else {
+        const as2 = big(asn) ? AS_TRANS : asn;
+        out[off++] = as2 >> 8;
+        out[off++] = as2 & 0xff;
+      }
+      return putIpv4(out, off, address);
     },
   },
   {
@@ -174,7 +234,11 @@ const SPECS: AttrSpec[] = [
       d.attrs.communities = c;
       return undefined;
     },
-    encode: (a) => (a.communities?.length ? Buffer.concat(a.communities.map(u32Bytes)) : undefined),
+    encode(a, _ctx, out, off) {
+      if (!a.communities?.length) return -1;
+      for (const c of a.communities) off = putU32(out, off, c);
+      return off;
+    },
   },
   {
     code: ATTR.ORIGINATOR_ID,
@@ -188,7 +252,7 @@ const SPECS: AttrSpec[] = [
       d.attrs.originatorId = bytesToIpv4(v);
       return undefined;
     },
-    encode: (a) => (a.originatorId ? ipv4ToBytes(a.originatorId) : undefined),
+    encode: (a, _ctx, out, off) => (a.originatorId ? putIpv4(out, off, a.originatorId) : -1),
   },
   {
     code: ATTR.CLUSTER_LIST,
@@ -205,7 +269,11 @@ const SPECS: AttrSpec[] = [
       d.attrs.clusterList = c;
       return undefined;
     },
-    encode: (a) => (a.clusterList?.length ? Buffer.concat(a.clusterList.map((c) => ipv4ToBytes(c))) : undefined),
+    encode(a, _ctx, out, off) {
+      if (!a.clusterList?.length) return -1;
+      for (const c of a.clusterList) off = putIpv4(out, off, c);
+      return off;
+    },
   },
   {
     code: ATTR.MP_REACH,
@@ -237,10 +305,11 @@ const SPECS: AttrSpec[] = [
       d.attrs.extendedCommunities = c;
       return undefined;
     },
-    encode: (a) =>
-      a.extendedCommunities?.length
-        ? Buffer.concat(a.extendedCommunities.map((c) => Buffer.from(c, 'hex')))
-        : undefined,
+    encode(a, _ctx, out, off) {
+      if (!a.extendedCommunities?.length) return -1;
+      for (const c of a.extendedCommunities) off = putHex(out, off, c);
+      return off;
+    },
   },
   {
     code: ATTR.AS4_PATH,
@@ -256,13 +325,15 @@ const SPECS: AttrSpec[] = [
     },
     // RFC 6793 §4.2.2: toward an old speaker, 4-octet numbers travel in AS4_PATH, without the
     // confederation segments.
-    encode: (a, ctx) =>
+    encode: (a, ctx, out, off) =>
       !ctx.fourOctetAs && a.asPath?.some((s) => s.asns.some(big))
-        ? asPathBytes(
+        ? writeAsPath(
+            out,
+            off,
             a.asPath.filter((s) => s.type <= 2),
             true,
           )
-        : undefined,
+        : -1,
   },
   {
     code: ATTR.AS4_AGGREGATOR,
@@ -275,10 +346,10 @@ const SPECS: AttrSpec[] = [
       d.as4Aggregator = readAggregator(v, true);
       return undefined;
     },
-    encode: (a, ctx) =>
+    encode: (a, ctx, out, off) =>
       !ctx.fourOctetAs && a.aggregator && big(a.aggregator.asn)
-        ? Buffer.concat([u32Bytes(a.aggregator.asn), ipv4ToBytes(a.aggregator.address)])
-        : undefined,
+        ? putIpv4(out, putU32(out, off, a.aggregator.asn), a.aggregator.address)
+        : -1,
   },
   {
     code: ATTR.LARGE_COMMUNITY,
@@ -294,10 +365,11 @@ const SPECS: AttrSpec[] = [
       d.attrs.largeCommunities = c;
       return undefined;
     },
-    encode: (a) =>
-      a.largeCommunities?.length
-        ? Buffer.concat(a.largeCommunities.map((c) => Buffer.concat(c.split(':').map((x) => u32Bytes(Number(x))))))
-        : undefined,
+    encode(a, _ctx, out, off) {
+      if (!a.largeCommunities?.length) return -1;
+      for (const c of a.largeCommunities) off = putLargeCommunity(out, off, c);
+      return off;
+    },
   },
 ];
 

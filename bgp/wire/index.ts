@@ -22,12 +22,17 @@ export { capabilityCode, checkOpen, peerAsOf } from './open-check.js';
 export type * from './types.js';
 export { decodeUpdate } from './update-decode.js';
 export {
+  type AnnounceGroup,
   encodeAttributes,
   encodeEndOfRib,
   encodeUpdate,
+  type PackedUpdates,
   type PackOptions,
   type PrefixWriter,
+  packBatch,
   packPrefixes,
   packUpdates,
+  splitMessages,
   textPrefixes,
+  writeAttributes,
 } from './update-encode.js';

@@ -76,6 +76,26 @@ export interface Attributes {
   unknown?: UnknownAttribute[];
 }
 
+/**
+ * What the attribute encoders read: Attributes, read-only and without the MP fields, so the RIB's
+ * interned (frozen) sets are encoded as they are, without a copy.
+ */
+export interface AttributesToEncode {
+  readonly origin?: number;
+  readonly asPath?: readonly { readonly type: number; readonly asns: readonly number[] }[];
+  readonly nextHop?: string;
+  readonly med?: number;
+  readonly localPref?: number;
+  readonly atomicAggregate?: boolean;
+  readonly aggregator?: { readonly asn: number; readonly address: string };
+  readonly communities?: readonly number[];
+  readonly originatorId?: string;
+  readonly clusterList?: readonly string[];
+  readonly extendedCommunities?: readonly string[];
+  readonly largeCommunities?: readonly string[];
+  readonly unknown?: readonly UnknownAttribute[];
+}
+
 /** Prefixes of one field; pathIds (RFC 7911) is present, same length, when ADD-PATH applies. */
 export interface Nlri {
   prefixes: string[];
