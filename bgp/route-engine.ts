@@ -93,6 +93,12 @@ export class RouteEngine {
   private readonly transient: AttrSet[] = [];
   /** Sessions sent every path (ADD-PATH): the decision then reports every change of a prefix's paths. */
   private addPathSessions = 0;
+  /**
+   * Per attribute-set id: in how many export caches the set is a key. A set that leaves the store
+   * takes its cached export results with it (they would keep a withdrawn table's sets alive), and
+   * only sets that are keys somewhere are looked for.
+   */
+  private cachedAs = new Int32Array(1024);
 
   constructor(
     readonly local: LocalIdentity,
@@ -100,6 +106,7 @@ export class RouteEngine {
     private readonly log: Logger,
   ) {
     this.rib = new LocRib(this.store, maxPaths);
+    this.store.onFree = (set, id) => this.forgetExports(set, id);
   }
 
   /** True while decisions or sends are still under way. */
@@ -172,16 +179,17 @@ export class RouteEngine {
     const addPath = field.addPath;
     // Most policies do not look at the prefix: one verdict for the whole UPDATE.
     let shared: AttrSet | null | undefined;
+    // `attrs` and what a policy makes of it are this UPDATE's own objects: the store may keep them.
     if (!policy.prefixDependent) {
       const r = policy.run(attrs, ctx);
-      shared = r.accept ? this.store.intern(r.attrs) : null;
+      shared = r.accept ? this.store.intern(r.attrs, true) : null;
     }
     field.forEach(k, () => {
       let set = shared;
       if (set === undefined) {
         ctx.prefix = keyText(k);
         const r = policy.run(attrs, ctx);
-        set = r.accept ? this.store.intern(r.attrs) : null;
+        set = r.accept ? this.store.intern(r.attrs, true) : null;
       }
       if (set !== null) rib.upsertSlot(family, table.findOrAdd(k), s.src, set, addPath ? k.pathId : -1);
       else {
@@ -353,7 +361,8 @@ export class RouteEngine {
       localAs: this.local.asn,
       selfAddress: fam === 'ipv4' ? target.selfIpv4 : target.selfIpv6,
     });
-    const set = r.accept ? this.store.intern(r.attrs) : null;
+    // exportAttributes made a new object (a policy's changes too): the store may keep it as the set.
+    const set = r.accept ? this.store.intern(r.attrs, true) : null;
     if (set) this.store.retain(set);
     if (!cacheable) {
       if (set) this.transient.push(set);
@@ -367,14 +376,39 @@ export class RouteEngine {
     }
     cache.set(attrs, set);
     s.exportCacheSize++;
+    const id = attrs.__id;
+    if (id >= this.cachedAs.length) {
+      const bigger = new Int32Array(Math.max(id + 1, this.cachedAs.length * 2));
+      bigger.set(this.cachedAs);
+      this.cachedAs = bigger;
+    }
+    this.cachedAs[id]!++;
     return set;
   }
 
   private clearExportCache(s: Session): void {
-    for (const cache of s.exportCache.values())
-      for (const set of cache.values()) if (set) this.store.releaseId(set.__id);
+    const caches = [...s.exportCache.values()];
     s.exportCache.clear();
     s.exportCacheSize = 0;
+    for (const cache of caches)
+      for (const [key, set] of cache) {
+        if (key.__id > 0) this.cachedAs[key.__id]!--;
+        if (set) this.store.releaseId(set.__id);
+      }
+  }
+
+  /** A set left the store: every export result cached for it goes (and is released). */
+  private forgetExports(set: AttrSet, id: number): void {
+    if (id >= this.cachedAs.length || this.cachedAs[id] === 0) return;
+    this.cachedAs[id] = 0;
+    for (const s of this.sessions.values())
+      for (const cache of s.exportCache.values()) {
+        const result = cache.get(set);
+        if (result === undefined) continue;
+        cache.delete(set);
+        s.exportCacheSize--;
+        if (result) this.store.releaseId(result.__id);
+      }
   }
 
   private releaseTransient(): void {

@@ -107,7 +107,9 @@ function compileActions(set: PolicyActions | undefined): CompiledRule['apply'] {
         const keep = ctx.direction === 'export' && ctx.peerType === 'ebgp' && first.asns[0] === ctx.localAs ? 1 : 0;
         const asns = [...first.asns.slice(0, keep), ...added, ...first.asns.slice(keep)];
         out.asPath = [{ type: AS_SEQUENCE, asns }, ...a.asPath.slice(1)];
-      } else out.asPath = [{ type: AS_SEQUENCE, asns: added }, ...a.asPath];
+      }
+      // The configured list is copied: the result may become an interned set, whose parts are frozen.
+      else out.asPath = [{ type: AS_SEQUENCE, asns: [...added] }, ...a.asPath];
     }
     if (set.localPref !== undefined) out.localPref = set.localPref;
     if (set.med !== undefined) out.med = set.med;

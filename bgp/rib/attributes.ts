@@ -67,22 +67,47 @@ function isNormal(a: PathAttributes): boolean {
   return true;
 }
 
-/** Drops empty optional fields and sorts the set-valued ones, so equal meaning gives equal keys. */
+/** True when `x` is sorted ascending with no repeats. */
+function strictlySorted<T>(x: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < x.length; i++) if (compare(x[i - 1]!, x[i]!) >= 0) return false;
+  return true;
+}
+
+const byNumber = (x: number, y: number) => x - y;
+
+/**
+ * Drops empty optional fields and sorts the set-valued ones, so equal meaning gives equal keys. A
+ * field already in normal form is shared, not copied (the store freezes it).
+ */
 function normalize(a: PathAttributes): PathAttributes {
-  const out: PathAttributes = { origin: a.origin, asPath: a.asPath.filter((s) => s.asns.length > 0) };
+  const out: PathAttributes = {
+    origin: a.origin,
+    asPath: a.asPath.every((s) => s.asns.length > 0) ? a.asPath : a.asPath.filter((s) => s.asns.length > 0),
+  };
   if (a.nextHop !== undefined) out.nextHop = a.nextHop;
   if (a.nextHopLinkLocal !== undefined) out.nextHopLinkLocal = a.nextHopLinkLocal;
   if (a.med !== undefined) out.med = a.med;
   if (a.localPref !== undefined) out.localPref = a.localPref;
   if (a.atomicAggregate) out.atomicAggregate = true;
   if (a.aggregator) out.aggregator = a.aggregator;
-  if (a.communities?.length) out.communities = [...new Set(a.communities)].sort((x, y) => x - y);
-  if (a.largeCommunities?.length) out.largeCommunities = [...new Set(a.largeCommunities)].sort(compareLarge);
+  const c = a.communities;
+  if (c?.length) out.communities = strictlySorted(c, byNumber) ? c : [...new Set(c)].sort(byNumber);
+  const l = a.largeCommunities;
+  if (l?.length) out.largeCommunities = strictlySorted(l, compareLarge) ? l : [...new Set(l)].sort(compareLarge);
   if (a.originatorId !== undefined) out.originatorId = a.originatorId;
   if (a.clusterList?.length) out.clusterList = a.clusterList;
-  if (a.opaque?.length) out.opaque = [...a.opaque].sort((x, y) => x.type - y.type);
+  const o = a.opaque;
+  if (o?.length) out.opaque = isNormalOpaque(o) ? o : [...o].sort((x, y) => x.type - y.type);
   return out;
 }
+
+function isNormalOpaque(o: readonly { type: number }[]): boolean {
+  for (let i = 1; i < o.length; i++) if (o[i - 1]!.type > o[i]!.type) return false;
+  return true;
+}
+
+/** A set while the store marks it as its own. */
+type Unsealed = PathAttributes & { __interned: true; asPathLength: number; __id: number };
 
 function freezeParts(a: PathAttributes): void {
   for (const seg of a.asPath) {
@@ -110,23 +135,31 @@ export class AttrStore {
   private used = 0;
   private live = 0;
   private readonly freeIds: number[] = [];
+  /** Told of each set as it leaves the store (its id given separately: the set's own is 0 by then). */
+  onFree: ((set: AttrSet, id: number) => void) | undefined;
 
-  /** The one shared set equal to `attrs` (added if new, with no references yet). */
-  intern(attrs: PathAttributes): AttrSet {
+  /**
+   * The one shared set equal to `attrs` (added if new, with no references yet). With `owned` the
+   * caller hands over an object made for this call (and its parts, which the store freezes): when
+   * new and already in normal form it becomes the set itself. A table with a new set every few
+   * prefixes made a copy of every set here.
+   */
+  intern(attrs: PathAttributes, owned = false): AttrSet {
     const known = attrs as AttrSet;
-    if (known.__interned && known.__id > 0) return known;
-    const query = isNormal(attrs) ? attrs : normalize(attrs);
+    // The id is checked against the store: a copy of a set ({...set}) carries its marks but is not it.
+    if (known.__interned && known.__id > 0 && this.sets[known.__id] === known) return known;
+    const normal = isNormal(attrs);
+    const query = normal ? attrs : normalize(attrs);
     const hash = hashAttrs(query);
     const found = this.find(query, hash);
     if (found) return found;
-    // Always a fresh object: the caller's may be shared with (or changed by) a policy or the decoder.
-    const normal = query === attrs ? normalize(attrs) : query;
-    const set = Object.assign(normal, {
-      __interned: true as const,
-      asPathLength: asPathLength(normal.asPath),
-      __id: this.allocId(),
-    });
-    freezeParts(set);
+    // Otherwise a fresh object: the caller's may be shared with (or changed by) a policy or the decoder.
+    const made = (normal && owned ? attrs : query === attrs ? normalize(attrs) : query) as Unsealed;
+    made.__interned = true;
+    made.asPathLength = asPathLength(made.asPath);
+    made.__id = this.allocId();
+    freezeParts(made);
+    const set = made as AttrSet;
     this.sets[set.__id] = set;
     this.hashes[set.__id] = hash;
     this.insert(set.__id, hash);
@@ -153,6 +186,7 @@ export class AttrStore {
     set.__id = 0;
     this.freeIds.push(id);
     this.shrinkIfSparse();
+    this.onFree?.(set, id);
   }
 
   /** The set with this id (ids come from retain). */

@@ -23,6 +23,8 @@ export function pathAttributesOf(a: Attributes): PathAttributes {
   if (a.largeCommunities) out.largeCommunities = a.largeCommunities;
   if (a.originatorId) out.originatorId = a.originatorId;
   if (a.clusterList) out.clusterList = a.clusterList;
+  // Most UPDATEs carry neither: no arrays are made for them.
+  if (!a.unknown && !a.extendedCommunities) return out;
   const opaque = (a.unknown ?? []).map((u) => ({ ...u }));
   // The RIB has no field for extended communities: they ride as an opaque transitive attribute.
   if (a.extendedCommunities)

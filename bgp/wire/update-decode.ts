@@ -55,27 +55,41 @@ const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 /** Prefixes in a field, whether read as text or left in wire form. */
 export const nlriCount = (n: Nlri): number => (n.wire ? n.wire.count : n.prefixes.length);
 
+/** The message of an UPDATE that could not be read (only built when that happens). */
+const emptyUpdate = (): UpdateMessage => ({
+  type: 'update',
+  withdrawn: { prefixes: [] },
+  attributes: {},
+  nlri: { prefixes: [] },
+});
+const malformedList = (): Notify => ({ code: ERR.UPDATE, subcode: UPDATE_SUB.MALFORMED_ATTRIBUTE_LIST });
+
+/**
+ * The attribute types seen in the UPDATE being decoded: `seen[type] === mark`. A stamp per UPDATE
+ * instead of a Set per UPDATE (tables with a new attribute set every few prefixes bring many UPDATEs).
+ */
+const seen = new Uint32Array(256);
+let mark = 0;
+
 /** Decodes an UPDATE body (after the 19-byte header). Never throws on any input. */
 export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
   const errs = new Errors();
-  const empty: UpdateMessage = { type: 'update', withdrawn: { prefixes: [] }, attributes: {}, nlri: { prefixes: [] } };
-  const malformedList = { code: ERR.UPDATE, subcode: UPDATE_SUB.MALFORMED_ATTRIBUTE_LIST };
   // RFC 7606 §4: the lengths must fit the message, else the NLRI cannot be located → reset.
   if (b.length < 4) {
-    errs.add('session-reset', 'UPDATE too short', malformedList);
-    return errs.result(empty);
+    errs.add('session-reset', 'UPDATE too short', malformedList());
+    return errs.result(emptyUpdate());
   }
   const wlen = u16(b, 0);
   if (2 + wlen + 2 > b.length) {
-    errs.add('session-reset', 'withdrawn routes length overrun', malformedList);
-    return errs.result(empty);
+    errs.add('session-reset', 'withdrawn routes length overrun', malformedList());
+    return errs.result(emptyUpdate());
   }
   const alen = u16(b, 2 + wlen);
   const aStart = 4 + wlen;
   const aEnd = aStart + alen;
   if (aEnd > b.length) {
-    errs.add('session-reset', 'total path attribute length overrun', malformedList);
-    return errs.result(empty);
+    errs.add('session-reset', 'total path attribute length overrun', malformedList());
+    return errs.result(emptyUpdate());
   }
   // RFC 7606 §5.3: an unparseable NLRI or withdrawn field → session reset.
   const withdrawn = readNlri(b, 2, 2 + wlen, 'ipv4', ctx.addPath?.ipv4, ctx.wireNlri);
@@ -85,7 +99,7 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
       code: ERR.UPDATE,
       subcode: UPDATE_SUB.INVALID_NETWORK_FIELD,
     });
-    return errs.result(empty);
+    return errs.result(emptyUpdate());
   }
   const message: UpdateMessage = { type: 'update', withdrawn, attributes: {}, nlri };
   const a: Attributes = message.attributes;
@@ -94,14 +108,18 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
     attrs: a,
     discard: (error) => errs.add('attribute-discard', error),
   };
-  const seen = new Set<number>();
+  if (mark === 0xffffffff) {
+    seen.fill(0);
+    mark = 0;
+  }
+  const m = ++mark;
   let off = aStart;
   while (off < aEnd) {
     // RFC 7606 §4: an attribute header or value running past the attribute field.
     const ext = (b[off]! & FLAG_EXTENDED) !== 0;
     const hl = ext ? 4 : 3;
     if (off + hl > aEnd || off + hl + (ext ? u16(b, off + 2) : b[off + 2]!) > aEnd) {
-      overrun(errs, message, seen);
+      overrun(errs, message, m);
       break;
     }
     const flags = b[off]!;
@@ -112,16 +130,13 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
     const at = off;
     off = vs + len;
     // RFC 7606 §3 (g): a repeated MP_REACH/MP_UNREACH resets; other repeats: all but the first are discarded.
-    if (seen.has(type)) {
+    if (seen[type] === m) {
       if (type === ATTR.MP_REACH || type === ATTR.MP_UNREACH)
-        errs.add('session-reset', `repeated attribute ${type}`, {
-          code: ERR.UPDATE,
-          subcode: UPDATE_SUB.MALFORMED_ATTRIBUTE_LIST,
-        });
+        errs.add('session-reset', `repeated attribute ${type}`, malformedList());
       else errs.add('attribute-discard', `repeated attribute ${type}`);
       continue;
     }
-    seen.add(type);
+    seen[type] = m;
     const spec = ATTRIBUTE_SPECS[type];
     if (!spec) {
       // RFC 4271 §6.3: an unrecognized well-known attribute is an error; optional ones pass on,
@@ -175,7 +190,7 @@ export function decodeUpdate(b: Buffer, ctx: WireContext): Decoded {
     } else if (as4Aggregator && a.aggregator) a.aggregator = as4Aggregator;
     if (as4Path && a.asPath) a.asPath = mergeAs4Path(a.asPath, as4Path);
   }
-  checkMandatory(message, seen, ctx, errs);
+  checkMandatory(message, m, ctx, errs);
   return errs.result(message);
 }
 
@@ -188,9 +203,12 @@ function resetNotify(action: ErrorAction, subcode: number, b: Buffer, start: num
 }
 
 /** RFC 7606 §4: attribute parsing cannot go on; treat-as-withdraw if the NLRI can still be found, else reset. */
-function overrun(errs: Errors, m: UpdateMessage, seen: Set<number>): void {
+function overrun(errs: Errors, m: UpdateMessage, mark: number): void {
   const located =
-    nlriCount(m.nlri) > 0 || nlriCount(m.withdrawn) > 0 || seen.has(ATTR.MP_REACH) || seen.has(ATTR.MP_UNREACH);
+    nlriCount(m.nlri) > 0 ||
+    nlriCount(m.withdrawn) > 0 ||
+    seen[ATTR.MP_REACH] === mark ||
+    seen[ATTR.MP_UNREACH] === mark;
   if (located) errs.add('treat-as-withdraw', 'attribute runs past the attribute field');
   else
     errs.add('session-reset', 'attribute runs past the attribute field and no NLRI can be located', {
@@ -200,15 +218,15 @@ function overrun(errs: Errors, m: UpdateMessage, seen: Set<number>): void {
 }
 
 /** RFC 7606 §3 (d): a missing well-known mandatory attribute when NLRI are announced → treat-as-withdraw. */
-function checkMandatory(m: UpdateMessage, seen: Set<number>, ctx: WireContext, errs: Errors): void {
+function checkMandatory(m: UpdateMessage, mark: number, ctx: WireContext, errs: Errors): void {
   const mp = m.attributes.mpReach;
   const reach = nlriCount(m.nlri) > 0 || (mp ? nlriCount(mp.nlri) : 0) > 0;
   if (!reach) return;
   const missing: string[] = [];
-  if (!seen.has(ATTR.ORIGIN)) missing.push('ORIGIN');
-  if (!seen.has(ATTR.AS_PATH)) missing.push('AS_PATH');
+  if (seen[ATTR.ORIGIN] !== mark) missing.push('ORIGIN');
+  if (seen[ATTR.AS_PATH] !== mark) missing.push('AS_PATH');
   // RFC 4760 §3: NEXT_HOP is needed only for NLRI in the IPv4 field.
-  if (nlriCount(m.nlri) > 0 && !seen.has(ATTR.NEXT_HOP)) missing.push('NEXT_HOP');
+  if (nlriCount(m.nlri) > 0 && seen[ATTR.NEXT_HOP] !== mark) missing.push('NEXT_HOP');
   // RFC 4271 §5.1.5: LOCAL_PREF is mandatory on iBGP, but RFC 7606 §7.5 does not make its absence an error.
   void ctx;
   if (missing.length) errs.add('treat-as-withdraw', `missing well-known attribute ${missing.join(', ')}`);
