@@ -7,6 +7,7 @@ import type { CompiledPolicy } from './policy/evaluate.js';
 import { AddPathOut } from './rib/add-path-out.js';
 import { AdjRibOut } from './rib/adj-rib-out.js';
 import { type AttrSet, AttrStore, type PathAttributes } from './rib/attributes.js';
+import { type ExportCache, ExportKeys } from './rib/export-cache.js';
 import { LocRib } from './rib/loc-rib.js';
 import type { PathSource } from './rib/path.js';
 import { type FamilyIndex, keyText, newScratch, V4, V6 } from './rib/prefix-key.js';
@@ -31,8 +32,6 @@ export const CHUNK = 4000;
 const SLICE_MS = 10;
 /** Dirty prefixes above which peers' sockets are paused (TCP flow control) until the RIB catches up. */
 const INPUT_HIGH_WATER = 20_000;
-/** Export results a session caches (per source and attribute set) before the cache starts over. */
-const EXPORT_CACHE_LIMIT = 20_000;
 
 const FAMILY_NAMES: readonly [AddressFamily, AddressFamily] = ['ipv4', 'ipv6'];
 const familyIndex = (f: AddressFamily): FamilyIndex => (f === 'ipv4' ? V4 : V6);
@@ -67,9 +66,8 @@ interface Session {
   readonly addPath: readonly [AddPathOut | undefined, AddPathOut | undefined];
   /** Initial table sent (End-of-RIB after it). */
   initialSent: boolean;
-  /** Export results per source and attribute set (retained in the store while cached). */
-  exportCache: Map<PathSource, Map<AttrSet, AttrSet | null>>;
-  exportCacheSize: number;
+  /** Export results per source and attribute set (rib/export-cache.ts). */
+  readonly exportCache: ExportCache;
   /** Its socket is full: the pump skips it until 'drain'. */
   blocked: boolean;
   idleWaiters: (() => void)[];
@@ -93,12 +91,7 @@ export class RouteEngine {
   private readonly transient: AttrSet[] = [];
   /** Sessions sent every path (ADD-PATH): the decision then reports every change of a prefix's paths. */
   private addPathSessions = 0;
-  /**
-   * Per attribute-set id: in how many export caches the set is a key. A set that leaves the store
-   * takes its cached export results with it (they would keep a withdrawn table's sets alive), and
-   * only sets that are keys somewhere are looked for.
-   */
-  private cachedAs = new Int32Array(1024);
+  private readonly exportKeys = new ExportKeys(this.store);
 
   constructor(
     readonly local: LocalIdentity,
@@ -106,7 +99,6 @@ export class RouteEngine {
     private readonly log: Logger,
   ) {
     this.rib = new LocRib(this.store, maxPaths);
-    this.store.onFree = (set, id) => this.forgetExports(set, id);
   }
 
   /** True while decisions or sends are still under way. */
@@ -218,8 +210,7 @@ export class RouteEngine {
         port.addPathSend?.has('ipv6') ? new AddPathOut() : undefined,
       ],
       initialSent: false,
-      exportCache: new Map(),
-      exportCacheSize: 0,
+      exportCache: this.exportKeys.newCache(),
       blocked: false,
       idleWaiters: [],
     };
@@ -237,7 +228,7 @@ export class RouteEngine {
     this.ready.delete(s);
     this.settleIdle(s);
     s.out.clear();
-    this.clearExportCache(s);
+    this.exportKeys.dispose(s.exportCache);
     // Its paths may stay (stale, RFC 4724); the source index goes with the last of them.
     this.rib.sources.retire(port.source);
   }
@@ -280,7 +271,7 @@ export class RouteEngine {
   ): Promise<void> {
     const s = this.sessions.get(port);
     if (!s) return;
-    this.clearExportCache(s);
+    s.exportCache.clear();
     for (const family of [V4, V6] as const) {
       if (!s.enabled[family] || (families && !families.includes(FAMILY_NAMES[family]))) continue;
       if (resend) {
@@ -344,10 +335,9 @@ export class RouteEngine {
     if (!mayExport(source, s.port.target)) return null;
     const attrs = rib.store.get(rib.pool.attrs[best]!);
     const policy = s.port.exportPolicy;
-    // Keyed by source too: split horizon, ORIGINATOR_ID and MED rules depend on where the path came from.
     const cacheable = !policy.prefixDependent;
     if (cacheable) {
-      const hit = s.exportCache.get(source)?.get(attrs);
+      const hit = s.exportCache.get(source, attrs);
       if (hit !== undefined) return hit;
     }
     const fam = FAMILY_NAMES[family];
@@ -368,47 +358,8 @@ export class RouteEngine {
       if (set) this.transient.push(set);
       return set;
     }
-    if (s.exportCacheSize >= EXPORT_CACHE_LIMIT) this.clearExportCache(s);
-    let cache = s.exportCache.get(source);
-    if (!cache) {
-      cache = new Map();
-      s.exportCache.set(source, cache);
-    }
-    cache.set(attrs, set);
-    s.exportCacheSize++;
-    const id = attrs.__id;
-    if (id >= this.cachedAs.length) {
-      const bigger = new Int32Array(Math.max(id + 1, this.cachedAs.length * 2));
-      bigger.set(this.cachedAs);
-      this.cachedAs = bigger;
-    }
-    this.cachedAs[id]!++;
+    s.exportCache.put(source, attrs, set);
     return set;
-  }
-
-  private clearExportCache(s: Session): void {
-    const caches = [...s.exportCache.values()];
-    s.exportCache.clear();
-    s.exportCacheSize = 0;
-    for (const cache of caches)
-      for (const [key, set] of cache) {
-        if (key.__id > 0) this.cachedAs[key.__id]!--;
-        if (set) this.store.releaseId(set.__id);
-      }
-  }
-
-  /** A set left the store: every export result cached for it goes (and is released). */
-  private forgetExports(set: AttrSet, id: number): void {
-    if (id >= this.cachedAs.length || this.cachedAs[id] === 0) return;
-    this.cachedAs[id] = 0;
-    for (const s of this.sessions.values())
-      for (const cache of s.exportCache.values()) {
-        const result = cache.get(set);
-        if (result === undefined) continue;
-        cache.delete(set);
-        s.exportCacheSize--;
-        if (result) this.store.releaseId(result.__id);
-      }
   }
 
   private releaseTransient(): void {
