@@ -7,7 +7,7 @@ import type { CompiledPolicy } from './policy/evaluate.js';
 import { AddPathOut } from './rib/add-path-out.js';
 import { AdjRibOut } from './rib/adj-rib-out.js';
 import { type AttrSet, AttrStore, type PathAttributes } from './rib/attributes.js';
-import { type ExportCache, ExportKeys } from './rib/export-cache.js';
+import { BatchExports, type ExportCache, ExportKeys } from './rib/export-cache.js';
 import { LocRib } from './rib/loc-rib.js';
 import type { PathSource } from './rib/path.js';
 import { type FamilyIndex, keyText, newScratch, V4, V6 } from './rib/prefix-key.js';
@@ -66,8 +66,10 @@ interface Session {
   readonly addPath: readonly [AddPathOut | undefined, AddPathOut | undefined];
   /** Initial table sent (End-of-RIB after it). */
   initialSent: boolean;
-  /** Export results per source and attribute set (rib/export-cache.ts). */
+  /** Export results per source and attribute set (rib/export-cache.ts), for ADD-PATH and prefix-dependent policies. */
   readonly exportCache: ExportCache;
+  /** Export results of the batch being built, for the best paths (rib/export-cache.ts). */
+  readonly batchExports: BatchExports;
   /** Its socket is full: the pump skips it until 'drain'. */
   blocked: boolean;
   idleWaiters: (() => void)[];
@@ -211,6 +213,7 @@ export class RouteEngine {
       ],
       initialSent: false,
       exportCache: this.exportKeys.newCache(),
+      batchExports: new BatchExports(),
       blocked: false,
       idleWaiters: [],
     };
@@ -239,7 +242,7 @@ export class RouteEngine {
   }
 
   /** What the peer holds from us, as prefix text, the attributes it was sent with and the ADD-PATH identifier. */
-  *advertised(port: SessionPort): IterableIterator<[string, AttrSet, number?]> {
+  *advertised(port: SessionPort): IterableIterator<[string, Readonly<PathAttributes>, number?]> {
     const s = this.sessions.get(port);
     if (!s) return;
     for (const family of [V4, V6] as const) {
@@ -253,10 +256,11 @@ export class RouteEngine {
       s.out.forEachSent(family, (slot) => slots.push(slot));
       for (const slot of slots) {
         const best = this.rib.bestOf(family, slot);
-        const attrs = best ? this.exportFor(s, family, slot, best) : null;
+        const attrs = best ? this.exportBest(s, family, slot, best) : null;
         if (attrs) yield [this.rib.families[family].table.text(slot), attrs];
       }
     }
+    s.batchExports.clear();
     this.releaseTransient();
   }
 
@@ -334,23 +338,12 @@ export class RouteEngine {
     const source = rib.sources.get(rib.pool.source[best]!);
     if (!mayExport(source, s.port.target)) return null;
     const attrs = rib.store.get(rib.pool.attrs[best]!);
-    const policy = s.port.exportPolicy;
-    const cacheable = !policy.prefixDependent;
+    const cacheable = !s.port.exportPolicy.prefixDependent;
     if (cacheable) {
       const hit = s.exportCache.get(source, attrs);
       if (hit !== undefined) return hit;
     }
-    const fam = FAMILY_NAMES[family];
-    const target = s.port.target;
-    const r = policy.run(exportAttributes({ source, attrs }, target, this.local, fam), {
-      prefix: cacheable ? '' : rib.families[family].table.text(slot),
-      peerType: target.kind,
-      sourceKind: source.kind,
-      direction: 'export',
-      rrClient: target.rrClient,
-      localAs: this.local.asn,
-      selfAddress: fam === 'ipv4' ? target.selfIpv4 : target.selfIpv6,
-    });
+    const r = this.runExport(s, family, slot, source, attrs, cacheable);
     // exportAttributes made a new object (a policy's changes too): the store may keep it as the set.
     const set = r.accept ? this.store.intern(r.attrs, true) : null;
     if (set) this.store.retain(set);
@@ -360,6 +353,46 @@ export class RouteEngine {
     }
     s.exportCache.put(source, attrs, set);
     return set;
+  }
+
+  /**
+   * `exportFor` for a peer sent only best paths, under a policy that does not look at the prefix:
+   * the result is not interned, only remembered for the batch being built (rib/export-cache.ts).
+   */
+  private exportBest(s: Session, family: FamilyIndex, slot: number, best: number): PathAttributes | null {
+    if (s.port.exportPolicy.prefixDependent) return this.exportFor(s, family, slot, best);
+    const rib = this.rib;
+    const source = rib.sources.get(rib.pool.source[best]!);
+    if (!mayExport(source, s.port.target)) return null;
+    const attrs = rib.store.get(rib.pool.attrs[best]!);
+    const hit = s.batchExports.get(source, attrs);
+    if (hit !== undefined) return hit;
+    const r = this.runExport(s, family, slot, source, attrs, true);
+    const result = r.accept ? r.attrs : null;
+    s.batchExports.put(source, attrs, result);
+    return result;
+  }
+
+  /** The export rules and the peer's export policy for one path (`prefix`: whether the policy reads it). */
+  private runExport(
+    s: Session,
+    family: FamilyIndex,
+    slot: number,
+    source: PathSource,
+    attrs: AttrSet,
+    anyPrefix: boolean,
+  ) {
+    const fam = FAMILY_NAMES[family];
+    const target = s.port.target;
+    return s.port.exportPolicy.run(exportAttributes({ source, attrs }, target, this.local, fam), {
+      prefix: anyPrefix ? '' : this.rib.families[family].table.text(slot),
+      peerType: target.kind,
+      sourceKind: source.kind,
+      direction: 'export',
+      rrClient: target.rrClient,
+      localAs: this.local.asn,
+      selfAddress: fam === 'ipv4' ? target.selfIpv4 : target.selfIpv6,
+    });
   }
 
   private releaseTransient(): void {
@@ -440,12 +473,12 @@ export class RouteEngine {
         continue;
       }
       const table = this.rib.families[family].table;
-      const groups = new Map<AttrSet, number[]>();
+      const groups = new Map<Readonly<PathAttributes>, number[]>();
       const withdraw: number[] = [];
       for (; budget > 0 && queue.length > 0; budget--) {
         const slot = s.out.take(family);
         const best = this.rib.bestOf(family, slot);
-        const attrs = best ? this.exportFor(s, family, slot, best) : null;
+        const attrs = best ? this.exportBest(s, family, slot, best) : null;
         if (attrs) {
           s.out.announced(family, slot);
           let list = groups.get(attrs);
@@ -463,6 +496,7 @@ export class RouteEngine {
       }
       // Withdrawn slots stayed ours until their NLRI was written; now they may be reused.
       for (const slot of withdraw) s.out.release(family, slot);
+      s.batchExports.clear();
       this.releaseTransient();
     }
     return ok;

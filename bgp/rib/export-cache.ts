@@ -1,10 +1,13 @@
-// Export results cached per session: for each (source, attribute set), the set the peer is sent, or
-// null when export refuses the path. Keyed by source too: split horizon, ORIGINATOR_ID and MED rules
-// depend on where a path came from. A hit skips the export rules, the peer's policy and interning.
-// Results are retained in the store while cached. When a set leaves the store, whatever was cached
-// for it leaves every cache with it: otherwise a withdrawn table's export sets stay alive until a
-// cache fills up. Only sets that are a key in some cache are looked for.
-import type { AttrSet, AttrStore } from './attributes.js';
+// What a path becomes on export, remembered so the export rules and the peer's policy run once per
+// attribute set rather than once per prefix. Two kinds:
+// - ExportCache, per session, for ADD-PATH peers and prefix-dependent policies: for each (source,
+//   set), the interned set the peer is sent, or null when export refuses the path. Keyed by source
+//   too: split horizon, ORIGINATOR_ID and MED rules depend on where a path came from. Results are
+//   retained in the store while cached. When a set leaves the store, whatever was cached for it
+//   leaves every cache with it: otherwise a withdrawn table's export sets stay alive until a cache
+//   fills up. Only sets that are a key in some cache are looked for.
+// - BatchExports, for everyone else: the results of one batch, not interned (see below).
+import type { AttrSet, AttrStore, PathAttributes } from './attributes.js';
 import type { PathSource } from './path.js';
 
 /** Results one session caches before its cache starts over. */
@@ -95,5 +98,29 @@ export class ExportKeys {
     if (id >= this.counts.length || this.counts[id] === 0) return;
     this.counts[id] = 0;
     for (const cache of this.caches) cache.forget(set);
+  }
+}
+
+/**
+ * Export results for one batch to a peer sent only best paths, under a policy that does not read
+ * the prefix: per (source, set), the attributes or null. They are neither interned nor kept past the
+ * batch. With a new set every few prefixes each result serves a few prefixes of one batch, and
+ * interning, retaining and later releasing it cost more than making it. The batch's prefixes are
+ * grouped by these objects: one object per (source, set) keeps a set's prefixes in one UPDATE.
+ */
+export class BatchExports {
+  private readonly results = new Map<AttrSet, { source: PathSource; result: PathAttributes | null }>();
+
+  get(source: PathSource, attrs: AttrSet): PathAttributes | null | undefined {
+    const e = this.results.get(attrs);
+    return e && e.source === source ? e.result : undefined;
+  }
+
+  put(source: PathSource, attrs: AttrSet, result: PathAttributes | null): void {
+    this.results.set(attrs, { source, result });
+  }
+
+  clear(): void {
+    this.results.clear();
   }
 }

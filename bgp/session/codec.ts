@@ -2,7 +2,7 @@
 // interned attribute sets are read by the wire encoders as they are (less what must not leave the
 // AS), and its numeric prefixes go straight into the packer.
 import type { AddressFamily } from '../config.js';
-import type { AttrSet } from '../rib/attributes.js';
+import type { PathAttributes } from '../rib/attributes.js';
 import { MAX_EXTENDED_MESSAGE, MAX_MESSAGE } from '../wire/constants.js';
 import type { AttributesToEncode, WireContext } from '../wire/types.js';
 import { type PackedUpdates, packBatch, splitMessages } from '../wire/update-encode.js';
@@ -21,14 +21,15 @@ export interface PrefixSet {
 export interface UpdateBatch {
   family: AddressFamily;
   withdraw: PrefixSet;
-  announce: { attrs: AttrSet; prefixes: PrefixSet }[];
+  /** Interned sets, or an export's own attributes (made for one batch). */
+  announce: { attrs: Readonly<PathAttributes>; prefixes: PrefixSet }[];
 }
 
 /**
  * The wire encoders' view of an interned set, without a copy (its parts are frozen and read only):
  * LOCAL_PREF and the reflection attributes stay inside the AS (RFC 4271 §5.1.5, RFC 4456 §8).
  */
-function wireView(a: AttrSet, ebgp: boolean): AttributesToEncode {
+function wireView(a: Readonly<PathAttributes>, ebgp: boolean): AttributesToEncode {
   return {
     origin: a.origin,
     asPath: a.asPath,
