@@ -3,6 +3,7 @@
 // chunks with a yield to the event loop between them, so keepalives and hold timers keep their time
 // even while a million prefixes move.
 import type { AddressFamily, BestPathEvent, Logger } from './config.js';
+import { Exporter } from './exporter.js';
 import type { CompiledPolicy } from './policy/evaluate.js';
 import { AddPathOut } from './rib/add-path-out.js';
 import { AdjRibOut } from './rib/adj-rib-out.js';
@@ -11,14 +12,7 @@ import { BatchExports, type ExportCache, ExportKeys } from './rib/export-cache.j
 import { LocRib } from './rib/loc-rib.js';
 import type { PathSource } from './rib/path.js';
 import { type FamilyIndex, keyText, newScratch, V4, V6 } from './rib/prefix-key.js';
-import {
-  type ExportTarget,
-  exportAttributes,
-  type LocalIdentity,
-  loopReason,
-  mayExport,
-  normalizeImport,
-} from './rib/propagation.js';
+import { type ExportTarget, type LocalIdentity, loopReason, normalizeImport } from './rib/propagation.js';
 import { SlotPrefixes } from './rib/slot-prefixes.js';
 import { pathAttributesOf } from './rib/wire-attributes.js';
 import type { UpdateBatch } from './session/codec.js';
@@ -89,11 +83,10 @@ export class RouteEngine {
   private readonly ready = new Set<Session>();
   private pumping = false;
   private readonly scratch = newScratch();
-  /** Sets exported without caching (prefix-dependent policies), released after their batch. */
-  private readonly transient: AttrSet[] = [];
   /** Sessions sent every path (ADD-PATH): the decision then reports every change of a prefix's paths. */
   private addPathSessions = 0;
   private readonly exportKeys = new ExportKeys(this.store);
+  private readonly exporter: Exporter;
 
   constructor(
     readonly local: LocalIdentity,
@@ -101,6 +94,7 @@ export class RouteEngine {
     private readonly log: Logger,
   ) {
     this.rib = new LocRib(this.store, maxPaths);
+    this.exporter = new Exporter(this.rib, local);
   }
 
   /** True while decisions or sends are still under way. */
@@ -256,12 +250,12 @@ export class RouteEngine {
       s.out.forEachSent(family, (slot) => slots.push(slot));
       for (const slot of slots) {
         const best = this.rib.bestOf(family, slot);
-        const attrs = best ? this.exportBest(s, family, slot, best) : null;
+        const attrs = best ? this.exporter.best(s, family, slot, best) : null;
         if (attrs) yield [this.rib.families[family].table.text(slot), attrs];
       }
     }
     s.batchExports.clear();
-    this.releaseTransient();
+    this.exporter.releaseTransient();
   }
 
   /**
@@ -331,74 +325,6 @@ export class RouteEngine {
   private readonly onPathsChange = (family: FamilyIndex, slot: number): void => {
     for (const s of this.sessions.values()) if (s.addPath[family]) s.out.queue(family, slot);
   };
-
-  /** The attributes `s` should have for the prefix whose best path is row `best`, or null for none. */
-  private exportFor(s: Session, family: FamilyIndex, slot: number, best: number): AttrSet | null {
-    const rib = this.rib;
-    const source = rib.sources.get(rib.pool.source[best]!);
-    if (!mayExport(source, s.port.target)) return null;
-    const attrs = rib.store.get(rib.pool.attrs[best]!);
-    const cacheable = !s.port.exportPolicy.prefixDependent;
-    if (cacheable) {
-      const hit = s.exportCache.get(source, attrs);
-      if (hit !== undefined) return hit;
-    }
-    const r = this.runExport(s, family, slot, source, attrs, cacheable);
-    // exportAttributes made a new object (a policy's changes too): the store may keep it as the set.
-    const set = r.accept ? this.store.intern(r.attrs, true) : null;
-    if (set) this.store.retain(set);
-    if (!cacheable) {
-      if (set) this.transient.push(set);
-      return set;
-    }
-    s.exportCache.put(source, attrs, set);
-    return set;
-  }
-
-  /**
-   * `exportFor` for a peer sent only best paths, under a policy that does not look at the prefix:
-   * the result is not interned, only remembered for the batch being built (rib/export-cache.ts).
-   */
-  private exportBest(s: Session, family: FamilyIndex, slot: number, best: number): PathAttributes | null {
-    if (s.port.exportPolicy.prefixDependent) return this.exportFor(s, family, slot, best);
-    const rib = this.rib;
-    const source = rib.sources.get(rib.pool.source[best]!);
-    if (!mayExport(source, s.port.target)) return null;
-    const attrs = rib.store.get(rib.pool.attrs[best]!);
-    const hit = s.batchExports.get(source, attrs);
-    if (hit !== undefined) return hit;
-    const r = this.runExport(s, family, slot, source, attrs, true);
-    const result = r.accept ? r.attrs : null;
-    s.batchExports.put(source, attrs, result);
-    return result;
-  }
-
-  /** The export rules and the peer's export policy for one path (`prefix`: whether the policy reads it). */
-  private runExport(
-    s: Session,
-    family: FamilyIndex,
-    slot: number,
-    source: PathSource,
-    attrs: AttrSet,
-    anyPrefix: boolean,
-  ) {
-    const fam = FAMILY_NAMES[family];
-    const target = s.port.target;
-    return s.port.exportPolicy.run(exportAttributes({ source, attrs }, target, this.local, fam), {
-      prefix: anyPrefix ? '' : this.rib.families[family].table.text(slot),
-      peerType: target.kind,
-      sourceKind: source.kind,
-      direction: 'export',
-      rrClient: target.rrClient,
-      localAs: this.local.asn,
-      selfAddress: fam === 'ipv4' ? target.selfIpv4 : target.selfIpv6,
-    });
-  }
-
-  private releaseTransient(): void {
-    for (const set of this.transient) this.store.releaseId(set.__id);
-    this.transient.length = 0;
-  }
 
   /** Has `s` sent soon (its queue is drained by the pump, a chunk at a time). */
   private kick(s: Session): void {
@@ -478,7 +404,7 @@ export class RouteEngine {
       for (; budget > 0 && queue.length > 0; budget--) {
         const slot = s.out.take(family);
         const best = this.rib.bestOf(family, slot);
-        const attrs = best ? this.exportBest(s, family, slot, best) : null;
+        const attrs = best ? this.exporter.best(s, family, slot, best) : null;
         if (attrs) {
           s.out.announced(family, slot);
           let list = groups.get(attrs);
@@ -497,7 +423,7 @@ export class RouteEngine {
       // Withdrawn slots stayed ours until their NLRI was written; now they may be reused.
       for (const slot of withdraw) s.out.release(family, slot);
       s.batchExports.clear();
-      this.releaseTransient();
+      this.exporter.releaseTransient();
     }
     return ok;
   }
@@ -505,12 +431,12 @@ export class RouteEngine {
   /** `sendChunk` for a family the peer gets every path of (ADD-PATH): [socket takes more, budget left]. */
   private sendPathsChunk(s: Session, family: FamilyIndex, budget: number): [boolean, number] {
     const chunk = s.addPath[family]!.takeChunk(this.rib, family, s.out, budget, (slot, row) =>
-      this.exportFor(s, family, slot, row),
+      this.exporter.path(s, family, slot, row),
     );
     const ok = chunk.batch ? s.port.sendBatch(chunk.batch) : true;
     // As in sendChunk: a withdrawn slot may be reused once its NLRI are written.
     for (const slot of chunk.gone) s.out.release(family, slot);
-    this.releaseTransient();
+    this.exporter.releaseTransient();
     return [ok, chunk.budget];
   }
 
