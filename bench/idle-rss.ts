@@ -11,7 +11,8 @@
 // TSROUTE_BENCH_AGENTS compares agents in the same interleaved runs, `;`-separated `label=node args`:
 // e.g. `new=dist/cli/main.js;old=/tmp/old/dist/cli/main.js;semi1=--max-semi-space-size=1 dist/cli/main.js`
 // (the last word is the CLI, a relative path is from the repository; leading NAME=value words are its
-// environment, e.g. `arena2=MALLOC_ARENA_MAX=2 dist/cli/main.js`). Default: `agent=dist/cli/main.js`.
+// environment, e.g. `arena2=MALLOC_ARENA_MAX=2 dist/cli/main.js`). Default: the agent as installed,
+// `agent=MALLOC_ARENA_MAX=2 --max-semi-space-size=2 dist/cli/main.js`.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -50,8 +51,11 @@ const NAMES: Record<Target, string[]> = {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST_BGP = join(ROOT, 'dist', 'bgp', 'index.js');
 
+/** The agent's Node settings as packaging/tsroute-node.service and src/lab/agent.ts give them. */
+const INSTALLED = 'MALLOC_ARENA_MAX=2 --max-semi-space-size=2';
+
 function agentVariants(): AgentVariant[] {
-  const spec = process.env.TSROUTE_BENCH_AGENTS ?? 'agent=dist/cli/main.js';
+  const spec = process.env.TSROUTE_BENCH_AGENTS ?? `agent=${INSTALLED} dist/cli/main.js`;
   return spec
     .split(';')
     .filter((e) => e.trim())
