@@ -9,10 +9,11 @@
 // and bytes per route ((peak − RSS before) / N), CPU seconds (user + system) they used meanwhile.
 // With TSROUTE_BENCH_CYCLES=c, each run then withdraws the table and announces it again c times
 // (`birdc disable/enable "orig*"`), and reports the RSS after each withdrawal: is memory given back?
-// TSROUTE_BENCH_SIGNAL=SIGUSR2 sends that signal to the receiver once it holds the table (for a heap
-// snapshot: run with NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2).
+// TSROUTE_BENCH_SIGNAL=SIGUSR2 sends that signal to the receiver once it holds the table, or with
+// cycles after the last withdrawal (for a heap snapshot: NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2).
 // Env: TSROUTE_BENCH_ROUTES (100000,1000000), TSROUTE_BENCH_K (4), TSROUTE_BENCH_TARGETS
-// (tsroute,bird), TSROUTE_BENCH_RUNS (3), TSROUTE_BENCH_CYCLES (0), TSROUTE_BENCH_SIGNAL.
+// (tsroute,bird), TSROUTE_BENCH_RUNS (3), TSROUTE_BENCH_CYCLES (0), TSROUTE_BENCH_SIGNAL,
+// TSROUTE_BENCH_WATCH (notify below 500k routes, else dump: how the kernel's count is seen).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { RTPROT_BGP } from '../src/dataplane/index.js';
@@ -109,7 +110,9 @@ async function runOne(target: Target, n: number, k: Group): Promise<Result> {
       { startTimeoutMs: 300_000 },
     );
     await waitFor('the generator session', established, { timeoutMs: 60_000, intervalMs: 200 });
-    const watch = new LearnedRouteWatch(host, target === 'tsroute' ? RTPROT_BGP : RTPROT_BIRD);
+    // notifications give the exact end time; from 500k routes up, dumps (see route-watch.ts)
+    const notify = (process.env.TSROUTE_BENCH_WATCH ?? (n >= 500_000 ? 'dump' : 'notify')) === 'notify';
+    const watch = new LearnedRouteWatch(host, target === 'tsroute' ? RTPROT_BGP : RTPROT_BIRD, notify);
     lab.onDestroy(() => watch.close());
     await sleep(1000);
     const names = NAMES[target];
@@ -140,15 +143,18 @@ async function runOne(target: Target, n: number, k: Group): Promise<Result> {
       bytesPerRoute: Math.round(((peak - base.rss) * 1024) / n),
       cpuSeconds: (await cpuOf(host, names)) - cpu0,
     };
+    const cycles = Number(process.env.TSROUTE_BENCH_CYCLES ?? 0);
     const signal = process.env.TSROUTE_BENCH_SIGNAL;
-    if (signal) {
+    const sendSignal = async () => {
       // e.g. SIGUSR2 to an agent started with NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2: the full table's heap
       for (const pid of await pidsOf(host, names)) process.kill(pid, signal as NodeJS.Signals);
       await sleep(20_000);
-    }
-    const cycles = Number(process.env.TSROUTE_BENCH_CYCLES ?? 0);
+    };
+    // with cycles, the signal comes after the last withdrawal (what is left), else at the full table
+    if (signal && !cycles) await sendSignal();
     if (cycles > 0) {
       await enabling;
+      watch.dumpsOnly();
       const afterWithdrawMb: number[] = [];
       const birdc = (verb: string) =>
         generator.ns.exec(['birdc', '-s', generator.socket, verb, '"orig*"'], { timeoutMs: 900_000 });
@@ -164,6 +170,7 @@ async function runOne(target: Target, n: number, k: Group): Promise<Result> {
         await filling;
       }
       result.cycles = { baseMb: base.rss / 1024, afterWithdrawMb };
+      if (signal) await sendSignal();
     }
     return result;
   } finally {
