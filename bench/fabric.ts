@@ -107,6 +107,8 @@ interface FabricResult {
   agentRssMb: [number, number];
   reflectorRssMb: number[];
   etcdPerS: number;
+  /** etcd gRPC messages received from the start of the agents until every route was in place, per agent. */
+  etcdColdPerAgent: number;
 }
 
 async function runFabric(reflectors: Reflectors, n: number, samples: number): Promise<FabricResult> {
@@ -175,6 +177,7 @@ spec:
     await apply(lab, etcd, manifests);
 
     // cold start: every agent at once, a container on each as soon as its API answers
+    const coldMessages0 = await etcdMessages(etcd);
     const t0 = performance.now();
     const agents: LabAgent[] = [];
     const blocks: string[] = new Array(n);
@@ -207,6 +210,7 @@ spec:
     }).catch((err) => {
       throw new Error(`${(err as Error).message} (${missing()} host/block pairs missing)`);
     });
+    const etcdColdPerAgent = ((await etcdMessages(etcd)) - coldMessages0) / n;
     const coldStartS =
       (Math.max(...watches.flatMap((w, h) => blocks.filter((_, o) => o !== h).map((b) => w.seen.get(b)!))) - t0) / 1000;
     // a ring of pings: container i → container i+1 (on the next host)
@@ -264,6 +268,7 @@ spec:
       agentRssMb: [median(plain) / 1024, Math.max(...plain) / 1024],
       reflectorRssMb: rrRss.map((kb) => kb / 1024),
       etcdPerS,
+      etcdColdPerAgent,
     };
   } finally {
     await lab.destroy();
@@ -287,14 +292,14 @@ export async function runFabricBench(): Promise<void> {
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   console.log(`\n  ${n} hosts (tsroute node run each, one container each), one etcd, two route reflectors, mesh off`);
   console.log(
-    '  reflectors  cold start → all routes  pings  new block → last host p50/p99  → each host p50/p99  agent RSS median/max  reflector RSS  etcd msgs/s at rest',
+    '  reflectors  cold start → all routes  pings  new block → last host p50/p99  → each host p50/p99  agent RSS median/max  reflector RSS  etcd msgs/s at rest  etcd msgs per agent in the cold start',
   );
   for (const r of results)
     console.log(
       `  ${r.reflectors.padEnd(10)}  ${`${r.coldStartS.toFixed(1)} s`.padStart(22)}  ${r.pings.padStart(5)}  ${`${ms(r.allP50)} / ${ms(r.allP99)}`.padStart(30)}  ${`${ms(r.eachP50)} / ${ms(r.eachP99)}`.padStart(18)}  ${`${r.agentRssMb[0].toFixed(0)} / ${r.agentRssMb[1].toFixed(0)} MB`.padStart(20)}  ${r.reflectorRssMb
         .map((x) => `${x.toFixed(0)}`)
         .join(', ')
-        .padStart(10)} MB  ${r.etcdPerS.toFixed(1).padStart(8)}`,
+        .padStart(10)} MB  ${r.etcdPerS.toFixed(1).padStart(8)}  ${r.etcdColdPerAgent.toFixed(0).padStart(8)}`,
     );
   console.log(
     `  (${results[0]?.samples ?? 0} new-block samples; ${os.cpus().length} cores, load ${os

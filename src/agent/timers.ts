@@ -4,9 +4,9 @@
 // through here, so `stop` ends all of it.
 import type { Logger } from './logger.js';
 
-/** Back-off of the start-up retries: the first wait is up to 200 ms, doubling to at most 5 s. */
+/** Back-off of the start-up retries: the first wait is up to 200 ms, the window doubling to at most 2 s. */
 export const RETRY_BASE_MS = 200;
-export const RETRY_CAP_MS = 5000;
+export const RETRY_CAP_MS = 2000;
 
 /**
  * "Full jitter" back-off: a wait drawn uniformly from [0, min(cap, base·2^attempt)). Many agents that
@@ -45,7 +45,7 @@ export class Timers {
 
   /**
    * `fn` until it succeeds, waiting a jittered back-off between attempts (`jitteredBackoffMs`: up to
-   * 200 ms, doubling to at most 5 s); one warning, on the first failure.
+   * 200 ms, the window doubling to at most 2 s); one warning, on the first failure.
    */
   async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
