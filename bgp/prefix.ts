@@ -83,6 +83,70 @@ function clearHostBits(bytes: Uint8Array, length: number): void {
 }
 
 /** Parses "a.b.c.d/len" or "x::/len"; throws on bad input (this is for configuration, not peer data). */
+/** A prefix as 32-bit address words (1 for IPv4, 4 for IPv6), the form the RIB and the kernel table key by. */
+export interface PrefixWords {
+  /** 0 for IPv4, 1 for IPv6. */
+  family: 0 | 1;
+  len: number;
+  words: Int32Array;
+}
+
+/**
+ * Reads prefix text into `out` (reused by the caller); false when it is not a prefix. Host bits are
+ * left as written (callers that key by prefix clear them). IPv4 is read by character codes without
+ * allocating, because this runs for every received or learned route; IPv6 goes through the byte
+ * parser. With `bareIsHost` an address without "/len" is its host prefix.
+ */
+export function parsePrefixWords(text: string, out: PrefixWords, bareIsHost = false): boolean {
+  const slash = text.lastIndexOf('/');
+  if (slash < 0 && !bareIsHost) return false;
+  const end = slash < 0 ? text.length : slash;
+  let len = -1;
+  if (slash >= 0) {
+    if (slash + 1 === text.length) return false;
+    len = 0;
+    for (let i = slash + 1; i < text.length; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return false;
+      len = len * 10 + d;
+    }
+  }
+  if (text.indexOf(':') >= 0) {
+    const address = text.slice(0, end);
+    if (!isIPv6(address) || len > 128) return false;
+    const b = ipv6ToBytes(address);
+    for (let w = 0; w < 4; w++)
+      out.words[w] = (b[w * 4]! << 24) | (b[w * 4 + 1]! << 16) | (b[w * 4 + 2]! << 8) | b[w * 4 + 3]!;
+    out.family = 1;
+    out.len = len < 0 ? 128 : len;
+    return true;
+  }
+  let addr = 0;
+  let octet = 0;
+  let dots = 0;
+  let digits = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || octet > 255) return false;
+      addr = (addr << 8) | octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || digits === 3) return false;
+      octet = octet * 10 + d;
+      digits++;
+    }
+  }
+  if (dots !== 3 || digits === 0 || octet > 255 || len > 32) return false;
+  out.words[0] = (addr << 8) | octet;
+  out.family = 0;
+  out.len = len < 0 ? 32 : len;
+  return true;
+}
+
 export function parsePrefix(text: string): ParsedPrefix {
   const slash = text.lastIndexOf('/');
   const address = slash < 0 ? text : text.slice(0, slash);

@@ -1,8 +1,7 @@
 // Prefixes as the RIB stores them: 32-bit words of address (1 for IPv4, 4 for IPv6) and a length,
 // host bits cleared. Text ("10.1.0.0/24") exists only at the edges (views, events, the codec); inside,
 // a million prefixes are a few typed arrays rather than a million strings.
-import { isIPv6 } from 'node:net';
-import { bytesToIpv6, ipv6ToBytes } from '../prefix.js';
+import { bytesToIpv6, parsePrefixWords } from '../prefix.js';
 
 export type FamilyIndex = 0 | 1;
 export const V4: FamilyIndex = 0;
@@ -29,54 +28,10 @@ export function clearHostBits(words: Int32Array, nWords: number, len: number): v
   for (let i = 0; i < nWords; i++) words[i]! &= maskOf(len - i * 32);
 }
 
-/**
- * Parses canonical-or-not prefix text into `out`; false when it is not a prefix. IPv4 is read by
- * character codes (the codec hands us text for every received prefix), IPv6 through the byte parser.
- */
+/** Parses canonical-or-not prefix text into `out`, host bits cleared; false when it is not a prefix. */
 export function parseKey(text: string, out: KeyScratch): boolean {
-  const slash = text.lastIndexOf('/');
-  if (slash < 0) return false;
-  let len = 0;
-  for (let i = slash + 1; i < text.length; i++) {
-    const d = text.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    len = len * 10 + d;
-  }
-  if (slash + 1 === text.length) return false;
-  if (text.indexOf(':') < 0) {
-    let addr = 0;
-    let octet = 0;
-    let dots = 0;
-    let digits = 0;
-    for (let i = 0; i < slash; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 46) {
-        if (digits === 0 || octet > 255) return false;
-        addr = (addr << 8) | octet;
-        octet = 0;
-        digits = 0;
-        dots++;
-      } else {
-        const d = c - 48;
-        if (d < 0 || d > 9) return false;
-        octet = octet * 10 + d;
-        digits++;
-      }
-    }
-    if (dots !== 3 || digits === 0 || octet > 255 || len > 32) return false;
-    out.family = V4;
-    out.len = len;
-    out.words[0] = ((addr << 8) | octet) & maskOf(len);
-    return true;
-  }
-  const address = text.slice(0, slash);
-  if (!isIPv6(address) || len > 128) return false;
-  const b = ipv6ToBytes(address);
-  for (let i = 0; i < 4; i++)
-    out.words[i] = (b[i * 4]! << 24) | (b[i * 4 + 1]! << 16) | (b[i * 4 + 2]! << 8) | b[i * 4 + 3]!;
-  clearHostBits(out.words, 4, len);
-  out.family = V6;
-  out.len = len;
+  if (!parsePrefixWords(text, out)) return false;
+  clearHostBits(out.words, WORDS[out.family], out.len);
   return true;
 }
 

@@ -7,7 +7,8 @@
 // The diff is pure and testable without a kernel: `diff` lists the operations (typed arrays too)
 // that make the kernel match, `applied` records what succeeded, `prune` drops rows that are wanted
 // nowhere and present nowhere.
-import { addressText, type Prefix, parsePrefix } from './ip-bytes.js';
+import { type PrefixWords, parsePrefixWords } from '../../bgp/prefix.js';
+import { addressText, type Prefix } from './ip-bytes.js';
 import { NextHopSets } from './next-hop-sets.js';
 import { PrefixIndex } from './prefix-index.js';
 
@@ -288,67 +289,9 @@ export class LearnedTable {
 }
 
 /** A parsed prefix (reused: `parseKey` writes into it). */
-export interface PrefixKey {
-  family: 0 | 1;
-  len: number;
-  words: Int32Array;
-}
+export type PrefixKey = PrefixWords;
 
 export const newPrefixKey = (): PrefixKey => ({ family: 0, len: 0, words: new Int32Array(4) });
 
-/**
- * Reads prefix text into `key`; false when it is not a prefix. A bare address is a host route. IPv4
- * is read character by character without allocating (this runs for every learned route).
- */
-export function parseKey(text: string, key: PrefixKey): boolean {
-  const slash = text.indexOf('/');
-  const end = slash < 0 ? text.length : slash;
-  let len = -1;
-  if (slash >= 0) {
-    len = 0;
-    for (let i = slash + 1; i < text.length; i++) {
-      const d = text.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return false;
-      len = len * 10 + d;
-    }
-    if (slash + 1 === text.length) return false;
-  }
-  if (text.indexOf(':') >= 0) {
-    let p: Prefix;
-    try {
-      p = parsePrefix(text);
-    } catch {
-      return false;
-    }
-    const b = p.bytes;
-    for (let w = 0; w < 4; w++)
-      key.words[w] = (b[w * 4]! << 24) | (b[w * 4 + 1]! << 16) | (b[w * 4 + 2]! << 8) | b[w * 4 + 3]!;
-    key.family = 1;
-    key.len = p.length;
-    return true;
-  }
-  let addr = 0;
-  let octet = 0;
-  let dots = 0;
-  let digits = 0;
-  for (let i = 0; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || octet > 255) return false;
-      addr = (addr << 8) | octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else {
-      const d = c - 48;
-      if (d < 0 || d > 9 || digits === 3) return false;
-      octet = octet * 10 + d;
-      digits++;
-    }
-  }
-  if (dots !== 3 || digits === 0 || octet > 255 || len > 32) return false;
-  key.words[0] = (addr << 8) | octet;
-  key.family = 0;
-  key.len = len < 0 ? 32 : len;
-  return true;
-}
+/** Reads prefix text into `key`; false when it is not a prefix. A bare address is a host route. */
+export const parseKey = (text: string, key: PrefixKey): boolean => parsePrefixWords(text, key, true);
